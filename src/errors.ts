@@ -1,0 +1,131 @@
+/**
+ * Every error ws-ssot throws is one of these classes, with a stable `code` (`WSSOT_ERR_*`) and `name`.
+ * The table in docs/errors.md lists every code; test/errors.test.ts keeps the two in sync both ways.
+ *
+ * Errors are branded with a `Symbol.for` key so `isWsSsotError()` works even when two copies of the
+ * package (ESM and CJS, or two versions) are loaded in one process, where `instanceof` would fail.
+ */
+
+const kWsSsotError = Symbol.for('ws-ssot.error');
+
+/** Base class of every coded ws-ssot error. */
+export class WsSsotError extends Error {
+  /** Stable machine-readable code, `WSSOT_ERR_*`. */
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = 'WsSsotError';
+    Object.defineProperty(this, kWsSsotError, { value: true });
+  }
+}
+
+/** True for any ws-ssot error, from any loaded copy of the package. */
+export function isWsSsotError(value: unknown): value is WsSsotError {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kWsSsotError] === true;
+}
+
+/** An argument of the wrong type or shape (like Node's ERR_INVALID_ARG_TYPE). */
+export class InvalidArgumentError extends WsSsotError {
+  constructor(code: string, message: string) {
+    super(code, message);
+    this.name = 'InvalidArgumentError';
+  }
+}
+
+/** A user id that is not a non-empty string of at most 256 characters. */
+export class InvalidUserIdError extends InvalidArgumentError {
+  constructor(received: unknown) {
+    super('WSSOT_ERR_INVALID_USER_ID', `userId must be a non-empty string of at most 256 characters, received ${describe(received)}`);
+    this.name = 'InvalidUserIdError';
+  }
+}
+
+/** A connection id that is not a non-empty string. */
+export class InvalidConnectionIdError extends InvalidArgumentError {
+  constructor(received: unknown) {
+    super('WSSOT_ERR_INVALID_CONNECTION_ID', `connectionId must be a non-empty string, received ${describe(received)}`);
+    this.name = 'InvalidConnectionIdError';
+  }
+}
+
+/** An event type that is not a known critical type (for `emitCriticalEvent`) or not a valid name. */
+export class UnknownEventTypeError extends InvalidArgumentError {
+  constructor(received: unknown, allowed: readonly string[] | string) {
+    const expected = typeof allowed === 'string' ? allowed : `one of ${allowed.join(', ')}`;
+    super('WSSOT_ERR_UNKNOWN_EVENT_TYPE', `event type must be ${expected}, received ${describe(received)}`);
+    this.name = 'UnknownEventTypeError';
+  }
+}
+
+/** A message that cannot be sent as a JSON text frame (undefined, a function, a cycle, a BigInt…). */
+export class MessageNotSerializableError extends InvalidArgumentError {
+  constructor(reason: string, cause?: unknown) {
+    super('WSSOT_ERR_MESSAGE_NOT_SERIALIZABLE', `message cannot be serialised to JSON: ${reason}`);
+    this.name = 'MessageNotSerializableError';
+    if (cause !== undefined) Object.defineProperty(this, 'cause', { value: cause });
+  }
+}
+
+/** An option that fails validation; the message names the field. */
+export class InvalidOptionError extends InvalidArgumentError {
+  /** The option's path, e.g. `heartbeatIntervalMs`. */
+  readonly field: string;
+  constructor(field: string, expected: string, received: unknown) {
+    super('WSSOT_ERR_INVALID_OPTION', `option "${field}" must be ${expected}, received ${describe(received)}`);
+    this.name = 'InvalidOptionError';
+    this.field = field;
+  }
+}
+
+/** A socket handed to the manager that is not an open `ws` WebSocket. */
+export class InvalidSocketError extends InvalidArgumentError {
+  constructor(received: unknown) {
+    super('WSSOT_ERR_INVALID_SOCKET', `socket must be an open ws WebSocket, received ${describe(received)}`);
+    this.name = 'InvalidSocketError';
+  }
+}
+
+/** A user already holds `maxConnectionsPerUser` connections and the policy is to reject the newest. */
+export class ConnectionLimitError extends WsSsotError {
+  readonly userId: string;
+  readonly limit: number;
+  constructor(userId: string, limit: number) {
+    super('WSSOT_ERR_CONNECTION_LIMIT', `user ${JSON.stringify(userId)} already holds ${limit} connections (maxConnectionsPerUser)`);
+    this.name = 'ConnectionLimitError';
+    this.userId = userId;
+    this.limit = limit;
+  }
+}
+
+/** A user already holds `maxManagersPerUser` isolated managers in a factory. */
+export class ManagerLimitError extends WsSsotError {
+  readonly userId: string;
+  readonly limit: number;
+  constructor(userId: string, limit: number) {
+    super('WSSOT_ERR_MANAGER_LIMIT', `user ${JSON.stringify(userId)} already holds ${limit} isolated managers (maxManagersPerUser)`);
+    this.name = 'ManagerLimitError';
+    this.userId = userId;
+    this.limit = limit;
+  }
+}
+
+/** An operation on a server, manager or factory that has been closed. */
+export class ClosedError extends WsSsotError {
+  constructor(what: string) {
+    super('WSSOT_ERR_CLOSED', `${what} is closed`);
+    this.name = 'ClosedError';
+  }
+}
+
+/** Keeps error messages short and safe: never dumps a whole object into a message. */
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'string') return value.length > 40 ? `a string of length ${value.length}` : JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${typeof value} ${String(value)}`;
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value)) return 'an array';
+  return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
+}
