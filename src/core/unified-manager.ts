@@ -25,7 +25,7 @@ import type { WsSsotMetrics } from '../observability/metrics.js';
 import type { ConnectionContext, SendOptions, WebSocketManagerProtocol } from '../protocol.js';
 import type { AuthResult, CodePath, ConnectionHealth, ConnectionId, UserId } from '../types.js';
 import { kConnection, WebSocketConnection, type ConnectionOwner } from './connection.js';
-import { UserRecord } from './user-record.js';
+import { EventStore, type UserStream } from './event-store.js';
 import { assertConnectionId, assertUserId, serialize } from './validate.js';
 
 const OPEN = 1;
@@ -35,6 +35,8 @@ const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
 export interface UnifiedManagerInternals {
   /** Metrics of the server that owns this manager. */
   metrics?: WsSsotMetrics | null;
+  /** The server's event store, shared with its other code path. Default: a store of this manager's own. */
+  store?: EventStore;
 }
 
 export interface UnifiedWebSocketManagerEvents {
@@ -65,19 +67,20 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
   readonly path: CodePath = 'ssot';
   readonly options: ResolvedManagerOptions;
   readonly logger: Logger;
-  readonly #users = new Map<UserId, UserRecord>();
+  /** userId → open connections, oldest first. */
+  readonly #users = new Map<UserId, WebSocketConnection[]>();
   readonly #connections = new Map<ConnectionId, WebSocketConnection>();
   readonly #metrics: WsSsotMetrics | null;
-  #sweepTimer: NodeJS.Timeout | null;
+  readonly #store: EventStore;
+  readonly #ownsStore: boolean;
 
   constructor(options: ManagerOptions = {}, internals: UnifiedManagerInternals = {}) {
     super();
     this.options = resolveManagerOptions(options);
     this.logger = options.logger ?? createDefaultLogger();
     this.#metrics = internals.metrics ?? null;
-    // Offline users' logs expire by age; sweep them so an idle process does not hold them forever.
-    this.#sweepTimer = setInterval(() => this.sweep(), Math.min(this.options.recovery.maxAgeMs, 60_000));
-    this.#sweepTimer.unref();
+    this.#ownsStore = internals.store === undefined;
+    this.#store = internals.store ?? new EventStore(this.options.recovery);
   }
 
   get highWaterMark(): number {
@@ -92,27 +95,24 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
 
   /** Users with at least one open connection. */
   getUserCount(): number {
-    let n = 0;
-    for (const user of this.#users.values()) if (user.connections.length > 0) n++;
-    return n;
+    return this.#users.size;
   }
 
   /** Open connections of one user. */
   getUserConnectionCount(userId: UserId): number {
     assertUserId(userId);
-    return this.#users.get(userId)?.connections.length ?? 0;
+    return this.#users.get(userId)?.length ?? 0;
   }
 
   /** The user's connections, oldest first (a copy). */
   getUserConnections(userId: UserId): WebSocketConnection[] {
     assertUserId(userId);
-    return this.#users.get(userId)?.connections.slice() ?? [];
+    return this.#users.get(userId)?.slice() ?? [];
   }
 
   isUserConnected(userId: UserId): boolean {
     assertUserId(userId);
-    const user = this.#users.get(userId);
-    return user !== undefined && user.connections.length > 0;
+    return this.#users.has(userId);
   }
 
   getConnection(connectionId: ConnectionId): WebSocketConnection | undefined {
@@ -136,9 +136,9 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
   canAccept(userId: UserId, resumeSessionId?: string | null): boolean {
     assertUserId(userId);
     if (this.options.connectionLimitPolicy === 'evict-oldest') return true;
-    const user = this.#users.get(userId);
-    if (user === undefined || user.connections.length < this.options.maxConnectionsPerUser) return true;
-    return typeof resumeSessionId === 'string' && user.connections.some((c) => c.sessionId === resumeSessionId);
+    const connections = this.#users.get(userId);
+    if (connections === undefined || connections.length < this.options.maxConnectionsPerUser) return true;
+    return typeof resumeSessionId === 'string' && connections.some((c) => c.sessionId === resumeSessionId);
   }
 
   addConnection(userId: UserId, socket: WebSocket, options: { sessionId?: string | null; auth?: AuthResult | null } = {}): WebSocketConnection {
@@ -147,16 +147,16 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
       throw new InvalidSocketError(socket);
     }
     if (kConnection in socket) throw new InvalidSocketError(socket);
-    const user = this.#userRecord(userId);
     const resumed = typeof options.sessionId === 'string' && SESSION_ID_PATTERN.test(options.sessionId) ? options.sessionId : null;
     if (resumed !== null) {
       // A resumed session replaces its ghost: a half-open old socket must not keep receiving.
-      const ghost = user.connections.find((c) => c.sessionId === resumed);
+      const ghost = this.#users.get(userId)?.find((c) => c.sessionId === resumed);
       if (ghost !== undefined) this.#closeConnection(ghost, CloseCode.SESSION_REPLACED, 'session resumed on a newer connection', true);
     }
-    if (user.connections.length >= this.options.maxConnectionsPerUser) {
+    const existing = this.#users.get(userId);
+    if (existing !== undefined && existing.length >= this.options.maxConnectionsPerUser) {
       if (this.options.connectionLimitPolicy === 'reject-newest') throw new ConnectionLimitError(userId, this.options.maxConnectionsPerUser);
-      const oldest = user.connections[0] as WebSocketConnection;
+      const oldest = existing[0] as WebSocketConnection;
       oldest.log.info('evicting the oldest connection: connection limit reached');
       this.#closeConnection(oldest, CloseCode.EVICTED_BY_LIMIT, 'connection limit: evicted by a newer connection', false);
     }
@@ -165,7 +165,10 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
     socket.on('close', onSocketClose);
     socket.on('error', onSocketError);
     socket.on('pong', onSocketPong);
-    user.connections.push(connection);
+    const connections = this.#users.get(userId);
+    if (connections === undefined) this.#users.set(userId, [connection]);
+    else connections.push(connection);
+    this.#store.stream(userId).holders++;
     this.#connections.set(connection.id, connection);
     this.#metrics?.connectionOpened(this.path);
     connection.log.debug('connection added');
@@ -175,11 +178,9 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
 
   handleConnection(socket: WebSocket, context: ConnectionContext): WebSocketConnection {
     const connection = this.addConnection(context.userId, socket, { sessionId: context.sessionId ?? null, auth: context.auth ?? null });
-    const user = this.#users.get(connection.userId) as UserRecord;
-    connection.write(
-      serialize({ v: 1, type: 'session', sessionId: connection.sessionId, epoch: user.epoch, lastSeq: user.seq }),
-    );
-    if (typeof context.lastSeq === 'number') this.#replay(connection, user, context.lastSeq, context.epoch ?? null);
+    const stream = this.#store.stream(connection.userId);
+    connection.write(serialize({ v: 1, type: 'session', sessionId: connection.sessionId, epoch: stream.epoch, lastSeq: stream.seq }));
+    if (typeof context.lastSeq === 'number') this.#replay(connection, stream, context.lastSeq, context.epoch ?? null);
     return connection;
   }
 
@@ -190,9 +191,7 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
       this.#closeConnection(connection, code, reason, false);
       return 1;
     }
-    const user = this.#users.get(userIdOrConnectionId);
-    if (user === undefined) return 0;
-    const all = user.connections.slice();
+    const all = this.#users.get(userIdOrConnectionId)?.slice() ?? [];
     for (const c of all) this.#closeConnection(c, code, reason, false);
     return all.length;
   }
@@ -208,8 +207,7 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
       this.#unregister(connection, code, reason);
       return;
     }
-    const user = this.#users.get(target);
-    if (user !== undefined) for (const c of user.connections.slice()) this.#unregister(c, code, reason);
+    for (const c of this.#users.get(target)?.slice() ?? []) this.#unregister(c, code, reason);
   }
 
   /**
@@ -231,9 +229,9 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
   sendMessage(userId: UserId, message: unknown, options?: SendOptions): boolean {
     assertUserId(userId);
     const text = serialize(message);
-    const user = this.#users.get(userId);
-    if (user === undefined || user.connections.length === 0) return false;
-    const delivered = this.#fanOut(user, text, options?.delivery ?? 'durable', null);
+    const connections = this.#users.get(userId);
+    if (connections === undefined) return false;
+    const delivered = this.#fanOut(connections, text, options?.delivery ?? 'durable', null);
     this.#metrics?.delivered('message', delivered);
     return delivered > 0;
   }
@@ -260,12 +258,12 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
     }
     const delivery: DeliveryClass = options?.delivery ?? 'durable';
     const started = this.#metrics === null ? 0 : performance.now();
-    const user = this.#userRecord(userId);
+    const stream = this.#store.stream(userId);
     const durable = delivery === 'durable';
     const envelope: AgentEventEnvelope = {
       v: 1,
       type,
-      seq: durable ? user.seq + 1 : user.seq,
+      seq: durable ? stream.seq + 1 : stream.seq,
       ts: Date.now(),
       runId,
       transient: durable ? undefined : true,
@@ -273,15 +271,16 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
     };
     const text = serialize(envelope); // throws before the seq is taken: a failed event leaves no gap
     if (durable) {
-      user.seq = envelope.seq;
-      user.log.append(envelope.seq, envelope.ts, text);
+      stream.seq = envelope.seq;
+      stream.log.append(envelope.seq, envelope.ts, text);
     }
-    if (user.connections.length > 0) {
-      const delivered = this.#fanOut(user, text, delivery, delivery === 'coalescible' ? `${type}\u0000${runId ?? ''}` : null);
+    const connections = this.#users.get(userId);
+    if (connections !== undefined) {
+      const delivered = this.#fanOut(connections, text, delivery, delivery === 'coalescible' ? `${type}\u0000${runId ?? ''}` : null);
       this.#metrics?.delivered('event', delivered);
       if (this.#metrics !== null) this.#metrics.fanoutSeconds((performance.now() - started) / 1000);
-    } else if (!durable || user.log.size === 0) {
-      this.#forgetIfIdle(user);
+    } else {
+      this.#store.release(stream);
     }
     return envelope;
   }
@@ -294,8 +293,8 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
   /** The latest durable seq and the epoch of a user's log (0 and null if the manager holds nothing for them). */
   getUserSequence(userId: UserId): { seq: number; epoch: string | null } {
     assertUserId(userId);
-    const user = this.#users.get(userId);
-    return { seq: user?.seq ?? 0, epoch: user?.epoch ?? null };
+    const stream = this.#store.peek(userId);
+    return { seq: stream?.seq ?? 0, epoch: stream?.epoch ?? null };
   }
 
   /** Sends coalesced frames to connections whose buffers have drained (called by the heartbeat, too). */
@@ -305,12 +304,8 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
 
   /** Closes every connection (1001 by default), stops timers, and forgets all state. Idempotent. */
   close(code: number = CloseCode.GOING_AWAY, reason = 'server shutting down; reconnect'): WebSocket[] {
-    if (this.#sweepTimer !== null) {
-      clearInterval(this.#sweepTimer);
-      this.#sweepTimer = null;
-    }
     const sockets = this.closeWhere(() => true, code, reason);
-    this.#users.clear();
+    if (this.#ownsStore) this.#store.close();
     return sockets;
   }
 
@@ -328,17 +323,7 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
 
   // ---- internals ---------------------------------------------------------------------------------
 
-  #userRecord(userId: UserId): UserRecord {
-    let user = this.#users.get(userId);
-    if (user === undefined) {
-      user = new UserRecord(userId, this.options.recovery.maxEvents, this.options.recovery.maxAgeMs);
-      this.#users.set(userId, user);
-    }
-    return user;
-  }
-
-  #fanOut(user: UserRecord, text: string, delivery: DeliveryClass, coalesceKey: string | null): number {
-    const connections = user.connections;
+  #fanOut(connections: WebSocketConnection[], text: string, delivery: DeliveryClass, coalesceKey: string | null): number {
     if (connections.length === 1) return (connections[0] as WebSocketConnection).deliver(text, delivery, coalesceKey) ? 1 : 0;
     const frame = Buffer.from(text); // encoded once for all of the user's connections
     let delivered = 0;
@@ -347,10 +332,10 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
     return delivered;
   }
 
-  #replay(connection: WebSocketConnection, user: UserRecord, lastSeq: number, epoch: string | null): void {
-    const result = epoch === user.epoch
-      ? user.log.replayAfter(lastSeq, user.seq, Date.now())
-      : { recovered: false as const, fromSeq: lastSeq + 1, toSeq: user.seq, frames: null };
+  #replay(connection: WebSocketConnection, stream: UserStream, lastSeq: number, epoch: string | null): void {
+    const result = epoch === stream.epoch
+      ? stream.log.replayAfter(lastSeq, stream.seq, Date.now())
+      : { recovered: false as const, fromSeq: lastSeq + 1, toSeq: stream.seq, frames: null };
     if (result.recovered) {
       // Replays are bounded by the log size, so they bypass the high-water mark.
       for (const frame of result.frames) connection.write(frame);
@@ -378,26 +363,18 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
     connection.closed = true;
     connection.pending = null;
     this.#connections.delete(connection.id);
-    const user = this.#users.get(connection.userId);
-    if (user !== undefined) {
-      const index = user.connections.indexOf(connection);
-      if (index !== -1) user.connections.splice(index, 1);
-      this.#forgetIfIdle(user);
+    const connections = this.#users.get(connection.userId);
+    if (connections !== undefined) {
+      const index = connections.indexOf(connection);
+      if (index !== -1) {
+        connections.splice(index, 1);
+        if (connections.length === 0) this.#users.delete(connection.userId);
+        const stream = this.#store.stream(connection.userId);
+        stream.holders--;
+        this.#store.release(stream);
+      }
     }
     connection.log.debug({ code, reason }, 'connection removed');
     this.emit('disconnection', connection, code, reason);
-  }
-
-  #forgetIfIdle(user: UserRecord): void {
-    if (user.connections.length === 0 && user.log.size === 0 && this.#users.get(user.userId) === user) this.#users.delete(user.userId);
-  }
-
-  /** Prunes offline users' logs by age and forgets users with nothing left. */
-  sweep(now = Date.now()): void {
-    for (const user of Array.from(this.#users.values())) {
-      if (user.connections.length > 0) continue;
-      user.log.prune(now);
-      this.#forgetIfIdle(user);
-    }
   }
 }

@@ -10,6 +10,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { CloseCode } from '../close-codes.js';
 import { resolveServerOptions, type AuthenticateHook, type MessageHandler, type ResolvedServerOptions, type WebSocketServerOptions } from '../config.js';
 import { kConnection, type WebSocketConnection } from '../core/connection.js';
+import { EventStore } from '../core/event-store.js';
 import { UnifiedWebSocketManager } from '../core/unified-manager.js';
 import { assertUserId } from '../core/validate.js';
 import { isWsSsotError } from '../errors.js';
@@ -65,6 +66,8 @@ function statusOf(err: unknown): number {
 export class WsSsotServer {
   /** The UnifiedWebSocketManager serving this server. */
   readonly manager: UnifiedWebSocketManager;
+  /** Per-user seq, epoch and replay log, shared by every code path of this server. */
+  readonly store: EventStore;
   readonly metrics: WsSsotMetrics;
   readonly logger: Logger;
   readonly options: ResolvedServerOptions;
@@ -90,7 +93,8 @@ export class WsSsotServer {
       { connectionsByPath: () => this.connectionsByPath(), users: () => this.manager.getUserCount() },
       { registry: options.metrics?.registry, prefix: this.options.metricsPrefix },
     );
-    this.manager = new UnifiedWebSocketManager({ ...options, logger: this.logger }, { metrics: this.metrics });
+    this.store = new EventStore(this.options.recovery);
+    this.manager = new UnifiedWebSocketManager({ ...options, logger: this.logger }, { metrics: this.metrics, store: this.store });
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: this.options.maxPayload, clientTracking: false, perMessageDeflate: false });
     this.#heartbeat = new Heartbeat(this.options.heartbeatIntervalMs, () => [this.manager], () => this.metrics.heartbeatTerminated());
 
@@ -158,6 +162,7 @@ export class WsSsotServer {
     this.#heartbeat.stop();
     const sockets = this.manager.close(CloseCode.GOING_AWAY, 'server shutting down; reconnect');
     await waitForClose(sockets, this.options.closeTimeoutMs);
+    this.store.close();
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
     this.#state = 'closed';
     this.logger.info('ws-ssot server closed');
