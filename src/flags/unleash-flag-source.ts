@@ -71,7 +71,8 @@ export interface UnleashFlagSourceOptions {
    */
   refreshInterval?: number;
   /**
-   * Timeout of one HTTP request to Unleash, in ms (the SDK also retries a failed fetch twice within it).
+   * Timeout of one HTTP request to Unleash, in ms; at least 1000 (it also caps the back-off of the two
+   * retries the SDK makes of a failed fetch, whose minimum is 1 s).
    * @default 10000
    */
   requestTimeoutMs?: number;
@@ -237,7 +238,7 @@ export function resolveUnleashFlagSourceOptions(options: UnleashFlagSourceOption
   const refreshInterval =
     options.refreshInterval === undefined ? d.refreshInterval : checkPositiveInt('refreshInterval', options.refreshInterval, 100);
   const requestTimeoutMs =
-    options.requestTimeoutMs === undefined ? d.requestTimeoutMs : checkPositiveInt('requestTimeoutMs', options.requestTimeoutMs, 1);
+    options.requestTimeoutMs === undefined ? d.requestTimeoutMs : checkPositiveInt('requestTimeoutMs', options.requestTimeoutMs, 1000);
   const environment = options.environment === undefined ? d.environment : checkString('environment', options.environment);
   const startupTimeoutMs =
     options.startupTimeoutMs === undefined ? d.startupTimeoutMs : checkPositiveInt('startupTimeoutMs', options.startupTimeoutMs, 0);
@@ -350,6 +351,8 @@ export class UnleashFlagSource implements FlagSource {
   #startupTimer: NodeJS.Timeout | undefined;
   #pendingBootstraps = 0;
   #ready = false;
+  /** The SDK answers from its toggles only after its `ready` event (a tick after the data arrives). */
+  #sdkReady = false;
   #stale = false;
   #lastSyncAt: number | null = null;
   #lastError: string | undefined;
@@ -444,16 +447,23 @@ export class UnleashFlagSource implements FlagSource {
       unleash.on(event, handler as (...args: unknown[]) => void);
       this.#detach.push(() => unleash.off(event, handler as (...args: unknown[]) => void));
     };
+    on('ready', () => {
+      this.#sdkReady = true;
+      if (this.#ready) this.#onFirstOutcome?.();
+    });
     on('changed', () => this.#handleChanged());
     on('unchanged', () => this.#markSynced());
     on('error', (error: unknown) => this.#handleError(error));
     on('warn', (message: unknown) => this.#handleWarn(message));
 
     // An instance the app passed in may have synced already.
-    if (!this.#ownsInstance && unleash.isSynchronized()) this.#markSynced();
+    if (!this.#ownsInstance && unleash.isSynchronized()) {
+      this.#sdkReady = true;
+      this.#markSynced();
+    }
 
     const firstOutcome = new Promise<'synced' | 'refused' | 'timeout'>((resolve) => {
-      if (this.#ready) {
+      if (this.#ready && this.#sdkReady) {
         resolve('synced');
         return;
       }
@@ -508,7 +518,7 @@ export class UnleashFlagSource implements FlagSource {
     this.#stale = false;
     this.#lastSyncAt = Date.now();
     if (wasStale) this.#logger.info({ lastError: this.#lastError }, 'unleash reachable again: flags resynced, no longer stale');
-    this.#onFirstOutcome?.();
+    if (this.#sdkReady) this.#onFirstOutcome?.();
   }
 
   #markFailed(message: string, unrecoverable: boolean): void {
