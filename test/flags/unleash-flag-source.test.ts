@@ -270,6 +270,31 @@ describeUnleash('UnleashFlagSource against a real unleash-server', () => {
     expect(USERS.map((userId) => source.isEnabled('ssot', { userId, sessionId: `s-${userId}` }))).toEqual(runs[0]);
   });
 
+  it('uses an Unleash instance the app passes in, and leaves it running on close()', async () => {
+    await server.setEnabled(UNIFIED, true);
+    const { Unleash, InMemStorageProvider } = await import('unleash-client');
+    const unleash = new Unleash({
+      url: server.url,
+      appName: 'ws-ssot-test-app-owned',
+      environment: server.environment,
+      refreshInterval: 500,
+      disableMetrics: true,
+      customHeaders: { Authorization: clientToken },
+      storageProvider: new InMemStorageProvider(),
+    });
+    unleash.on('error', () => undefined);
+    try {
+      const source = await open({ unleash, url: undefined });
+      await waitFor('unified on', () => source.isEnabled('unified', { userId: 'dave' }), 5_000);
+      expect(source.status()).toMatchObject({ ready: true, stale: false });
+      await source.close();
+      // Still the app's: it keeps answering.
+      expect(unleash.isEnabled(UNIFIED, { userId: 'dave' })).toBe(true);
+    } finally {
+      unleash.destroy();
+    }
+  });
+
   it('(e) a revoked token (401) after a sync: no throw, last-known values, stale with the error', { timeout: 60_000 }, async () => {
     await server.setEnabled(UNIFIED, true);
     const token = await server.createClientToken();
