@@ -349,7 +349,7 @@ export class UnleashFlagSource implements FlagSource {
   readonly #lastKnown = new Map<FlagName, boolean>();
   readonly #detach: Array<() => void> = [];
   #startupTimer: NodeJS.Timeout | undefined;
-  #pendingBootstraps = 0;
+  #bootstrapWindow = false;
   #ready = false;
   /** The SDK answers from its toggles only after its `ready` event (a tick after the data arrives). */
   #sdkReady = false;
@@ -434,8 +434,13 @@ export class UnleashFlagSource implements FlagSource {
       if (value !== undefined) features.set(this.#opts.toggleNames[flag], staticToggle(this.#opts.toggleNames[flag], value));
     }
     if (features.size === 0) return undefined;
-    // The SDK applies it with save(), which emits `changed`: that one is bootstrap, not a sync.
-    if (!this.#closed) this.#pendingBootstraps += 1;
+    // If the SDK applies it (it skips it once it has toggles), it does so with save(), which emits
+    // `changed` synchronously in the continuation of this promise, before any setImmediate callback:
+    // a `changed` inside that window is the bootstrap, not a sync.
+    this.#bootstrapWindow = true;
+    setImmediate(() => {
+      this.#bootstrapWindow = false;
+    });
     const response: ClientFeaturesResponse = { version: 2, features: [...features.values()] };
     if (segments !== undefined) response.segments = segments;
     return response;
@@ -462,12 +467,12 @@ export class UnleashFlagSource implements FlagSource {
       this.#markSynced();
     }
 
-    const firstOutcome = new Promise<'synced' | 'refused' | 'timeout'>((resolve) => {
+    const firstOutcome = new Promise<'synced' | 'refused' | 'timeout' | 'closed'>((resolve) => {
       if (this.#ready && this.#sdkReady) {
         resolve('synced');
         return;
       }
-      this.#onFirstOutcome = () => resolve(this.#ready ? 'synced' : 'refused');
+      this.#onFirstOutcome = () => resolve(this.#closed ? 'closed' : this.#ready ? 'synced' : 'refused');
       this.#startupTimer = setTimeout(() => resolve('timeout'), this.#opts.startupTimeoutMs);
     });
 
@@ -484,6 +489,7 @@ export class UnleashFlagSource implements FlagSource {
       this.#logger.info({ lastSyncAt: this.#lastSyncAt }, 'unleash flags synced');
       return;
     }
+    if (outcome === 'closed') return;
     this.#logger.warn(
       {
         outcome,
@@ -502,8 +508,8 @@ export class UnleashFlagSource implements FlagSource {
   }
 
   #handleChanged(): void {
-    if (this.#pendingBootstraps > 0) {
-      this.#pendingBootstraps -= 1;
+    if (this.#bootstrapWindow) {
+      this.#bootstrapWindow = false;
       this.#logger.info('unleash bootstrap values loaded');
     } else {
       this.#markSynced();

@@ -238,6 +238,33 @@ describeUnleash('UnleashFlagSource against a real unleash-server', () => {
     await waitFor('ssot off for alice', () => !source.isEnabled('ssot', { userId: 'alice' }), refreshInterval + 1_000);
   });
 
+  it('bootstrap values stand in only until the first sync: Unleash wins, and startup does not wait for the timeout', async () => {
+    const { logger, lines } = memoryLogger();
+    const started = Date.now();
+    // WS_ENABLE_FACTORY exists in Unleash but is off in this environment.
+    const source = await open({ bootstrap: { values: { factory: true } }, startupTimeoutMs: 10_000, logger });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(source.status()).toMatchObject({ ready: true, stale: false });
+    expect(source.isEnabled('factory', { userId: 'erin' })).toBe(false);
+    expect(lines.some((l) => l.msg === 'unleash flags synced')).toBe(true);
+  });
+
+  it('backupPath keeps the last fetched toggles across a restart of the app during an outage', async () => {
+    await server.setEnabled(UNIFIED, true);
+    const dir = await mkdtemp(join(tmpdir(), 'wssot-unleash-backup-'));
+    try {
+      const first = await open({ backupPath: dir, appName: 'ws-ssot-backup-test' });
+      await waitFor('unified on', () => first.isEnabled('unified', { userId: 'frank' }), 5_000);
+      await first.close();
+      const port = await closedPort();
+      const second = await open({ url: `http://127.0.0.1:${port}/api/`, backupPath: dir, appName: 'ws-ssot-backup-test', startupTimeoutMs: 300 });
+      expect(second.isEnabled('unified', { userId: 'frank' })).toBe(true);
+      expect(second.status().ready).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('(b) a 30% flexibleRollout by userId enables 30% ± 10% of 200 users, identically across fresh instances', async () => {
     await server.setFlexibleRollout(SSOT, 30);
     // Wait until the server serves the rollout (a first source sees a partial rollout).
