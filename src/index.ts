@@ -33,4 +33,4 @@ export {
 } from './config.js';
 export { WsSsotMetrics } from './observability/metrics.js';
 export type { AuthResult, CodePath, ConnectionHealth, ConnectionId, OutboundMessage, UserId } from './types.js';
-export * from './flags/flag-source.js';
+export * from './flags/index.js';

@@ -1,0 +1,2 @@
+export * from './flag-source.js';
+export * from './unleash-flag-source.js';
