@@ -1,0 +1,172 @@
+/**
+ * Every option of ws-ssot, its default, and its validation, in one place. Options are validated once,
+ * when a server or manager is created, then frozen; an invalid option throws `InvalidOptionError`
+ * naming the field.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { InvalidOptionError } from './errors.js';
+import type { AuthResult } from './types.js';
+import type { WebSocketConnection } from './core/connection.js';
+
+/** What to do when a user opens one connection more than `maxConnectionsPerUser`. */
+export type ConnectionLimitPolicy = 'reject-newest' | 'evict-oldest';
+
+/** Bounds of the per-user event log used for recovery. */
+export interface RecoveryOptions {
+  /** Events kept per user; 0 disables recovery. @default 500 */
+  maxEvents?: number;
+  /** Age after which an event is no longer replayed. @default 300_000 (5 minutes) */
+  maxAgeMs?: number;
+}
+
+/** Options of a {@link UnifiedWebSocketManager}. */
+export interface ManagerOptions {
+  /** Open connections one user may hold (tabs, devices). @default 10 */
+  maxConnectionsPerUser?: number;
+  /** Over the limit: refuse the newest connection, or close the user's oldest. @default 'reject-newest' */
+  connectionLimitPolicy?: ConnectionLimitPolicy;
+  /** Per-connection high-water mark on `bufferedAmount`, in bytes. @default 1_048_576 */
+  highWaterMark?: number;
+  /** How long a slow or ghost peer gets to finish its close handshake before it is terminated. @default 2_000 */
+  slowCloseTimeoutMs?: number;
+  /** Per-user event log bounds. @default { maxEvents: 500, maxAgeMs: 300_000 } */
+  recovery?: RecoveryOptions;
+  /** pino logger. @default pino({ name: 'ws-ssot' }) */
+  logger?: Logger;
+}
+
+export interface ResolvedManagerOptions {
+  readonly maxConnectionsPerUser: number;
+  readonly connectionLimitPolicy: ConnectionLimitPolicy;
+  readonly highWaterMark: number;
+  readonly slowCloseTimeoutMs: number;
+  readonly recovery: Readonly<Required<RecoveryOptions>>;
+}
+
+export const MANAGER_DEFAULTS: ResolvedManagerOptions = Object.freeze({
+  maxConnectionsPerUser: 10,
+  connectionLimitPolicy: 'reject-newest',
+  highWaterMark: 1024 * 1024,
+  slowCloseTimeoutMs: 2_000,
+  recovery: Object.freeze({ maxEvents: 500, maxAgeMs: 300_000 }),
+});
+
+/** `authenticate(req)` resolves to the user, or null/undefined/false to refuse with HTTP 401. */
+export type AuthenticateHook = (req: IncomingMessage) => AuthResult | null | undefined | false | Promise<AuthResult | null | undefined | false>;
+
+/** Called for every inbound JSON message, after parsing. A throw or rejection is logged and counted; the connection stays. */
+export type MessageHandler = (connection: WebSocketConnection, message: unknown) => void | Promise<void>;
+
+/** Options of {@link createWebSocketServer}. */
+export interface WebSocketServerOptions extends ManagerOptions {
+  /** The app's HTTP(S) server; ws-ssot listens to its 'upgrade' event for `path` only. */
+  server: HttpServer | HttpsServer;
+  /** Identifies the user from the upgrade request (cookie, token…). The only source of user ids. */
+  authenticate: AuthenticateHook;
+  /** URL path served; upgrades for other paths are left to other listeners. @default '/ws' */
+  path?: string;
+  /** Allowed `Origin` header values; a mismatch is refused with HTTP 403. Unset: any origin. @default undefined */
+  allowedOrigins?: readonly string[];
+  /** Largest inbound frame in bytes; larger frames close the connection with 1009. @default 1_048_576 */
+  maxPayload?: number;
+  /** Ping interval; a peer that has not answered the previous ping is terminated. 0 disables. @default 25_000 */
+  heartbeatIntervalMs?: number;
+  /** How long `close()` waits for clients to finish closing before terminating them. @default 5_000 */
+  closeTimeoutMs?: number;
+  /** Handler for inbound messages. @default undefined (messages are parsed and dropped) */
+  onMessage?: MessageHandler;
+  /** Metrics: a prom-client registry to register into, and a metric name prefix. @default { prefix: 'wssot_' } in a new Registry */
+  metrics?: { registry?: Registry; prefix?: string };
+}
+
+export interface ResolvedServerOptions extends ResolvedManagerOptions {
+  readonly path: string;
+  readonly allowedOrigins: ReadonlySet<string> | null;
+  readonly maxPayload: number;
+  readonly heartbeatIntervalMs: number;
+  readonly closeTimeoutMs: number;
+  readonly metricsPrefix: string;
+}
+
+export const SERVER_DEFAULTS = Object.freeze({
+  path: '/ws',
+  maxPayload: 1024 * 1024,
+  heartbeatIntervalMs: 25_000,
+  closeTimeoutMs: 5_000,
+  metricsPrefix: 'wssot_',
+});
+
+function integer(field: string, value: unknown, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidOptionError(field, `an integer from ${min} to ${max}`, value);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(field: string, value: unknown, fallback: T, allowed: readonly T[]): T {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw new InvalidOptionError(field, `one of ${allowed.map((a) => `'${a}'`).join(', ')}`, value);
+  }
+  return value as T;
+}
+
+function object(field: string, value: unknown): Record<string, unknown> | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidOptionError(field, 'an object', value);
+  return value as Record<string, unknown>;
+}
+
+/** Validates and freezes manager options. */
+export function resolveManagerOptions(options: ManagerOptions = {}): ResolvedManagerOptions {
+  const o = object('options', options) ?? {};
+  const recovery = object('recovery', o.recovery) ?? {};
+  return Object.freeze({
+    maxConnectionsPerUser: integer('maxConnectionsPerUser', o.maxConnectionsPerUser, MANAGER_DEFAULTS.maxConnectionsPerUser, 1),
+    connectionLimitPolicy: oneOf('connectionLimitPolicy', o.connectionLimitPolicy, MANAGER_DEFAULTS.connectionLimitPolicy, ['reject-newest', 'evict-oldest']),
+    highWaterMark: integer('highWaterMark', o.highWaterMark, MANAGER_DEFAULTS.highWaterMark, 1),
+    slowCloseTimeoutMs: integer('slowCloseTimeoutMs', o.slowCloseTimeoutMs, MANAGER_DEFAULTS.slowCloseTimeoutMs, 0, 600_000),
+    recovery: Object.freeze({
+      maxEvents: integer('recovery.maxEvents', recovery.maxEvents, MANAGER_DEFAULTS.recovery.maxEvents, 0, 1_000_000),
+      maxAgeMs: integer('recovery.maxAgeMs', recovery.maxAgeMs, MANAGER_DEFAULTS.recovery.maxAgeMs, 1, 7 * 24 * 3_600_000),
+    }),
+  });
+}
+
+/** Validates and freezes server options (the manager's included). */
+export function resolveServerOptions(options: WebSocketServerOptions): ResolvedServerOptions {
+  const o = object('options', options);
+  if (!o) throw new InvalidOptionError('options', 'an object', options);
+  const server = o.server as { on?: unknown; removeListener?: unknown } | undefined;
+  if (!server || typeof server.on !== 'function' || typeof server.removeListener !== 'function') {
+    throw new InvalidOptionError('server', 'an http.Server or https.Server', o.server);
+  }
+  if (typeof o.authenticate !== 'function') throw new InvalidOptionError('authenticate', 'a function (req) => { userId } | null', o.authenticate);
+  if (o.onMessage !== undefined && typeof o.onMessage !== 'function') throw new InvalidOptionError('onMessage', 'a function', o.onMessage);
+  const path = o.path ?? SERVER_DEFAULTS.path;
+  if (typeof path !== 'string' || !path.startsWith('/') || path.includes('?')) throw new InvalidOptionError('path', "a URL path starting with '/'", o.path);
+  let allowedOrigins: ReadonlySet<string> | null = null;
+  if (o.allowedOrigins !== undefined) {
+    if (!Array.isArray(o.allowedOrigins) || !o.allowedOrigins.every((x) => typeof x === 'string' && x.length > 0)) {
+      throw new InvalidOptionError('allowedOrigins', 'an array of origin strings', o.allowedOrigins);
+    }
+    allowedOrigins = new Set(o.allowedOrigins as string[]);
+  }
+  const metrics = object('metrics', o.metrics) ?? {};
+  const prefix = metrics.prefix ?? SERVER_DEFAULTS.metricsPrefix;
+  if (typeof prefix !== 'string' || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$|^$/.test(prefix)) throw new InvalidOptionError('metrics.prefix', 'a Prometheus metric name prefix', prefix);
+  return Object.freeze({
+    ...resolveManagerOptions(options),
+    path,
+    allowedOrigins,
+    maxPayload: integer('maxPayload', o.maxPayload, SERVER_DEFAULTS.maxPayload, 1, 100 * 1024 * 1024),
+    heartbeatIntervalMs: integer('heartbeatIntervalMs', o.heartbeatIntervalMs, SERVER_DEFAULTS.heartbeatIntervalMs, 0, 3_600_000),
+    closeTimeoutMs: integer('closeTimeoutMs', o.closeTimeoutMs, SERVER_DEFAULTS.closeTimeoutMs, 0, 600_000),
+    metricsPrefix: prefix,
+  });
+}

@@ -1,0 +1,141 @@
+/**
+ * One registered WebSocket connection: identity, counters, and per-connection backpressure.
+ * Every field is set in the constructor so all connections share one object shape.
+ */
+import type { Logger } from 'pino';
+import type { WebSocket } from 'ws';
+import type { DeliveryClass } from '../events/agent-events.js';
+import type { AuthResult, CodePath, ConnectionHealth, ConnectionId, UserId } from '../types.js';
+
+/** What a connection needs from the manager that holds it. */
+export interface ConnectionOwner {
+  readonly highWaterMark: number;
+  readonly logger: Logger;
+  /** A durable frame met a full buffer: close the peer so it reconnects and recovers. */
+  closeSlowConsumer(connection: WebSocketConnection): void;
+  /** A transient frame was dropped or coalesced away. */
+  noteTransientLoss(connection: WebSocketConnection, reason: 'dropped' | 'coalesced'): void;
+}
+
+const OPEN = 1;
+/** Shared send options: text frame. One object for every send, no per-message allocation. */
+const TEXT_FRAME = Object.freeze({ binary: false });
+const STATE_NAMES = ['connecting', 'open', 'closing', 'closed'] as const;
+
+/** Private slot linking a ws socket back to its connection, for listeners shared by all connections. */
+export const kConnection = Symbol('ws-ssot.connection');
+
+export class WebSocketConnection {
+  readonly id: ConnectionId;
+  readonly userId: UserId;
+  readonly socket: WebSocket;
+  /** Resumable session id (see docs/protocol.md). */
+  readonly sessionId: string;
+  /** What `authenticate` returned for this connection. */
+  readonly auth: AuthResult | null;
+  readonly path: CodePath;
+  readonly connectedAt: number;
+  lastSeenAt: number;
+  /** False between a ping and its pong. */
+  alive: boolean;
+  messagesSent: number;
+  messagesReceived: number;
+  dropped: number;
+  /** True once the manager has unregistered it; nothing more is sent. */
+  closed: boolean;
+  /** Coalesced transient frames waiting for the buffer to drain, keyed by type + runId. */
+  pending: Map<string, Buffer | string> | null;
+  readonly owner: ConnectionOwner;
+  #log: Logger | null;
+
+  constructor(id: ConnectionId, userId: UserId, socket: WebSocket, sessionId: string, auth: AuthResult | null, path: CodePath, owner: ConnectionOwner) {
+    this.id = id;
+    this.userId = userId;
+    this.socket = socket;
+    this.sessionId = sessionId;
+    this.auth = auth;
+    this.path = path;
+    this.connectedAt = Date.now();
+    this.lastSeenAt = this.connectedAt;
+    this.alive = true;
+    this.messagesSent = 0;
+    this.messagesReceived = 0;
+    this.dropped = 0;
+    this.closed = false;
+    this.pending = null;
+    this.owner = owner;
+    this.#log = null;
+  }
+
+  /** A pino child logger bound to userId and connectionId, created on first use. */
+  get log(): Logger {
+    if (this.#log === null) this.#log = this.owner.logger.child({ userId: this.userId, connectionId: this.id });
+    return this.#log;
+  }
+
+  get isOpen(): boolean {
+    return !this.closed && this.socket.readyState === OPEN;
+  }
+
+  /**
+   * Sends one already-serialised frame, applying backpressure by delivery class. Returns true if the
+   * frame was handed to the socket.
+   */
+  deliver(frame: Buffer | string, delivery: DeliveryClass, coalesceKey: string | null): boolean {
+    if (!this.isOpen) return false;
+    if (this.socket.bufferedAmount > this.owner.highWaterMark) {
+      if (delivery === 'durable') {
+        this.owner.closeSlowConsumer(this);
+      } else if (delivery === 'coalescible' && coalesceKey !== null) {
+        if (this.pending === null) this.pending = new Map();
+        if (this.pending.has(coalesceKey)) {
+          this.dropped++;
+          this.owner.noteTransientLoss(this, 'coalesced');
+        }
+        this.pending.set(coalesceKey, frame);
+      } else {
+        this.dropped++;
+        this.owner.noteTransientLoss(this, 'dropped');
+      }
+      return false;
+    }
+    if (this.pending !== null) this.flushPending();
+    this.socket.send(frame, TEXT_FRAME);
+    this.messagesSent++;
+    return true;
+  }
+
+  /** Writes a frame regardless of the high-water mark (bounded replays, control frames). */
+  write(frame: Buffer | string): boolean {
+    if (!this.isOpen) return false;
+    this.socket.send(frame, TEXT_FRAME);
+    this.messagesSent++;
+    return true;
+  }
+
+  /** Sends coalesced frames once the buffer is below the high-water mark again. */
+  flushPending(): void {
+    const pending = this.pending;
+    if (pending === null || !this.isOpen || this.socket.bufferedAmount > this.owner.highWaterMark) return;
+    this.pending = null;
+    for (const frame of pending.values()) {
+      this.socket.send(frame, TEXT_FRAME);
+      this.messagesSent++;
+    }
+  }
+
+  health(): ConnectionHealth {
+    return {
+      connectionId: this.id,
+      userId: this.userId,
+      state: STATE_NAMES[this.socket.readyState] ?? 'closed',
+      connectedAt: this.connectedAt,
+      lastSeenAt: this.lastSeenAt,
+      alive: this.alive,
+      bufferedAmount: this.socket.bufferedAmount,
+      messagesSent: this.messagesSent,
+      messagesReceived: this.messagesReceived,
+      dropped: this.dropped,
+    };
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The per-user event streams of a server: sequence counter, epoch and bounded replay log. Owned by the
+ * server and shared by every manager that serves its connections (SSOT and legacy paths), so one user has
+ * one `seq` and one log whichever path a connection is on, and a rollback loses nothing.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ResolvedManagerOptions } from '../config.js';
+import type { UserId } from '../types.js';
+import { EventLog } from './event-log.js';
+
+export class UserStream {
+  readonly userId: UserId;
+  /** Changes whenever the stream is created anew, so a client can tell its seq belongs to an older log. */
+  readonly epoch: string;
+  /** Seq of the latest durable event. */
+  seq: number;
+  readonly log: EventLog;
+  /** Open connections of this user, on every path; the stream is forgotten only at 0 with an empty log. */
+  holders: number;
+
+  constructor(userId: UserId, maxEvents: number, maxAgeMs: number) {
+    this.userId = userId;
+    this.epoch = randomUUID();
+    this.seq = 0;
+    this.log = new EventLog(maxEvents, maxAgeMs);
+    this.holders = 0;
+  }
+}
+
+export class EventStore {
+  readonly #streams = new Map<UserId, UserStream>();
+  readonly #maxEvents: number;
+  readonly #maxAgeMs: number;
+  #sweepTimer: NodeJS.Timeout | null;
+
+  constructor(recovery: ResolvedManagerOptions['recovery']) {
+    this.#maxEvents = recovery.maxEvents;
+    this.#maxAgeMs = recovery.maxAgeMs;
+    // Offline users' logs expire by age; sweep them so an idle process does not hold them forever.
+    this.#sweepTimer = setInterval(() => this.sweep(), Math.min(recovery.maxAgeMs, 60_000));
+    this.#sweepTimer.unref();
+  }
+
+  /** The user's stream, created on first use. */
+  stream(userId: UserId): UserStream {
+    let stream = this.#streams.get(userId);
+    if (stream === undefined) {
+      stream = new UserStream(userId, this.#maxEvents, this.#maxAgeMs);
+      this.#streams.set(userId, stream);
+    }
+    return stream;
+  }
+
+  peek(userId: UserId): UserStream | undefined {
+    return this.#streams.get(userId);
+  }
+
+  /** Users with a stream (connected, or offline with replayable events). */
+  get size(): number {
+    return this.#streams.size;
+  }
+
+  /** Forgets the stream if nobody is connected and nothing is replayable. */
+  release(stream: UserStream): void {
+    if (stream.holders === 0 && stream.log.size === 0 && this.#streams.get(stream.userId) === stream) this.#streams.delete(stream.userId);
+  }
+
+  /** Prunes offline users' logs by age and forgets users with nothing left. */
+  sweep(now = Date.now()): void {
+    for (const stream of Array.from(this.#streams.values())) {
+      if (stream.holders > 0) continue;
+      stream.log.prune(now);
+      this.release(stream);
+    }
+  }
+
+  /** Stops the sweep timer and forgets every stream. Idempotent. */
+  close(): void {
+    if (this.#sweepTimer !== null) clearInterval(this.#sweepTimer);
+    this.#sweepTimer = null;
+    this.#streams.clear();
+  }
+}

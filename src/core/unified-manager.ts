@@ -1,0 +1,380 @@
+/**
+ * UnifiedWebSocketManager: the single source of truth for the connections of one process.
+ * userId → connections (a user may have several tabs); per-user sequenced, logged agent events;
+ * per-user connection limit; backpressure by delivery class; replay on reconnect.
+ */
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { WebSocket } from 'ws';
+import { CloseCode } from '../close-codes.js';
+import { resolveManagerOptions, type ManagerOptions, type ResolvedManagerOptions } from '../config.js';
+import { ConnectionLimitError, InvalidSocketError, UnknownEventTypeError } from '../errors.js';
+import {
+  CRITICAL_EVENT_TYPES,
+  isCriticalEventType,
+  isValidEventType,
+  type AgentEventEnvelope,
+  type AgentEventOptions,
+  type CriticalEventDataMap,
+  type CriticalEventType,
+  type DeliveryClass,
+} from '../events/agent-events.js';
+import { createDefaultLogger } from '../observability/logger.js';
+import type { WsSsotMetrics } from '../observability/metrics.js';
+import type { ConnectionContext, SendOptions, WebSocketManagerProtocol } from '../protocol.js';
+import type { AuthResult, CodePath, ConnectionHealth, ConnectionId, UserId } from '../types.js';
+import { kConnection, WebSocketConnection, type ConnectionOwner } from './connection.js';
+import { EventStore, type UserStream } from './event-store.js';
+import { assertConnectionId, assertUserId, serialize } from './validate.js';
+
+const OPEN = 1;
+const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
+
+/** Construction options beyond {@link ManagerOptions}, used by the server glue. */
+export interface UnifiedManagerInternals {
+  /** Metrics of the server that owns this manager. */
+  metrics?: WsSsotMetrics | null;
+  /** The server's event store, shared with its other code path. Default: a store of this manager's own. */
+  store?: EventStore;
+}
+
+export interface UnifiedWebSocketManagerEvents {
+  connection: [connection: WebSocketConnection];
+  disconnection: [connection: WebSocketConnection, code: number, reason: string];
+}
+
+// Listeners shared by every socket: they find their connection through a private slot, so no closure is
+// created per connection or per message.
+function connectionOf(socket: WebSocket): WebSocketConnection {
+  return (socket as unknown as Record<symbol, WebSocketConnection>)[kConnection] as WebSocketConnection;
+}
+function onSocketClose(this: WebSocket, code: number, reason: Buffer): void {
+  const connection = connectionOf(this);
+  (connection.owner as UnifiedWebSocketManager).handleDisconnection(connection, code, reason.toString());
+}
+function onSocketError(this: WebSocket, err: Error): void {
+  connectionOf(this).log.debug({ err }, 'socket error');
+}
+function onSocketPong(this: WebSocket): void {
+  const connection = connectionOf(this);
+  connection.alive = true;
+  connection.lastSeenAt = Date.now();
+}
+
+export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManagerEvents> implements WebSocketManagerProtocol, ConnectionOwner {
+  /** Which code path this manager serves. */
+  readonly path: CodePath = 'ssot';
+  readonly options: ResolvedManagerOptions;
+  readonly logger: Logger;
+  /** userId → open connections, oldest first. */
+  readonly #users = new Map<UserId, WebSocketConnection[]>();
+  readonly #connections = new Map<ConnectionId, WebSocketConnection>();
+  readonly #metrics: WsSsotMetrics | null;
+  readonly #store: EventStore;
+  readonly #ownsStore: boolean;
+
+  constructor(options: ManagerOptions = {}, internals: UnifiedManagerInternals = {}) {
+    super();
+    this.options = resolveManagerOptions(options);
+    this.logger = options.logger ?? createDefaultLogger();
+    this.#metrics = internals.metrics ?? null;
+    this.#ownsStore = internals.store === undefined;
+    this.#store = internals.store ?? new EventStore(this.options.recovery);
+  }
+
+  get highWaterMark(): number {
+    return this.options.highWaterMark;
+  }
+
+  // ---- connections -------------------------------------------------------------------------------
+
+  getConnectionCount(): number {
+    return this.#connections.size;
+  }
+
+  /** Users with at least one open connection. */
+  getUserCount(): number {
+    return this.#users.size;
+  }
+
+  /** Open connections of one user. */
+  getUserConnectionCount(userId: UserId): number {
+    assertUserId(userId);
+    return this.#users.get(userId)?.length ?? 0;
+  }
+
+  /** The user's connections, oldest first (a copy). */
+  getUserConnections(userId: UserId): WebSocketConnection[] {
+    assertUserId(userId);
+    return this.#users.get(userId)?.slice() ?? [];
+  }
+
+  isUserConnected(userId: UserId): boolean {
+    assertUserId(userId);
+    return this.#users.has(userId);
+  }
+
+  getConnection(connectionId: ConnectionId): WebSocketConnection | undefined {
+    assertConnectionId(connectionId);
+    return this.#connections.get(connectionId);
+  }
+
+  getConnectionHealth(connectionId: ConnectionId): ConnectionHealth | undefined {
+    return this.getConnection(connectionId)?.health();
+  }
+
+  /** Every open connection (live iterator; do not add or remove while iterating). */
+  connections(): IterableIterator<WebSocketConnection> {
+    return this.#connections.values();
+  }
+
+  /**
+   * Whether a new connection of `userId` would be accepted now: under the limit, or the policy evicts
+   * the oldest, or it resumes a session the user already holds (that ghost is replaced).
+   */
+  canAccept(userId: UserId, resumeSessionId?: string | null): boolean {
+    assertUserId(userId);
+    if (this.options.connectionLimitPolicy === 'evict-oldest') return true;
+    const connections = this.#users.get(userId);
+    if (connections === undefined || connections.length < this.options.maxConnectionsPerUser) return true;
+    return typeof resumeSessionId === 'string' && connections.some((c) => c.sessionId === resumeSessionId);
+  }
+
+  addConnection(userId: UserId, socket: WebSocket, options: { sessionId?: string | null; auth?: AuthResult | null } = {}): WebSocketConnection {
+    assertUserId(userId);
+    if (socket === null || typeof socket !== 'object' || typeof (socket as WebSocket).send !== 'function' || typeof (socket as WebSocket).on !== 'function' || (socket as WebSocket).readyState !== OPEN) {
+      throw new InvalidSocketError(socket);
+    }
+    if (kConnection in socket) throw new InvalidSocketError(socket);
+    const resumed = typeof options.sessionId === 'string' && SESSION_ID_PATTERN.test(options.sessionId) ? options.sessionId : null;
+    if (resumed !== null) {
+      // A resumed session replaces its ghost: a half-open old socket must not keep receiving.
+      const ghost = this.#users.get(userId)?.find((c) => c.sessionId === resumed);
+      if (ghost !== undefined) this.#closeConnection(ghost, CloseCode.SESSION_REPLACED, 'session resumed on a newer connection', true);
+    }
+    const existing = this.#users.get(userId);
+    if (existing !== undefined && existing.length >= this.options.maxConnectionsPerUser) {
+      if (this.options.connectionLimitPolicy === 'reject-newest') throw new ConnectionLimitError(userId, this.options.maxConnectionsPerUser);
+      const oldest = existing[0] as WebSocketConnection;
+      oldest.log.info('evicting the oldest connection: connection limit reached');
+      this.#closeConnection(oldest, CloseCode.EVICTED_BY_LIMIT, 'connection limit: evicted by a newer connection', false);
+    }
+    const connection = new WebSocketConnection(randomUUID(), userId, socket, resumed ?? randomUUID(), options.auth ?? null, this.path, this);
+    (socket as unknown as Record<symbol, WebSocketConnection>)[kConnection] = connection;
+    socket.on('close', onSocketClose);
+    socket.on('error', onSocketError);
+    socket.on('pong', onSocketPong);
+    const connections = this.#users.get(userId);
+    if (connections === undefined) this.#users.set(userId, [connection]);
+    else connections.push(connection);
+    this.#store.stream(userId).holders++;
+    this.#connections.set(connection.id, connection);
+    this.#metrics?.connectionOpened(this.path);
+    connection.log.debug('connection added');
+    this.emit('connection', connection);
+    return connection;
+  }
+
+  handleConnection(socket: WebSocket, context: ConnectionContext): WebSocketConnection {
+    const connection = this.addConnection(context.userId, socket, { sessionId: context.sessionId ?? null, auth: context.auth ?? null });
+    const stream = this.#store.stream(connection.userId);
+    connection.write(serialize({ v: 1, type: 'session', sessionId: connection.sessionId, epoch: stream.epoch, lastSeq: stream.seq }));
+    if (typeof context.lastSeq === 'number') this.#replay(connection, stream, context.lastSeq, context.epoch ?? null);
+    return connection;
+  }
+
+  removeConnection(userIdOrConnectionId: UserId | ConnectionId, code = 1000, reason = ''): number {
+    assertConnectionId(userIdOrConnectionId);
+    const connection = this.#connections.get(userIdOrConnectionId);
+    if (connection !== undefined) {
+      this.#closeConnection(connection, code, reason, false);
+      return 1;
+    }
+    const all = this.#users.get(userIdOrConnectionId)?.slice() ?? [];
+    for (const c of all) this.#closeConnection(c, code, reason, false);
+    return all.length;
+  }
+
+  handleDisconnection(target: UserId | ConnectionId | WebSocketConnection, code = 1005, reason = ''): void {
+    if (target instanceof WebSocketConnection) {
+      this.#unregister(target, code, reason);
+      return;
+    }
+    assertConnectionId(target);
+    const connection = this.#connections.get(target);
+    if (connection !== undefined) {
+      this.#unregister(connection, code, reason);
+      return;
+    }
+    for (const c of this.#users.get(target)?.slice() ?? []) this.#unregister(c, code, reason);
+  }
+
+  /**
+   * Closes every connection matching `predicate` with `code` (1012 for a path drain, 1001 at shutdown)
+   * and unregisters it at once. Returns the sockets so a caller can wait for them.
+   */
+  closeWhere(predicate: (connection: WebSocketConnection) => boolean, code: number, reason: string): WebSocket[] {
+    const sockets: WebSocket[] = [];
+    for (const connection of Array.from(this.#connections.values())) {
+      if (!predicate(connection)) continue;
+      sockets.push(connection.socket);
+      this.#closeConnection(connection, code, reason, false);
+    }
+    return sockets;
+  }
+
+  // ---- sending -----------------------------------------------------------------------------------
+
+  sendMessage(userId: UserId, message: unknown, options?: SendOptions): boolean {
+    assertUserId(userId);
+    const text = serialize(message);
+    const connections = this.#users.get(userId);
+    if (connections === undefined) return false;
+    const delivered = this.#fanOut(connections, text, options?.delivery ?? 'durable', null);
+    this.#metrics?.delivered('message', delivered);
+    return delivered > 0;
+  }
+
+  broadcastMessage(message: unknown, options?: SendOptions): number {
+    const text = serialize(message);
+    if (this.#connections.size === 0) return 0;
+    const frame = Buffer.from(text);
+    const delivery = options?.delivery ?? 'durable';
+    let delivered = 0;
+    for (const connection of Array.from(this.#connections.values())) {
+      if (connection.deliver(frame, delivery, null)) delivered++;
+    }
+    this.#metrics?.delivered('broadcast', delivered);
+    return delivered;
+  }
+
+  sendAgentEvent(userId: UserId, type: string, data: unknown = {}, options?: AgentEventOptions): AgentEventEnvelope {
+    assertUserId(userId);
+    if (!isValidEventType(type)) throw new UnknownEventTypeError(type, 'a name of 1-64 letters, digits and _.:- starting with a letter, not session/recovery/error');
+    const runId = options?.runId;
+    if (runId !== undefined && (typeof runId !== 'string' || runId.length === 0 || runId.length > 256)) {
+      throw new UnknownEventTypeError(runId, 'a runId string of 1-256 characters');
+    }
+    const delivery: DeliveryClass = options?.delivery ?? 'durable';
+    const started = this.#metrics === null ? 0 : performance.now();
+    const stream = this.#store.stream(userId);
+    const durable = delivery === 'durable';
+    const envelope: AgentEventEnvelope = {
+      v: 1,
+      type,
+      seq: durable ? stream.seq + 1 : stream.seq,
+      ts: Date.now(),
+      runId,
+      transient: durable ? undefined : true,
+      data,
+    };
+    const text = serialize(envelope); // throws before the seq is taken: a failed event leaves no gap
+    if (durable) {
+      stream.seq = envelope.seq;
+      stream.log.append(envelope.seq, envelope.ts, text);
+    }
+    const connections = this.#users.get(userId);
+    if (connections !== undefined) {
+      const delivered = this.#fanOut(connections, text, delivery, delivery === 'coalescible' ? `${type}\u0000${runId ?? ''}` : null);
+      this.#metrics?.delivered('event', delivered);
+      if (this.#metrics !== null) this.#metrics.fanoutSeconds((performance.now() - started) / 1000);
+    } else {
+      this.#store.release(stream);
+    }
+    return envelope;
+  }
+
+  emitCriticalEvent<T extends CriticalEventType>(userId: UserId, type: T, data: CriticalEventDataMap[T], options?: { runId?: string }): AgentEventEnvelope<T, CriticalEventDataMap[T]> {
+    if (!isCriticalEventType(type)) throw new UnknownEventTypeError(type, CRITICAL_EVENT_TYPES);
+    return this.sendAgentEvent(userId, type, data, { runId: options?.runId, delivery: 'durable' }) as AgentEventEnvelope<T, CriticalEventDataMap[T]>;
+  }
+
+  /** The latest durable seq and the epoch of a user's log (0 and null if the manager holds nothing for them). */
+  getUserSequence(userId: UserId): { seq: number; epoch: string | null } {
+    assertUserId(userId);
+    const stream = this.#store.peek(userId);
+    return { seq: stream?.seq ?? 0, epoch: stream?.epoch ?? null };
+  }
+
+  /** Sends coalesced frames to connections whose buffers have drained (called by the heartbeat, too). */
+  flushPending(): void {
+    for (const connection of this.#connections.values()) if (connection.pending !== null) connection.flushPending();
+  }
+
+  /** Closes every connection (1001 by default), stops timers, and forgets all state. Idempotent. */
+  close(code: number = CloseCode.GOING_AWAY, reason = 'server shutting down; reconnect'): WebSocket[] {
+    const sockets = this.closeWhere(() => true, code, reason);
+    if (this.#ownsStore) this.#store.close();
+    return sockets;
+  }
+
+  // ---- ConnectionOwner ---------------------------------------------------------------------------
+
+  closeSlowConsumer(connection: WebSocketConnection): void {
+    connection.log.warn({ bufferedAmount: connection.socket.bufferedAmount }, 'slow consumer: closing so it reconnects and recovers');
+    this.#metrics?.slowConsumerClosed();
+    this.#closeConnection(connection, CloseCode.SLOW_CONSUMER, 'slow consumer', true);
+  }
+
+  noteTransientLoss(_connection: WebSocketConnection, reason: 'dropped' | 'coalesced'): void {
+    this.#metrics?.transientLoss(reason);
+  }
+
+  // ---- internals ---------------------------------------------------------------------------------
+
+  #fanOut(connections: WebSocketConnection[], text: string, delivery: DeliveryClass, coalesceKey: string | null): number {
+    if (connections.length === 1) return (connections[0] as WebSocketConnection).deliver(text, delivery, coalesceKey) ? 1 : 0;
+    const frame = Buffer.from(text); // encoded once for all of the user's connections
+    let delivered = 0;
+    // Iterate a copy: a durable send to a slow peer closes it, which removes it from the array.
+    for (const connection of connections.slice()) if (connection.deliver(frame, delivery, coalesceKey)) delivered++;
+    return delivered;
+  }
+
+  #replay(connection: WebSocketConnection, stream: UserStream, lastSeq: number, epoch: string | null): void {
+    const result = epoch === stream.epoch
+      ? stream.log.replayAfter(lastSeq, stream.seq, Date.now())
+      : { recovered: false as const, fromSeq: lastSeq + 1, toSeq: stream.seq, frames: null };
+    if (result.recovered) {
+      // Replays are bounded by the log size, so they bypass the high-water mark.
+      for (const frame of result.frames) connection.write(frame);
+      this.#metrics?.delivered('replay', result.frames.length);
+    }
+    connection.write(serialize({ v: 1, type: 'recovery', recovered: result.recovered, fromSeq: result.fromSeq, toSeq: result.toSeq }));
+    this.#metrics?.recovery(result.recovered ? 'recovered' : 'not_recovered');
+    connection.log.debug({ recovered: result.recovered, fromSeq: result.fromSeq, toSeq: result.toSeq }, 'recovery');
+  }
+
+  /** Unregisters at once (nothing more is sent) and closes the socket; terminates it later if it hangs. */
+  #closeConnection(connection: WebSocketConnection, code: number, reason: string, terminateSoon: boolean): void {
+    const socket = connection.socket;
+    this.#unregister(connection, code, reason);
+    if (socket.readyState === OPEN) socket.close(code, reason);
+    if (terminateSoon) {
+      const timer = setTimeout(() => socket.terminate(), this.options.slowCloseTimeoutMs);
+      timer.unref();
+      socket.once('close', () => clearTimeout(timer));
+    }
+  }
+
+  #unregister(connection: WebSocketConnection, code: number, reason: string): void {
+    if (connection.closed) return;
+    connection.closed = true;
+    connection.pending = null;
+    this.#connections.delete(connection.id);
+    const connections = this.#users.get(connection.userId);
+    if (connections !== undefined) {
+      const index = connections.indexOf(connection);
+      if (index !== -1) {
+        connections.splice(index, 1);
+        if (connections.length === 0) this.#users.delete(connection.userId);
+        const stream = this.#store.stream(connection.userId);
+        stream.holders--;
+        this.#store.release(stream);
+      }
+    }
+    connection.log.debug({ code, reason }, 'connection removed');
+    this.emit('disconnection', connection, code, reason);
+  }
+}

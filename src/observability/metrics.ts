@@ -1,0 +1,81 @@
+/**
+ * Prometheus metrics of one ws-ssot server, in a registry the app owns (a new one by default, never
+ * prom-client's global). Labelled children are bound once so hot paths only call `inc()`. Gauges read
+ * live counts at scrape time instead of being updated on every connect.
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CodePath } from '../types.js';
+
+export type RefusalReason = 'unauthorized' | 'forbidden_origin' | 'connection_limit' | 'closing' | 'auth_error' | 'bad_request';
+export type InboundResult = 'ok' | 'invalid_json' | 'binary' | 'too_big' | 'handler_error';
+export type DeliveryKind = 'message' | 'broadcast' | 'event' | 'replay';
+export type RecoveryOutcome = 'recovered' | 'not_recovered';
+
+/** Live values the gauges read when scraped. */
+export interface MetricsSnapshotSource {
+  connectionsByPath(): Record<CodePath, number>;
+  users(): number;
+}
+
+function metric<T>(registry: Registry, name: string, create: () => T): T {
+  // Reuse a metric already registered under this name (two servers sharing one registry and prefix).
+  return (registry.getSingleMetric(name) as T | undefined) ?? create();
+}
+
+export class WsSsotMetrics {
+  readonly registry: Registry;
+  readonly #refusals: Counter<'reason'>;
+  readonly #inbound: Counter<'result'>;
+  readonly #delivered: Record<DeliveryKind, Counter.Internal>;
+  readonly #transientLoss: Record<'dropped' | 'coalesced', Counter.Internal>;
+  readonly #slowConsumers: Counter;
+  readonly #recovery: Record<RecoveryOutcome, Counter.Internal>;
+  readonly #opened: Counter<'path'>;
+  readonly #routing: Counter<'path'>;
+  readonly #heartbeatTerminations: Counter;
+  readonly #fanoutSeconds: Histogram;
+
+  constructor(source: MetricsSnapshotSource, options: { registry?: Registry; prefix: string }) {
+    const registry = options.registry ?? new Registry();
+    const p = options.prefix;
+    this.registry = registry;
+    const registers = [registry];
+    metric(registry, `${p}connections`, () => new Gauge({
+      name: `${p}connections`, help: 'Open WebSocket connections, by code path', labelNames: ['path'], registers,
+      collect() { const by = source.connectionsByPath(); this.set({ path: 'ssot' }, by.ssot); this.set({ path: 'legacy' }, by.legacy); },
+    }));
+    metric(registry, `${p}users`, () => new Gauge({
+      name: `${p}users`, help: 'Users with at least one open connection', registers,
+      collect() { this.set(source.users()); },
+    }));
+    this.#opened = metric(registry, `${p}connections_opened_total`, () => new Counter({ name: `${p}connections_opened_total`, help: 'Connections accepted, by code path', labelNames: ['path'], registers }));
+    this.#refusals = metric(registry, `${p}connection_refusals_total`, () => new Counter({ name: `${p}connection_refusals_total`, help: 'Upgrades refused, by reason', labelNames: ['reason'], registers }));
+    this.#inbound = metric(registry, `${p}inbound_messages_total`, () => new Counter({ name: `${p}inbound_messages_total`, help: 'Inbound frames, by outcome', labelNames: ['result'], registers }));
+    const delivered = metric(registry, `${p}deliveries_total`, () => new Counter({ name: `${p}deliveries_total`, help: 'Frames handed to sockets, by kind', labelNames: ['kind'], registers }));
+    this.#delivered = { message: delivered.labels('message'), broadcast: delivered.labels('broadcast'), event: delivered.labels('event'), replay: delivered.labels('replay') };
+    const loss = metric(registry, `${p}transient_events_lost_total`, () => new Counter({ name: `${p}transient_events_lost_total`, help: 'Transient (non-durable) frames dropped or coalesced away under backpressure', labelNames: ['reason'], registers }));
+    this.#transientLoss = { dropped: loss.labels('dropped'), coalesced: loss.labels('coalesced') };
+    this.#slowConsumers = metric(registry, `${p}slow_consumer_closes_total`, () => new Counter({ name: `${p}slow_consumer_closes_total`, help: 'Connections closed with 4008 because a durable frame met a full buffer', registers }));
+    const recovery = metric(registry, `${p}recoveries_total`, () => new Counter({ name: `${p}recoveries_total`, help: 'Reconnects asking for replay, by outcome', labelNames: ['outcome'], registers }));
+    this.#recovery = { recovered: recovery.labels('recovered'), not_recovered: recovery.labels('not_recovered') };
+    this.#routing = metric(registry, `${p}routing_decisions_total`, () => new Counter({ name: `${p}routing_decisions_total`, help: 'Code path chosen for new connections', labelNames: ['path'], registers }));
+    this.#heartbeatTerminations = metric(registry, `${p}heartbeat_terminations_total`, () => new Counter({ name: `${p}heartbeat_terminations_total`, help: 'Peers terminated for missing a pong', registers }));
+    this.#fanoutSeconds = metric(registry, `${p}fanout_duration_seconds`, () => new Histogram({ name: `${p}fanout_duration_seconds`, help: 'Time to serialise and hand one event to all of its connections', buckets: [0.00001, 0.0001, 0.001, 0.01, 0.1, 1], registers }));
+  }
+
+  refused(reason: RefusalReason): void { this.#refusals.inc({ reason }); }
+  inbound(result: InboundResult): void { this.#inbound.inc({ result }); }
+  delivered(kind: DeliveryKind, count: number): void { if (count > 0) this.#delivered[kind].inc(count); }
+  transientLoss(reason: 'dropped' | 'coalesced'): void { this.#transientLoss[reason].inc(); }
+  slowConsumerClosed(): void { this.#slowConsumers.inc(); }
+  recovery(outcome: RecoveryOutcome): void { this.#recovery[outcome].inc(); }
+  connectionOpened(path: CodePath): void { this.#opened.inc({ path }); }
+  routed(path: CodePath): void { this.#routing.inc({ path }); }
+  heartbeatTerminated(): void { this.#heartbeatTerminations.inc(); }
+  fanoutSeconds(seconds: number): void { this.#fanoutSeconds.observe(seconds); }
+
+  /** The Prometheus text exposition of the registry. */
+  async text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
