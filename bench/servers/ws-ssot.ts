@@ -1,39 +1,23 @@
 /**
- * ws-ssot, imported from source through tsx. `authenticate` reads the same `?user=` query the baselines
- * use: benchmark-only auth, never a pattern for production.
+ * ws-ssot, imported from source through tsx, with default options apart from a silent logger.
+ * `authenticate` reads the same `?user=` query the baselines use: benchmark-only auth, never a pattern
+ * for production.
  */
 import http from 'node:http';
 import pino from 'pino';
+import { createWebSocketServer, type UnifiedWebSocketManager, type WsSsotServer } from '../../src/index.js';
 import type { BenchServer, BenchServerOptions, CreateBenchServer } from './types.js';
 
-/** The slice of the ws-ssot API the benchmark drives. */
-interface SsotManager {
-  broadcastMessage(msg: object): number;
-  sendMessage(userId: string, msg: object): boolean;
-  sendAgentEvent(userId: string, type: string, data: object, options?: { runId?: string }): unknown;
-  getConnectionCount(): number;
-}
-interface SsotServer {
-  manager: SsotManager;
-  close(): Promise<void>;
-}
-interface SsotModule {
-  createWebSocketServer(options: Record<string, unknown>): SsotServer;
-}
-
-// Loaded by URL so this file type-checks before the core lands on the branch.
-const SOURCE_ENTRY = new URL('../../src/index.ts', import.meta.url).href;
-
-class WsSsotServer implements BenchServer {
+class WsSsotBenchServer implements BenchServer {
   private readonly http = http.createServer();
-  private readonly wss: SsotServer;
-  private readonly m: SsotManager;
+  private readonly wss: WsSsotServer;
+  private readonly m: UnifiedWebSocketManager;
 
-  constructor(mod: SsotModule, options: BenchServerOptions) {
-    this.wss = mod.createWebSocketServer({
+  constructor(options: BenchServerOptions) {
+    this.wss = createWebSocketServer({
       server: this.http,
       path: '/ws',
-      authenticate: async (req: http.IncomingMessage) => ({
+      authenticate: async (req) => ({
         userId: new URL(req.url ?? '/', 'http://127.0.0.1').searchParams.get('user') ?? 'anonymous',
       }),
       logger: pino({ level: 'silent' }),
@@ -72,11 +56,9 @@ class WsSsotServer implements BenchServer {
 
   async close(): Promise<void> {
     await this.wss.close();
+    // ws-ssot leaves the app's http.Server open; the benchmark owns it.
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
   }
 }
 
-export const createServer: CreateBenchServer = async (options) => {
-  const mod = (await import(SOURCE_ENTRY)) as SsotModule;
-  return new WsSsotServer(mod, options);
-};
+export const createServer: CreateBenchServer = (options) => new WsSsotBenchServer(options);
