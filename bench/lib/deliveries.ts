@@ -182,6 +182,9 @@ export async function runDeliveryScenario(spec: DeliverySpec, ctx: ScenarioConte
         max: median(runs.map((x) => x.max)),
         cpuMsPer1k: median(runs.map((x) => x.cpuMsPer1k)),
         complete: runs.every((x) => x.complete) ? 1 : 0,
+        // Not printed: lowest over runs, for correctness checks (test/bench).
+        delivered: Math.min(...runs.map((x) => x.deliveries)),
+        expected: Math.max(...runs.map((x) => x.expected)),
       },
       notes: [...new Set(runs.flatMap((x) => x.notes))],
     });

@@ -46,7 +46,7 @@ export const agentRuns: Scenario = {
         users: ids,
         warmup: { params: { users, size, yieldEvery: 100, tag: 'warm' }, expected: RUN.length },
         measure: { params: { users, size, yieldEvery: 100, tag: 'run' }, expected: RUN.length },
-        timeoutMs: ctx.quick ? 15_000 : 60_000,
+        timeoutMs: ctx.quick ? 5_000 : 60_000,
       },
       ctx,
     );

@@ -41,7 +41,7 @@ export const broadcast: Scenario = {
         users,
         warmup: { params: { events: warmEvents, size }, expected: warmEvents },
         measure: { params: { events, size }, expected: events },
-        timeoutMs: ctx.quick ? 15_000 : 120_000,
+        timeoutMs: ctx.quick ? 5_000 : 120_000,
       },
       ctx,
     );

@@ -53,7 +53,7 @@ export const targeted: Scenario = {
         users: conns,
         warmup: { params: { events: warmEvents, users, size, yieldEvery: 50 }, expected: expectedPerConnection(warmEvents, users, perUser) },
         measure: { params: { events, users, size, yieldEvery: 50 }, expected: expectedPerConnection(events, users, perUser) },
-        timeoutMs: ctx.quick ? 15_000 : 120_000,
+        timeoutMs: ctx.quick ? 5_000 : 120_000,
       },
       ctx,
     );
