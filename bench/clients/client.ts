@@ -36,6 +36,8 @@ export interface ClientStats {
   mean: number | null;
   firstAt: number | null;
   lastAt: number | null;
+  /** Client process CPU (user + system) from 'expect' to this report, ms: shows when the client is the bottleneck. */
+  cpuMs: number;
 }
 
 interface Conn {
@@ -57,6 +59,7 @@ let lat = new Float64Array(0);
 let firstAt: number | null = null;
 let lastAt: number | null = null;
 let armed = false;
+let cpu0: NodeJS.CpuUsage = process.cpuUsage();
 
 function onFrame(index: number, frame: unknown): void {
   const p = extractPayload(frame);
@@ -75,6 +78,11 @@ function onFrame(index: number, frame: unknown): void {
     // Let same-tick stragglers (duplicates) land before judging completeness.
     setImmediate(() => send({ type: 'done', stats: stats() }));
   }
+}
+
+function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) / 1000;
 }
 
 function stats(): ClientStats {
@@ -96,6 +104,7 @@ function stats(): ClientStats {
     ...s,
     firstAt,
     lastAt,
+    cpuMs: cpuMsSince(cpu0),
   };
 }
 
@@ -218,6 +227,7 @@ process.on('message', (raw) => {
       lastAt = null;
       lat = new Float64Array(expectedTotal + 1024);
       armed = expectedTotal > 0;
+      cpu0 = process.cpuUsage();
       send({ type: 'expecting', expectedTotal });
       break;
     }

@@ -47,6 +47,8 @@ export interface DeliveryRun {
   max: number | null;
   /** Server CPU (user + system) per 1,000 deliveries, in ms. */
   cpuMsPer1k: number | null;
+  /** Client process CPU over the phase's wall time, %; near 100 means the client set the pace. */
+  clientCpuPct: number | null;
   sendMs: number;
   notes: string[];
 }
@@ -57,6 +59,7 @@ export const DELIVERY_COLUMNS: Column[] = [
   { key: 'p99', label: 'p99 ms', digits: 2, ratios: true, short: 'p99' },
   { key: 'max', label: 'max ms', digits: 2 },
   { key: 'cpuMsPer1k', label: 'server CPU ms / 1k del.', digits: 2, ratios: true, short: 'CPU' },
+  { key: 'clientCpuPct', label: 'client CPU %', digits: 0 },
   { key: 'complete', label: 'all delivered', digits: 0, format: 'bool' },
 ];
 
@@ -132,6 +135,7 @@ export async function runDeliveries(impl: ImplName, spec: DeliverySpec, ctx: Sce
       p99: s.p99,
       max: s.max,
       cpuMsPer1k: s.received > 0 ? m.cpuUs / s.received : null,
+      clientCpuPct: elapsedMs !== null && elapsedMs > 0 ? (s.cpuMs / elapsedMs) * 100 : null,
       sendMs: m.t1 - m.t0,
       notes,
     };
@@ -159,7 +163,7 @@ export async function runDeliveryScenario(spec: DeliverySpec, ctx: ScenarioConte
         ctx.log(`  ${impl} failed: ${message}`);
         results.get(impl)!.push({
           deliveries: 0, expected: 0, complete: false, deliveriesPerSec: null, p50: null, p99: null,
-          max: null, cpuMsPer1k: null, sendMs: 0, notes: [`run failed: ${message.split('\n')[0]}`],
+          max: null, cpuMsPer1k: null, clientCpuPct: null, sendMs: 0, notes: [`run failed: ${message.split('\n')[0]}`],
         });
       }
     }
@@ -181,6 +185,7 @@ export async function runDeliveryScenario(spec: DeliverySpec, ctx: ScenarioConte
         p99: median(runs.map((x) => x.p99)),
         max: median(runs.map((x) => x.max)),
         cpuMsPer1k: median(runs.map((x) => x.cpuMsPer1k)),
+        clientCpuPct: median(runs.map((x) => x.clientCpuPct)),
         complete: runs.every((x) => x.complete) ? 1 : 0,
         // Not printed: lowest over runs, for correctness checks (test/bench).
         delivered: Math.min(...runs.map((x) => x.deliveries)),
