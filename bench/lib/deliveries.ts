@@ -192,6 +192,7 @@ export async function runDeliveryScenario(spec: DeliverySpec, ctx: ScenarioConte
         expected: Math.max(...runs.map((x) => x.expected)),
       },
       notes: [...new Set(runs.flatMap((x) => x.notes))],
+      perRun: runs.map(({ notes: _notes, ...figures }) => figures),
     });
   }
   return rows;

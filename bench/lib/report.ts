@@ -8,8 +8,11 @@ export interface Machine {
   memoryGB: number;
   os: string;
   node: string;
-  ulimitNoFile?: string;
+  /** 1-minute load average when the run started and ended: other work on the machine skews figures. */
+  loadAvg1m: { start: number; end: number | null };
 }
+
+const loadAtStart = Math.round(os.loadavg()[0]! * 100) / 100;
 
 export function machine(): Machine {
   const cpus = os.cpus();
@@ -19,6 +22,7 @@ export function machine(): Machine {
     memoryGB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
+    loadAvg1m: { start: loadAtStart, end: Math.round(os.loadavg()[0]! * 100) / 100 },
   };
 }
 
@@ -77,6 +81,7 @@ export function fullMarkdown(results: ScenarioResult[], m: Machine, meta: { date
     `## Results — ${meta.date}${meta.quick ? ' (QUICK smoke sizes, not comparable)' : ''}`,
     '',
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB RAM, ${m.os}, Node ${m.node}. ` +
+      `1-min load average ${m.loadAvg1m.start} at start, ${m.loadAvg1m.end ?? 'n/a'} at end. ` +
       `Server and clients on the same machine (separate processes). ${meta.runs} run(s) per implementation, medians. ` +
       `Command: \`${meta.command}\`.`,
     '',

@@ -31,6 +31,8 @@ export interface Row {
   metrics: Record<string, number | null>;
   /** Why a figure is missing, incomplete deliveries, and similar caveats. */
   notes: string[];
+  /** Per-run figures behind the medians (JSON only). */
+  perRun?: Array<Record<string, number | boolean | null>>;
 }
 
 /** A target from the issue, checked against measured figures (null: could not be checked). */

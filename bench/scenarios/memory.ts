@@ -84,6 +84,7 @@ export const memory: Scenario = {
         name: info.label,
         metrics: { heapKB: heap === null ? null : heap / 1024, rssKB: rss === null ? null : rss / 1024 },
         notes: [...new Set(list.flatMap((x) => x.notes))],
+        perRun: list.map((x) => ({ heapPerConnBytes: x.heapPerConn, rssPerConnBytes: x.rssPerConn })),
       };
     });
     const wsHeap = metric(rows, LABEL.ws, 'heapKB');
