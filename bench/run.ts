@@ -6,6 +6,7 @@
  *   --impl <name>       repeatable or comma-separated: raw-ws, socket-io, ws-ssot (default: all)
  *   --runs N            runs per implementation, medians reported (default 3)
  *   --quick             small sizes for a smoke run
+ *   --max-other-load P  repeat a delivery run (3 attempts max) if other processes used > P% of the CPU (default 15, or 100 = off with --quick)
  *   --out <dir>         results directory (default bench/results)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -28,12 +29,13 @@ export async function main(argv: string[]): Promise<ScenarioResult[]> {
       impl: { type: 'string', multiple: true },
       runs: { type: 'string' },
       quick: { type: 'boolean', default: false },
+      'max-other-load': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
-    console.log('usage: npm run bench -- [--scenario name[,name]] [--impl raw-ws,socket-io,ws-ssot] [--runs N] [--quick] [--out dir]');
+    console.log('usage: npm run bench -- [--scenario name[,name]] [--impl raw-ws,socket-io,ws-ssot] [--runs N] [--quick] [--max-other-load P] [--out dir]');
     console.log(`scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}`);
     return [];
   }
@@ -48,7 +50,10 @@ export async function main(argv: string[]): Promise<ScenarioResult[]> {
   const runs = values.runs === undefined ? 3 : Number.parseInt(values.runs, 10);
   if (!Number.isInteger(runs) || runs < 1 || runs > 20) throw new Error('--runs must be an integer from 1 to 20');
 
-  const ctx: ScenarioContext = { quick: values.quick, runs, impls, log: (m) => console.error(m) };
+  // Quick phases are too short for 10 ms CPU ticks to say anything: no repeats there unless asked.
+  const maxOtherLoadPct = values['max-other-load'] === undefined ? (values.quick ? 100 : 15) : Number(values['max-other-load']);
+  if (!Number.isFinite(maxOtherLoadPct) || maxOtherLoadPct < 0 || maxOtherLoadPct > 100) throw new Error('--max-other-load must be a number from 0 to 100');
+  const ctx: ScenarioContext = { quick: values.quick, runs, impls, maxOtherLoadPct, log: (m) => console.error(m) };
   const results: ScenarioResult[] = [];
   for (const s of scenarios) {
     console.error(`\n== ${s.name}${ctx.quick ? ' (quick)' : ''}`);
@@ -63,7 +68,7 @@ export async function main(argv: string[]): Promise<ScenarioResult[]> {
   const md = fullMarkdown(results, m, { date, runs, quick: ctx.quick, command });
   const outDir = values.out ?? path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(path.join(outDir, 'latest.json'), `${JSON.stringify({ date, machine: m, runs, quick: ctx.quick, impls, results }, null, 2)}\n`);
+  writeFileSync(path.join(outDir, 'latest.json'), `${JSON.stringify({ date, machine: m, runs, quick: ctx.quick, maxOtherLoadPct, impls, results }, null, 2)}\n`);
   writeFileSync(path.join(outDir, 'latest.md'), md);
   console.log(md.slice(md.indexOf('### Targets')));
   console.error(`\nwrote ${path.join(outDir, 'latest.json')} and latest.md`);

@@ -8,6 +8,11 @@ export interface ScenarioContext {
   runs: number;
   /** Implementations to run, in order. */
   impls: ImplName[];
+  /**
+   * A delivery run during which other processes used more than this share of the machine's CPU (%) is
+   * repeated, up to 3 attempts in all. 100 disables. @default 15
+   */
+  maxOtherLoadPct: number;
   log(message: string): void;
 }
 

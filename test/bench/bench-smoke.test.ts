@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { broadcast, sizes } from '../../bench/scenarios/broadcast.js';
 import type { ScenarioContext } from '../../bench/lib/types.js';
 
-const ctx: ScenarioContext = { quick: true, runs: 1, impls: ['raw-ws', 'ws-ssot'], log: () => {} };
+const ctx: ScenarioContext = { quick: true, runs: 1, impls: ['raw-ws', 'ws-ssot'], maxOtherLoadPct: 100, log: () => {} };
 
 describe('bench', () => {
   describe('broadcast --quick', () => {
