@@ -2,10 +2,10 @@
  * Scenario 6 — cold import time. Each sample is a fresh `node` process that times one dynamic
  * `import()` with `performance.now()` (ESM, `--input-type=module`) and prints it; samples alternate
  * between the modules, and the median is reported. The process's whole wall time is reported too.
- * ws-ssot is imported from the built `dist/index.js` (run `npm run build` first; built here if missing).
+ * ws-ssot is imported from the built `dist/index.js` (built here first if missing or older than `src/`).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT } from '../lib/proc.js';
@@ -25,10 +25,21 @@ function sample(specifier: string): { importMs: number; wallMs: number } | null 
   return { importMs, wallMs };
 }
 
+/** Newest modification time under `dir` (recursive), ms. */
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) newest = Math.max(newest, statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds dist/ if it is missing or older than src/; null when dist/index.js is ready, else why not. */
 function ensureDist(ctx: ScenarioContext): string | null {
-  if (existsSync(DIST)) return null;
-  if (!existsSync(path.join(ROOT, 'src', 'index.ts'))) return 'src/index.ts not present yet (core not merged)';
-  ctx.log(' dist/index.js missing: running npm run build');
+  const src = path.join(ROOT, 'src');
+  if (!existsSync(path.join(src, 'index.ts'))) return 'src/index.ts not present yet (core not merged)';
+  if (existsSync(DIST) && statSync(DIST).mtimeMs >= newestMtime(src)) return null;
+  ctx.log(' dist/index.js missing or older than src/: running npm run build');
   const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: 180_000 });
   return r.status === 0 && existsSync(DIST) ? null : `build failed: ${(r.stderr || r.stdout).slice(-300)}`;
 }
