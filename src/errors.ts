@@ -119,6 +119,22 @@ export class ClosedError extends WsSsotError {
   }
 }
 
+/** `setFlags()` on a server whose flag source cannot be changed from code (an app-supplied source without a settable layer). */
+export class FlagSourceReadOnlyError extends WsSsotError {
+  constructor(source: string) {
+    super('WSSOT_ERR_FLAGS_READ_ONLY', `flag source "${source}" cannot be set at runtime: change the flags in the source itself, or pass flags as an object or a StaticFlagSource`);
+    this.name = 'FlagSourceReadOnlyError';
+  }
+}
+
+/** A legacy entry point (`getWebSocketManager()`, a legacy class) used before the app bound it to a server. */
+export class LegacyNotBoundError extends WsSsotError {
+  constructor(what: string) {
+    super('WSSOT_ERR_LEGACY_NOT_BOUND', `${what} has no server: call wss.legacy.bindGlobal() (or bindLegacyGlobals(wss)) at startup, or pass { server: wss }`);
+    this.name = 'LegacyNotBoundError';
+  }
+}
+
 /** Keeps error messages short and safe: never dumps a whole object into a message. */
 function describe(value: unknown): string {
   if (value === null) return 'null';

@@ -34,3 +34,8 @@ export {
 export { WsSsotMetrics } from './observability/metrics.js';
 export type { AuthResult, CodePath, ConnectionHealth, ConnectionId, OutboundMessage, UserId } from './types.js';
 export * from './flags/flag-source.js';
+export { EnvFlagSource, type EnvFlagSourceOptions } from './flags/env-flag-source.js';
+export { StaticFlagSource } from './flags/static-flag-source.js';
+export { CompositeFlagSource, type CompositeFlagSourceOptions } from './flags/composite-flag-source.js';
+export { isFlagLayer, type FlagLayer } from './flags/flag-layer.js';
+export { resolveFlagSource, type FlagsOption } from './flags/resolve-flag-source.js';
