@@ -135,6 +135,16 @@ export class LegacyNotBoundError extends WsSsotError {
   }
 }
 
+/** An isolated manager used after it expired (idle longer than `idleTimeoutMs`) or was cleaned up. */
+export class ManagerExpiredError extends WsSsotError {
+  readonly userId: string;
+  constructor(userId: string, reason: 'expired' | 'cleaned up' | 'factory closed') {
+    super('WSSOT_ERR_MANAGER_EXPIRED', `the isolated manager of user ${JSON.stringify(userId)} was ${reason}: get a new one with factory.createIsolatedManager(userId, connectionId)`);
+    this.name = 'ManagerExpiredError';
+    this.userId = userId;
+  }
+}
+
 /** Keeps error messages short and safe: never dumps a whole object into a message. */
 function describe(value: unknown): string {
   if (value === null) return 'null';
