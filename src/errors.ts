@@ -145,6 +145,16 @@ export class ManagerExpiredError extends WsSsotError {
   }
 }
 
+/** A user-bound object (legacy isolated manager) asked to act for another user. */
+export class CrossUserAccessError extends WsSsotError {
+  readonly boundUserId: string;
+  constructor(boundUserId: string, requested: unknown) {
+    super('WSSOT_ERR_CROSS_USER', `this manager is bound to user ${JSON.stringify(boundUserId)} and cannot act for ${describe(requested)}`);
+    this.name = 'CrossUserAccessError';
+    this.boundUserId = boundUserId;
+  }
+}
+
 /** Keeps error messages short and safe: never dumps a whole object into a message. */
 function describe(value: unknown): string {
   if (value === null) return 'null';
