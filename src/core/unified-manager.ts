@@ -13,7 +13,6 @@ import { ConnectionLimitError, InvalidSocketError, UnknownEventTypeError } from 
 import {
   CRITICAL_EVENT_TYPES,
   isCriticalEventType,
-  isValidEventType,
   type AgentEventEnvelope,
   type AgentEventOptions,
   type CriticalEventDataMap,
