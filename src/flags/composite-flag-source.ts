@@ -101,10 +101,15 @@ export class CompositeFlagSource implements FlagSource {
     return this.#listeners.add(listener);
   }
 
-  /** Unsubscribes from the layers and closes them. Idempotent. */
-  async close(): Promise<void> {
+  /** Unsubscribes from the layers without closing them (they belong to someone else). Idempotent. */
+  detach(): void {
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
     this.#listeners.clear();
+  }
+
+  /** Unsubscribes from the layers and closes them. Idempotent. */
+  async close(): Promise<void> {
+    this.detach();
     await Promise.all([this.env, this.primary, this.bootstrap].map((s) => s?.close()));
   }
 }

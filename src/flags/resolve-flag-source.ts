@@ -14,20 +14,28 @@ function isFlagSource(value: unknown): value is FlagSource {
 }
 
 /**
- * - a `FlagSource`: used as given (the app composed it);
- * - an object `{ ssot?, unified?, factory? }`: the bootstrap layer of a composite over the environment;
+ * - a `CompositeFlagSource`: used as given (the app composed the layers);
+ * - a `StaticFlagSource`: the bootstrap layer of a composite over the environment (`setFlags` sets it);
+ * - any other `FlagSource` (Unleash…): the primary layer of a composite over the environment, so the
+ *   environment kill switch (`WS_ENABLE_SSOT=false`) still wins;
+ * - an object `{ ssot?, unified?, factory? }`: initial values of the bootstrap layer over the environment;
  * - `undefined`: the environment over the defaults (all off).
  */
-export function resolveFlagSource(option: unknown): FlagSource {
-  if (option === undefined) return new CompositeFlagSource({ env: new EnvFlagSource() });
-  if (isFlagSource(option)) return option;
+export function resolveFlagSource(option: unknown, env: () => EnvFlagSource = () => new EnvFlagSource()): FlagSource {
+  if (option === undefined) return new CompositeFlagSource({ env: env() });
+  if (option instanceof CompositeFlagSource) return option;
+  if (option instanceof StaticFlagSource) return new CompositeFlagSource({ env: env(), bootstrap: option });
+  if (isFlagSource(option)) return new CompositeFlagSource({ env: env(), primary: option });
   if (typeof option !== 'object' || option === null || Array.isArray(option)) throw new InvalidOptionError('flags', 'a FlagSource or an object { ssot?, unified?, factory? }', option);
-  return new CompositeFlagSource({ env: new EnvFlagSource(), bootstrap: new StaticFlagSource(option as Partial<FlagValues>, 'bootstrap') });
+  return new CompositeFlagSource({ env: env(), bootstrap: new StaticFlagSource(option as Partial<FlagValues>, 'bootstrap') });
 }
 
-/** The layer runtime changes go to, or null if the source cannot be set from code. */
+/**
+ * The layer runtime changes go to, or null if the source cannot be set from code: a composite with a
+ * primary source (change flags there: a bootstrap value under a synced primary would silently do nothing).
+ */
 export function settableLayer(source: FlagSource): StaticFlagSource | null {
   if (source instanceof StaticFlagSource) return source;
-  if (source instanceof CompositeFlagSource) return source.bootstrap;
+  if (source instanceof CompositeFlagSource) return source.primary === null ? source.bootstrap : null;
   return null;
 }

@@ -20,6 +20,7 @@ import type { AuthResult, CodePath, UserId } from '../types.js';
 import { resolveFactoryOptions } from '../factory/factory-options.js';
 import { WebSocketManagerFactory } from '../factory/websocket-manager-factory.js';
 import { evaluateAll, type FlagContext, type FlagSource, type FlagValues } from '../flags/flag-source.js';
+import { CompositeFlagSource } from '../flags/composite-flag-source.js';
 import { resolveFlagSource, settableLayer } from '../flags/resolve-flag-source.js';
 import { FlagSourceReadOnlyError, InvalidOptionError } from '../errors.js';
 import { PathRouter } from '../routing/path-router.js';
@@ -70,6 +71,9 @@ interface ResumeParams {
 function connectionOf(socket: WebSocket): WebSocketConnection {
   return (socket as unknown as Record<symbol, WebSocketConnection>)[kConnection] as WebSocketConnection;
 }
+function isFlagSourceLike(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && typeof (value as FlagSource).isEnabled === 'function';
+}
 function ignoreSocketError(): void {
   // Errors on a socket still in the upgrade phase (client went away during authentication): nothing to do.
 }
@@ -104,7 +108,7 @@ export class WsSsotServer {
   readonly #heartbeat: Heartbeat;
   /** The flag source routing new connections (the `flags` option, or the environment over defaults). */
   readonly flags: FlagSource;
-  readonly #ownsFlags: boolean;
+  readonly #flagsRelease: 'close' | 'detach' | 'none';
   readonly #unsubscribeFlags: () => void;
   readonly #router: PathRouter;
   /** The legacy code path (manager), deprecation usage, and the legacy global binding. */
@@ -122,8 +126,9 @@ export class WsSsotServer {
     this.options = resolveServerOptions(options);
     // Everything that validates comes before anything that starts timers.
     const factoryOptions = resolveFactoryOptions(options.factory);
-    this.#ownsFlags = !(typeof options.flags === 'object' && options.flags !== null && typeof (options.flags as FlagSource).isEnabled === 'function');
     this.flags = resolveFlagSource(options.flags);
+    // What close() releases: a composite built here over the app's own source is detached, not closed.
+    this.#flagsRelease = this.flags === options.flags ? 'none' : isFlagSourceLike(options.flags) ? 'detach' : 'close';
     this.logger = options.logger ?? createDefaultLogger();
     this.#httpServer = options.server;
     this.#authenticate = options.authenticate;
@@ -296,7 +301,8 @@ export class WsSsotServer {
     ];
     await waitForClose(sockets, this.options.closeTimeoutMs);
     this.store.close();
-    if (this.#ownsFlags) await this.flags.close();
+    if (this.#flagsRelease === 'close') await this.flags.close();
+    else if (this.#flagsRelease === 'detach') (this.flags as CompositeFlagSource).detach();
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
     this.#state = 'closed';
     this.logger.info('ws-ssot server closed');

@@ -38,6 +38,21 @@ describe('WsSsotServer routing', () => {
       expect(h.wss.health()).toMatchObject({ flags: { ssot: false, unified: false, factory: false }, legacy: true });
     });
 
+    it('an environment WS_ENABLE_SSOT=false wins over an app’s own flag source', async () => {
+      const alwaysOn: FlagSource = { name: 'remote', isEnabled: () => true, status: () => ({ source: 'remote', ready: true, stale: false, lastSyncAt: null }), onChange: () => () => {}, close: async () => {} };
+      const saved = process.env.WS_ENABLE_SSOT;
+      process.env.WS_ENABLE_SSOT = 'false';
+      try {
+        h = await startHarness({ flags: alwaysOn });
+      } finally {
+        if (saved === undefined) delete process.env.WS_ENABLE_SSOT;
+        else process.env.WS_ENABLE_SSOT = saved;
+      }
+      await h.connectReady('alice');
+      expect(h.wss.connectionsByPath()).toEqual({ ssot: 0, legacy: 1 });
+      expect(h.wss.flagValues()).toEqual({ ssot: false, unified: true, factory: true });
+    });
+
     it('an environment WS_ENABLE_SSOT=false wins over flags set in code', async () => {
       const flags = new CompositeFlagSource({ env: new EnvFlagSource({ env: { WS_ENABLE_SSOT: 'false' } }), bootstrap: new StaticFlagSource({ ssot: true }) });
       h = await startHarness({ flags });
