@@ -13,7 +13,7 @@ import { kConnection, type WebSocketConnection } from '../core/connection.js';
 import { EventStore } from '../core/event-store.js';
 import { UnifiedWebSocketManager } from '../core/unified-manager.js';
 import { assertUserId } from '../core/validate.js';
-import { isWsSsotError } from '../errors.js';
+import { FlagSourceReadOnlyError, InvalidOptionError, isWsSsotError } from '../errors.js';
 import { createDefaultLogger } from '../observability/logger.js';
 import { WsSsotMetrics } from '../observability/metrics.js';
 import type { AuthResult, CodePath, UserId } from '../types.js';
@@ -22,7 +22,6 @@ import { WebSocketManagerFactory } from '../factory/websocket-manager-factory.js
 import { evaluateAll, type FlagContext, type FlagSource, type FlagValues } from '../flags/flag-source.js';
 import { CompositeFlagSource } from '../flags/composite-flag-source.js';
 import { resolveFlagSource, settableLayer } from '../flags/resolve-flag-source.js';
-import { FlagSourceReadOnlyError, InvalidOptionError } from '../errors.js';
 import { PathRouter } from '../routing/path-router.js';
 import { LegacyControl } from '../../legacy/legacy-control.js';
 import type { LegacyPathManager } from '../../legacy/legacy-path-manager.js';
@@ -204,6 +203,7 @@ export class WsSsotServer {
 
   /** The code path a new connection of `userId` would take now. */
   pathFor(userId: UserId): CodePath {
+    assertUserId(userId);
     return this.#router.pathFor(userId);
   }
 
