@@ -33,12 +33,7 @@ export {
 } from './config.js';
 export { WsSsotMetrics } from './observability/metrics.js';
 export type { AuthResult, CodePath, ConnectionHealth, ConnectionId, OutboundMessage, UserId } from './types.js';
-export * from './flags/flag-source.js';
-export { EnvFlagSource, type EnvFlagSourceOptions } from './flags/env-flag-source.js';
-export { StaticFlagSource } from './flags/static-flag-source.js';
-export { CompositeFlagSource, type CompositeFlagSourceOptions } from './flags/composite-flag-source.js';
-export { isFlagLayer, type FlagLayer } from './flags/flag-layer.js';
-export { resolveFlagSource, type FlagsOption } from './flags/resolve-flag-source.js';
+export * from './flags/index.js';
 export { WebSocketManagerFactory } from './factory/websocket-manager-factory.js';
 export { IsolatedManager } from './factory/isolated-manager.js';
 export { FACTORY_DEFAULTS, type FactoryOptions } from './factory/factory-options.js';
