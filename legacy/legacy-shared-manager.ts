@@ -118,6 +118,21 @@ export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents>
 
   /** Registers a socket; the user's previous legacy connection, if any, is closed with 4010 (last one wins). */
   addConnection(userId: UserId | number, socket: WebSocket, options: { sessionId?: string | null; auth?: AuthResult | null } = {}): WebSocketConnection {
+    const connection = this.#register(userId, socket, options?.sessionId, options?.auth ?? null);
+    this.#emitSafe('connection', connection);
+    return connection;
+  }
+
+  handleConnection(socket: WebSocket, context: ConnectionContext): WebSocketConnection {
+    const c: Partial<ConnectionContext> = context !== null && typeof context === 'object' ? context : {};
+    const connection = this.#register(c.userId as UserId, socket, c.sessionId, c.auth ?? null);
+    // The session frame and replay go out before 'connection' listeners can send anything.
+    startSession(connection, this.#store.stream(connection.userId), c.lastSeq, c.epoch, this.#metrics);
+    this.#emitSafe('connection', connection);
+    return connection;
+  }
+
+  #register(userId: UserId | number, socket: WebSocket, requestedSessionId: unknown, auth: AuthResult | null): WebSocketConnection {
     const id = toUserId(userId);
     if (socket === null || typeof socket !== 'object' || typeof socket.send !== 'function' || typeof socket.on !== 'function' || socket.readyState !== OPEN || kConnection in socket) {
       throw new InvalidSocketError(socket);
@@ -127,24 +142,17 @@ export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents>
       previous.log.info('legacy path: replaced by a newer connection of the same user');
       this.#closeConnection(previous, CloseCode.REPLACED_BY_NEWER, 'replaced by a newer connection', true);
     }
-    const sessionId = typeof options.sessionId === 'string' && /^[A-Za-z0-9_-]{8,64}$/.test(options.sessionId) ? options.sessionId : randomUUID();
-    const connection = new WebSocketConnection(randomUUID(), id, socket, sessionId, options.auth ?? null, this.path, this);
+    const sessionId = typeof requestedSessionId === 'string' && /^[A-Za-z0-9_-]{8,64}$/.test(requestedSessionId) ? requestedSessionId : randomUUID();
+    const connection = new WebSocketConnection(randomUUID(), id, socket, sessionId, auth, this.path, this);
     (socket as unknown as Record<symbol, WebSocketConnection>)[kConnection] = connection;
     socket.on('close', onSocketClose);
     socket.on('error', onSocketError);
     socket.on('pong', onSocketPong);
     this.#users.set(id, [connection]);
     this.#connections.set(connection.id, connection);
-    this.#store.stream(id).holders++;
+    this.#store.attach(this.#store.stream(id));
     this.#metrics?.connectionOpened(this.path);
     connection.log.debug('legacy path: connection added');
-    this.emit('connection', connection);
-    return connection;
-  }
-
-  handleConnection(socket: WebSocket, context: ConnectionContext): WebSocketConnection {
-    const connection = this.addConnection(context.userId, socket, { sessionId: context.sessionId ?? null, auth: context.auth ?? null });
-    startSession(connection, this.#store.stream(connection.userId), context.lastSeq, context.epoch, this.#metrics);
     return connection;
   }
 
@@ -158,7 +166,8 @@ export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents>
 
   handleDisconnection(target: UserId | ConnectionId | number | WebSocketConnection, code = 1005, reason = ''): void {
     if (target instanceof WebSocketConnection) {
-      this.#unregister(target, code, reason);
+      // Another manager's connection (the SSOT path's) is not this manager's to unregister.
+      if (target.owner === this) this.#unregister(target, code, reason);
       return;
     }
     const id = toConnectionId(target);
@@ -265,10 +274,21 @@ export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents>
     connection.pending = null;
     this.#connections.delete(connection.id);
     if (this.#users.get(connection.userId)?.[0] === connection) this.#users.delete(connection.userId);
-    const stream = this.#store.stream(connection.userId);
-    stream.holders--;
-    this.#store.release(stream);
+    this.#store.detach(this.#store.stream(connection.userId));
     connection.log.debug({ code, reason }, 'legacy path: connection removed');
-    this.emit('disconnection', connection, code, reason);
+    this.#emitSafe('disconnection', connection, code, reason);
+  }
+
+  /** Emits to every listener even if one throws: an app listener must not break bookkeeping or a fan-out. */
+  #emitSafe<K extends keyof LegacySharedManagerEvents>(event: K, ...args: LegacySharedManagerEvents[K]): void {
+    if (this.listenerCount(event) === 0) return;
+    // rawListeners: 'once' wrappers, so a once-listener is removed as it runs.
+    for (const listener of this.rawListeners(event) as Array<(...a: LegacySharedManagerEvents[K]) => unknown>) {
+      try {
+        listener.apply(this, args);
+      } catch (err) {
+        this.logger.error({ err, event }, 'a legacy manager event listener threw');
+      }
+    }
   }
 }

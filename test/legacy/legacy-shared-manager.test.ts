@@ -52,6 +52,32 @@ describe('LegacySharedManager', () => {
     });
   });
 
+  describe('events', () => {
+    it("sends the session frame before 'connection' listeners run, and survives a throwing listener", async () => {
+      h = await onLegacy();
+      const m = h.wss.legacy.manager as LegacySharedManager;
+      m.on('connection', (connection) => {
+        connection.socket.send(JSON.stringify({ type: 'hello-from-listener' }));
+      });
+      m.on('connection', () => {
+        throw new Error('app listener bug');
+      });
+      const c = await h.connect('alice');
+      expect((await c.next()).type).toBe('session');
+      expect((await c.next()).type).toBe('hello-from-listener');
+      expect(m.getConnectionCount()).toBe(1);
+    });
+
+    it("ignores another manager's connection in handleDisconnection", async () => {
+      h = await startHarness();
+      await h.connectReady('alice');
+      const ssotConnection = h.wss.manager.getUserConnections('alice')[0]!;
+      h.wss.legacy.manager.handleDisconnection(ssotConnection);
+      expect(ssotConnection.closed).toBe(false);
+      expect(h.wss.manager.getConnectionCount()).toBe(1);
+    });
+  });
+
   describe('heartbeat', () => {
     it('terminates a legacy peer that stops answering pings', async () => {
       h = await onLegacy({ heartbeatIntervalMs: 30 });
