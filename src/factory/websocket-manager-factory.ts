@@ -4,7 +4,7 @@
  * one shared unref'd sweep timer (never a timer per manager). Returning an existing manager is a Map
  * lookup without allocation; creating one does not depend on how many users there are.
  */
-import { ClosedError, ManagerLimitError } from '../errors.js';
+import { ClosedError, InvalidOptionError, ManagerLimitError } from '../errors.js';
 import { assertConnectionId, assertUserId } from '../core/validate.js';
 import type { ConnectionId, UserId } from '../types.js';
 import { resolveFactoryOptions, type FactoryOptions, type ResolvedFactoryOptions } from './factory-options.js';
@@ -28,6 +28,10 @@ export class WebSocketManagerFactory {
 
   /** @param target the canonical manager (`wss.manager`) the isolated managers send through. */
   constructor(target: IsolationTarget, options: FactoryOptions = {}) {
+    const t = target as Partial<IsolationTarget> | null | undefined;
+    if (typeof t !== 'object' || t === null || typeof t.sendMessage !== 'function' || typeof t.sendAgentEvent !== 'function' || typeof t.emitCriticalEvent !== 'function' || typeof t.getReachableConnectionCount !== 'function') {
+      throw new InvalidOptionError('target', 'the canonical manager the isolated managers send through (wss.manager), or use wss.factory', target);
+    }
     this.options = resolveFactoryOptions(options);
     this.#target = target;
     const { now, idleTimeoutMs } = this.options;

@@ -97,6 +97,11 @@ describe('WebSocketManagerFactory', () => {
       expect(() => small.createIsolatedManager('alice', 'c')).toThrow(expect.objectContaining({ code: 'WSSOT_ERR_MANAGER_LIMIT', limit: 2 }));
     });
 
+    it('needs the manager it sends through: a coded error without one, never an undefined property later', () => {
+      expect(() => new (WebSocketManagerFactory as unknown as new () => WebSocketManagerFactory)()).toThrow(expect.objectContaining({ code: 'WSSOT_ERR_INVALID_OPTION', field: 'target' }));
+      expect(() => new WebSocketManagerFactory({} as never)).toThrow(expect.objectContaining({ field: 'target' }));
+    });
+
     it('validates its options with a coded error naming the field', () => {
       expect(() => new WebSocketManagerFactory(recordingTarget(), { maxManagersPerUser: 0 })).toThrow(expect.objectContaining({ code: 'WSSOT_ERR_INVALID_OPTION', field: 'factory.maxManagersPerUser' }));
       expect(() => new WebSocketManagerFactory(recordingTarget(), { idleTimeoutMs: -1 })).toThrow(expect.objectContaining({ field: 'factory.idleTimeoutMs' }));
