@@ -1,5 +1,6 @@
 /**
- * The one piece of process-global state of ws-ssot, emulating the old global `get_websocket_manager()`:
+ * The process-global state of ws-ssot, emulating the old global `get_websocket_manager()` (the only other
+ * process-wide state is Node's warn-once flag per deprecation code, in deprecations.ts):
  * which server the legacy global accessor and unbound legacy objects use. The app sets it explicitly at
  * startup (`wss.legacy.bindGlobal()` or `bindLegacyGlobals(wss)`); nothing binds implicitly.
  *

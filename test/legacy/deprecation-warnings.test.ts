@@ -119,6 +119,27 @@ describe.each(CASES)('$name', (c) => {
   });
 });
 
+describe('dual package', () => {
+  it('warns once per code per process even when the ESM and the CJS copies are both used', async () => {
+    const source = `import { createRequire } from 'node:module';
+import http from 'node:http';
+import { pino } from 'pino';
+import { createWebSocketServer, StaticFlagSource } from 'ws-ssot';
+import * as esm from 'ws-ssot/legacy/connection-manager';
+const cjs = createRequire(process.cwd() + '/')('ws-ssot/legacy/connection-manager');
+const warnings = [];
+process.on('warning', (w) => { if (w.name === 'DeprecationWarning') warnings.push(w.code); });
+const wss = createWebSocketServer({ server: http.createServer(), authenticate: () => null, flags: new StaticFlagSource({}), heartbeatIntervalMs: 0, logger: pino({ level: 'silent' }) });
+wss.legacy.bindGlobal();
+new esm.ConnectionManager().getConnectionCount();
+new cjs.ConnectionManager().getConnectionCount();
+setImmediate(() => { const calls = wss.legacy.usage().WSSOT_DEP002.calls; wss.close().then(() => process.stdout.write(JSON.stringify({ warnings, calls, distinct: esm.ConnectionManager !== cjs.ConnectionManager }))); });`;
+    const result = await run('esm', source);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ warnings: ['WSSOT_DEP002'], calls: 4, distinct: true });
+  });
+});
+
 describe('deprecation codes', () => {
   it('every code has a case here', () => {
     const covered = new Set(CASES.flatMap((c) => c.codes));
