@@ -43,6 +43,9 @@ export async function startDemo(config: DemoConfig, logger: Logger = pino({ name
     server,
     path: '/ws',
     logger,
+    // The demo shows the SSOT path (tabs, recovery); WS_ENABLE_SSOT=false in the environment moves new
+    // connections to the legacy path, as in production.
+    flags: { ssot: true },
     authenticate: (req) => {
       const userId = cookies.read(req);
       return userId === null ? null : { userId };

@@ -60,6 +60,17 @@ export class EventStore {
     return this.#streams.size;
   }
 
+  /** A connection of the stream's user was registered (on any code path). */
+  attach(stream: UserStream): void {
+    stream.holders++;
+  }
+
+  /** A connection of the stream's user went away; forgets the stream if that leaves nothing to keep. */
+  detach(stream: UserStream): void {
+    stream.holders--;
+    this.release(stream);
+  }
+
   /** Forgets the stream if nobody is connected and nothing is replayable. */
   release(stream: UserStream): void {
     if (stream.holders === 0 && stream.log.size === 0 && this.#streams.get(stream.userId) === stream) this.#streams.delete(stream.userId);

@@ -13,7 +13,6 @@ import { ConnectionLimitError, InvalidSocketError, UnknownEventTypeError } from 
 import {
   CRITICAL_EVENT_TYPES,
   isCriticalEventType,
-  isValidEventType,
   type AgentEventEnvelope,
   type AgentEventOptions,
   type CriticalEventDataMap,
@@ -25,10 +24,14 @@ import type { WsSsotMetrics } from '../observability/metrics.js';
 import type { ConnectionContext, SendOptions, WebSocketManagerProtocol } from '../protocol.js';
 import type { AuthResult, CodePath, ConnectionHealth, ConnectionId, UserId } from '../types.js';
 import { kConnection, WebSocketConnection, type ConnectionOwner } from './connection.js';
-import { EventStore, type UserStream } from './event-store.js';
+import { EventStore } from './event-store.js';
+import type { PathPeer } from './path-peer.js';
+import { sequenceAgentEvent } from './sequence-event.js';
+import { startSession } from './session-handshake.js';
 import { assertConnectionId, assertUserId, serialize } from './validate.js';
 
 const OPEN = 1;
+const noPeer = (): null => null;
 const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
 
 /** Construction options beyond {@link ManagerOptions}, used by the server glue. */
@@ -37,6 +40,8 @@ export interface UnifiedManagerInternals {
   metrics?: WsSsotMetrics | null;
   /** The server's event store, shared with its other code path. Default: a store of this manager's own. */
   store?: EventStore;
+  /** The server's other code path: sends reach its connections too (one serialisation, one seq). */
+  peer?: () => PathPeer | null;
 }
 
 export interface UnifiedWebSocketManagerEvents {
@@ -73,6 +78,7 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
   readonly #metrics: WsSsotMetrics | null;
   readonly #store: EventStore;
   readonly #ownsStore: boolean;
+  readonly #peer: () => PathPeer | null;
 
   constructor(options: ManagerOptions = {}, internals: UnifiedManagerInternals = {}) {
     super();
@@ -81,6 +87,7 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
     this.#metrics = internals.metrics ?? null;
     this.#ownsStore = internals.store === undefined;
     this.#store = internals.store ?? new EventStore(this.options.recovery);
+    this.#peer = internals.peer ?? noPeer;
   }
 
   get highWaterMark(): number {
@@ -102,6 +109,17 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
   getUserConnectionCount(userId: UserId): number {
     assertUserId(userId);
     return this.#users.get(userId)?.length ?? 0;
+  }
+
+  /** Open connections of one user on every code path of the server (this manager's and its peer's). */
+  getReachableConnectionCount(userId: UserId): number {
+    assertUserId(userId);
+    return (this.#users.get(userId)?.length ?? 0) + (this.#peer()?.userConnectionsView(userId)?.length ?? 0);
+  }
+
+  /** A live read-only view of the user's connections (PathPeer): do not keep or mutate it. */
+  userConnectionsView(userId: UserId): readonly WebSocketConnection[] | undefined {
+    return this.#users.get(userId);
   }
 
   /** The user's connections, oldest first (a copy). */
@@ -178,9 +196,7 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
 
   handleConnection(socket: WebSocket, context: ConnectionContext): WebSocketConnection {
     const connection = this.addConnection(context.userId, socket, { sessionId: context.sessionId ?? null, auth: context.auth ?? null });
-    const stream = this.#store.stream(connection.userId);
-    connection.write(serialize({ v: 1, type: 'session', sessionId: connection.sessionId, epoch: stream.epoch, lastSeq: stream.seq }));
-    if (typeof context.lastSeq === 'number') this.#replay(connection, stream, context.lastSeq, context.epoch ?? null);
+    startSession(connection, this.#store.stream(connection.userId), context.lastSeq, context.epoch, this.#metrics);
     return connection;
   }
 
@@ -229,21 +245,23 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
   sendMessage(userId: UserId, message: unknown, options?: SendOptions): boolean {
     assertUserId(userId);
     const text = serialize(message);
-    const connections = this.#users.get(userId);
-    if (connections === undefined) return false;
-    const delivered = this.#fanOut(connections, text, options?.delivery ?? 'durable', null);
+    const delivered = this.#fanOutUser(userId, text, options?.delivery ?? 'durable', null);
     this.#metrics?.delivered('message', delivered);
     return delivered > 0;
   }
 
   broadcastMessage(message: unknown, options?: SendOptions): number {
     const text = serialize(message);
-    if (this.#connections.size === 0) return 0;
+    const peer = this.#peer();
+    if (this.#connections.size === 0 && (peer === null || peer.getConnectionCount() === 0)) return 0;
     const frame = Buffer.from(text);
     const delivery = options?.delivery ?? 'durable';
     let delivered = 0;
     for (const connection of Array.from(this.#connections.values())) {
       if (connection.deliver(frame, delivery, null)) delivered++;
+    }
+    if (peer !== null) {
+      for (const connection of Array.from(peer.connections())) if (connection.deliver(frame, delivery, null)) delivered++;
     }
     this.#metrics?.delivered('broadcast', delivered);
     return delivered;
@@ -251,38 +269,16 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
 
   sendAgentEvent(userId: UserId, type: string, data: unknown = {}, options?: AgentEventOptions): AgentEventEnvelope {
     assertUserId(userId);
-    if (!isValidEventType(type)) throw new UnknownEventTypeError(type, 'a name of 1-64 letters, digits and _.:- starting with a letter, not session/recovery/error');
-    const runId = options?.runId;
-    if (runId !== undefined && (typeof runId !== 'string' || runId.length === 0 || runId.length > 256)) {
-      throw new UnknownEventTypeError(runId, 'a runId string of 1-256 characters');
-    }
-    const delivery: DeliveryClass = options?.delivery ?? 'durable';
     const started = this.#metrics === null ? 0 : performance.now();
-    const stream = this.#store.stream(userId);
-    const durable = delivery === 'durable';
-    const envelope: AgentEventEnvelope = {
-      v: 1,
-      type,
-      seq: durable ? stream.seq + 1 : stream.seq,
-      ts: Date.now(),
-      runId,
-      transient: durable ? undefined : true,
-      data,
-    };
-    const text = serialize(envelope); // throws before the seq is taken: a failed event leaves no gap
-    if (durable) {
-      stream.seq = envelope.seq;
-      stream.log.append(envelope.seq, envelope.ts, text);
-    }
-    const connections = this.#users.get(userId);
-    if (connections !== undefined) {
-      const delivered = this.#fanOut(connections, text, delivery, delivery === 'coalescible' ? `${type}\u0000${runId ?? ''}` : null);
+    const event = sequenceAgentEvent(this.#store, userId, type, data, options);
+    if (event.stream.holders > 0) {
+      const delivered = this.#fanOutUser(userId, event.text, event.delivery, event.coalesceKey);
       this.#metrics?.delivered('event', delivered);
       if (this.#metrics !== null) this.#metrics.fanoutSeconds((performance.now() - started) / 1000);
     } else {
-      this.#store.release(stream);
+      this.#store.release(event.stream);
     }
-    return envelope;
+    return event.envelope;
   }
 
   emitCriticalEvent<T extends CriticalEventType>(userId: UserId, type: T, data: CriticalEventDataMap[T], options?: { runId?: string }): AgentEventEnvelope<T, CriticalEventDataMap[T]> {
@@ -323,27 +319,23 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
 
   // ---- internals ---------------------------------------------------------------------------------
 
-  #fanOut(connections: WebSocketConnection[], text: string, delivery: DeliveryClass, coalesceKey: string | null): number {
+  /** Delivers to the user's connections here and on the peer path; the frame is encoded once for both. */
+  #fanOutUser(userId: UserId, text: string, delivery: DeliveryClass, coalesceKey: string | null): number {
+    const own = this.#users.get(userId);
+    const other = this.#peer()?.userConnectionsView(userId);
+    if (other === undefined || other.length === 0) return own === undefined ? 0 : this.#fanOut(own, text, delivery, coalesceKey);
+    if (own === undefined) return this.#fanOut(other, text, delivery, coalesceKey);
+    const frame = Buffer.from(text);
+    return this.#fanOut(own, frame, delivery, coalesceKey) + this.#fanOut(other, frame, delivery, coalesceKey);
+  }
+
+  #fanOut(connections: readonly WebSocketConnection[], text: Buffer | string, delivery: DeliveryClass, coalesceKey: string | null): number {
     if (connections.length === 1) return (connections[0] as WebSocketConnection).deliver(text, delivery, coalesceKey) ? 1 : 0;
-    const frame = Buffer.from(text); // encoded once for all of the user's connections
+    const frame = typeof text === 'string' ? Buffer.from(text) : text; // encoded once for all of the user's connections
     let delivered = 0;
     // Iterate a copy: a durable send to a slow peer closes it, which removes it from the array.
     for (const connection of connections.slice()) if (connection.deliver(frame, delivery, coalesceKey)) delivered++;
     return delivered;
-  }
-
-  #replay(connection: WebSocketConnection, stream: UserStream, lastSeq: number, epoch: string | null): void {
-    const result = epoch === stream.epoch
-      ? stream.log.replayAfter(lastSeq, stream.seq, Date.now())
-      : { recovered: false as const, fromSeq: lastSeq + 1, toSeq: stream.seq, frames: null };
-    if (result.recovered) {
-      // Replays are bounded by the log size, so they bypass the high-water mark.
-      for (const frame of result.frames) connection.write(frame);
-      this.#metrics?.delivered('replay', result.frames.length);
-    }
-    connection.write(serialize({ v: 1, type: 'recovery', recovered: result.recovered, fromSeq: result.fromSeq, toSeq: result.toSeq }));
-    this.#metrics?.recovery(result.recovered ? 'recovered' : 'not_recovered');
-    connection.log.debug({ recovered: result.recovered, fromSeq: result.fromSeq, toSeq: result.toSeq }, 'recovery');
   }
 
   /** Unregisters at once (nothing more is sent) and closes the socket; terminates it later if it hangs. */
