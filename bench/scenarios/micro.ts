@@ -3,20 +3,21 @@
  *  - `WebSocketManagerFactory#createIsolatedManager` and `#getManagerByUser` (ns/op);
  *  - one flag routing decision (ns/op);
  *  - a legacy adapter call vs the canonical call it translates to (overhead %).
- * The APIs come from a later issue: each is looked up with a dynamic import and, if absent, its row is
- * "n/a (not yet implemented)" — never a made-up number. The adapters below are the only place to touch
- * when those APIs land.
  *
  * Timing: warm-up, then 7 timed batches (bounded by count and by time), ns/op = median batch.
  */
+import http from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { WebSocketManager } from '../../legacy/index.js';
+import { createWebSocketServer, WebSocketManagerFactory, type WsSsotServer } from '../../src/index.js';
+import { PathRouter } from '../../src/routing/path-router.js';
 import { forkTs, type IpcMessage } from '../lib/proc.js';
 import { median } from '../lib/stats.js';
 import { valueTarget } from '../lib/targets.js';
 import type { Row, Scenario, ScenarioContext, ScenarioResult, TargetCheck } from '../lib/types.js';
 
 const SELF = fileURLToPath(import.meta.url);
-const NOT_YET = 'n/a (not yet implemented)';
 
 interface MicroOutcome {
   name: string;
@@ -44,104 +45,71 @@ export function timeOp(op: (i: number) => unknown, batch: number, batches = 7, m
   return median(per) ?? Number.NaN;
 }
 
-type Mod = Record<string, unknown>;
+/** ---- The APIs measured: factory, flag routing, a legacy adapter vs the canonical call. ---- */
 
-async function tryImport(rel: string): Promise<Mod | null> {
-  try {
-    return (await import(new URL(rel, import.meta.url).href)) as Mod;
-  } catch {
-    return null;
-  }
+const silent = pino({ level: 'silent' });
+
+/** A server that is never listened on: the managers, flags and metrics are all that is exercised. */
+function benchServer(): WsSsotServer {
+  return createWebSocketServer({ server: http.createServer(), authenticate: () => null, logger: silent, heartbeatIntervalMs: 0, flags: { ssot: true, unified: true } });
 }
 
-/** ---- Adapters: update these when the factory, flags and legacy APIs land. ---- */
-
-interface Factory {
-  createIsolatedManager(userId: string, connectionId: string): unknown;
-  getManagerByUser(userId: string): unknown;
-  cleanupManager(userId: string): unknown;
-}
-
-function findFactory(src: Mod | null): (() => Factory) | null {
-  const F = src?.['WebSocketManagerFactory'];
-  if (typeof F === 'function') return () => new (F as new () => Factory)();
-  const create = src?.['createWebSocketManagerFactory'];
-  if (typeof create === 'function') return () => (create as () => Factory)();
-  return null;
-}
-
-function factoryBenches(src: Mod | null, quick: boolean): MicroOutcome[] {
-  const make = findFactory(src);
-  if (make === null) {
-    return [
-      { name: 'createIsolatedManager', nsPerOp: null, note: NOT_YET },
-      { name: 'getManagerByUser', nsPerOp: null, note: NOT_YET },
-    ];
+function factoryBenches(wss: WsSsotServer, quick: boolean): MicroOutcome[] {
+  const users = 1_000;
+  const perUser = 10; // under the default cap of 20 per user
+  const ids = Array.from({ length: users }, (_, i) => `u${i}`);
+  const rounds = quick ? 2 : 10;
+  const per: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const f = new WebSocketManagerFactory(wss.manager);
+    const t0 = process.hrtime.bigint();
+    for (let k = 0; k < perUser; k++) for (let u = 0; u < users; u++) f.createIsolatedManager(ids[u]!, `c${r}-${k}-${u}`);
+    per.push(Number(process.hrtime.bigint() - t0) / (users * perUser));
+    f.close();
   }
-  try {
-    const users = 1_000;
-    const perUser = 10; // under the default cap of 20 per user
-    const ids = Array.from({ length: users }, (_, i) => `u${i}`);
-    const rounds = quick ? 2 : 10;
-    const per: number[] = [];
-    for (let r = 0; r < rounds; r++) {
-      const f = make();
-      const t0 = process.hrtime.bigint();
-      for (let k = 0; k < perUser; k++) for (let u = 0; u < users; u++) f.createIsolatedManager(ids[u]!, `c${r}-${k}-${u}`);
-      per.push(Number(process.hrtime.bigint() - t0) / (users * perUser));
-      for (const id of ids) f.cleanupManager(id);
-    }
-    const f = make();
-    for (let u = 0; u < users; u++) f.createIsolatedManager(ids[u]!, `c-${u}`);
-    const lookup = timeOp((i) => f.getManagerByUser(ids[i % users]!), quick ? 100_000 : 1_000_000);
-    return [
-      { name: 'createIsolatedManager', nsPerOp: median(per) },
-      { name: 'getManagerByUser', nsPerOp: lookup },
-    ];
-  } catch (err) {
-    const note = `n/a (failed: ${err instanceof Error ? err.message : String(err)})`;
-    return [
-      { name: 'createIsolatedManager', nsPerOp: null, note },
-      { name: 'getManagerByUser', nsPerOp: null, note },
-    ];
-  }
-}
-
-function flagBench(src: Mod | null, quick: boolean): MicroOutcome {
-  // Candidate shapes of the migration router (issue pending).
-  const create = src?.['createMigrationRouter'] ?? src?.['createFlagRouter'];
-  if (typeof create !== 'function') return { name: 'flag routing decision', nsPerOp: null, note: NOT_YET };
-  try {
-    const router = (create as (o: object) => { route?: (ctx: object) => unknown; decide?: (ctx: object) => unknown })({});
-    const decide = router.route ?? router.decide;
-    if (typeof decide !== 'function') return { name: 'flag routing decision', nsPerOp: null, note: NOT_YET };
-    const ctxs = Array.from({ length: 1_000 }, (_, i) => ({ userId: `u${i}` }));
-    return { name: 'flag routing decision', nsPerOp: timeOp((i) => decide.call(router, ctxs[i % 1_000]!), quick ? 100_000 : 1_000_000) };
-  } catch (err) {
-    return { name: 'flag routing decision', nsPerOp: null, note: `n/a (failed: ${err instanceof Error ? err.message : String(err)})` };
-  }
-}
-
-function legacyBench(legacy: Mod | null): MicroOutcome[] {
-  if (legacy === null) {
-    return [
-      { name: 'legacy call', nsPerOp: null, note: NOT_YET },
-      { name: 'canonical call', nsPerOp: null, note: NOT_YET },
-      { name: 'legacy overhead %', nsPerOp: null, note: NOT_YET },
-    ];
-  }
+  const f = new WebSocketManagerFactory(wss.manager);
+  for (let u = 0; u < users; u++) f.createIsolatedManager(ids[u]!, `c-${u}`);
+  const lookup = timeOp((i) => f.getManagerByUser(ids[i % users]!), quick ? 100_000 : 1_000_000);
+  f.close();
   return [
-    { name: 'legacy call', nsPerOp: null, note: 'n/a (legacy module found; adapter in bench/scenarios/micro.ts not written yet)' },
-    { name: 'canonical call', nsPerOp: null, note: 'n/a' },
-    { name: 'legacy overhead %', nsPerOp: null, note: 'n/a' },
+    { name: 'createIsolatedManager', nsPerOp: median(per) },
+    { name: 'getManagerByUser', nsPerOp: lookup },
+  ];
+}
+
+/** One routing decision as the server makes it for a new connection: flag evaluation, count, debug log. */
+function flagBench(wss: WsSsotServer, quick: boolean): MicroOutcome {
+  const router = new PathRouter(wss.flags, wss.metrics, silent);
+  const ids = Array.from({ length: 1_000 }, (_, i) => `u${i}`);
+  return { name: 'flag routing decision', nsPerOp: timeOp((i) => router.route(ids[i % 1_000]!), quick ? 100_000 : 1_000_000) };
+}
+
+/** `sendMessage` through the deprecated `WebSocketManager` vs `wss.manager.sendMessage` (no connection: the smallest canonical cost, so the largest relative overhead). */
+function legacyBench(wss: WsSsotServer, quick: boolean): MicroOutcome[] {
+  const legacy = new WebSocketManager({ server: wss });
+  const message = { type: 'note', text: 'hello' };
+  const n = quick ? 100_000 : 1_000_000;
+  const legacyNs: number[] = [];
+  const canonicalNs: number[] = [];
+  // Interleave so drift on a noisy machine hits both sides alike.
+  for (let r = 0; r < 5; r++) {
+    canonicalNs.push(timeOp((i) => wss.manager.sendMessage(`u${i & 1023}`, message), n, 3));
+    legacyNs.push(timeOp((i) => legacy.sendMessage(`u${i & 1023}`, message), n, 3));
+  }
+  const l = median(legacyNs);
+  const c = median(canonicalNs);
+  return [
+    { name: 'legacy call', nsPerOp: l },
+    { name: 'canonical call', nsPerOp: c },
+    { name: 'legacy overhead %', nsPerOp: l !== null && c !== null ? ((l - c) / c) * 100 : null },
   ];
 }
 
 /** Child side: runs the benches and reports. */
 async function child(quick: boolean): Promise<void> {
-  const src = await tryImport('../../src/index.ts');
-  const legacy = await tryImport('../../legacy/index.ts');
-  const outcomes = [...factoryBenches(src, quick), flagBench(src, quick), ...legacyBench(legacy)];
+  const wss = benchServer();
+  const outcomes = [...factoryBenches(wss, quick), flagBench(wss, quick), ...legacyBench(wss, quick)];
+  await wss.close();
   process.send?.({ type: 'micro', outcomes });
 }
 

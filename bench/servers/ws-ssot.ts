@@ -22,6 +22,8 @@ class WsSsotBenchServer implements BenchServer {
       }),
       logger: pino({ level: 'silent' }),
       maxConnectionsPerUser: 10,
+      // Every connection on the canonical SSOT path (the flags default to the legacy path).
+      flags: { ssot: true },
       heartbeatIntervalMs: 25_000,
       ...options,
     });
