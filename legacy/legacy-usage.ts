@@ -6,12 +6,19 @@ import { DEPRECATION_CODES, type DeprecationCode } from './deprecation-codes.js'
 
 export interface DeprecationUsageEntry {
   calls: number;
-  /** Epoch ms of the latest call, or null if never called. */
+  /** Epoch ms of the latest call (to within a second), or null if never called. */
   lastCalledAt: number | null;
 }
 
+/** How stale `lastCalledAt` may be: it is read from a clock refreshed this often while calls keep coming. */
+const CLOCK_RESOLUTION_MS = 1_000;
+
 export class LegacyUsage {
   readonly #entries = new Map<DeprecationCode, DeprecationUsageEntry>();
+  // A coarse clock keeps Date.now() (tens of ns) off every legacy call; its timer stops itself when calls stop.
+  #now = 0;
+  #calledSinceTick = false;
+  #clock: NodeJS.Timeout | null = null;
 
   constructor() {
     // Every code is listed from the start: a 0 is the signal that an entry point is unused.
@@ -21,8 +28,25 @@ export class LegacyUsage {
   record(code: DeprecationCode): void {
     const entry = this.#entries.get(code);
     if (entry === undefined) return;
+    if (this.#clock === null) this.#startClock();
+    this.#calledSinceTick = true;
     entry.calls++;
-    entry.lastCalledAt = Date.now();
+    entry.lastCalledAt = this.#now;
+  }
+
+  #startClock(): void {
+    this.#now = Date.now();
+    this.#calledSinceTick = false;
+    this.#clock = setInterval(() => {
+      if (!this.#calledSinceTick && this.#clock !== null) {
+        clearInterval(this.#clock);
+        this.#clock = null;
+        return;
+      }
+      this.#calledSinceTick = false;
+      this.#now = Date.now();
+    }, CLOCK_RESOLUTION_MS);
+    this.#clock.unref();
   }
 
   calls(code: DeprecationCode): number {

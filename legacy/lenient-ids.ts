@@ -20,6 +20,8 @@ function normalise(value: unknown): unknown {
 
 /** A user id from a string, number, bigint or `{ value }` / `{ id }` wrapper. Throws `InvalidUserIdError`. */
 export function toUserId(value: unknown): UserId {
+  // Strings pass through untouched: the canonical manager validates them (same error, same code).
+  if (typeof value === 'string') return value;
   const id = normalise(value);
   try {
     assertUserId(id);
