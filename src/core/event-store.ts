@@ -36,8 +36,9 @@ export class EventStore {
   constructor(recovery: ResolvedManagerOptions['recovery']) {
     this.#maxEvents = recovery.maxEvents;
     this.#maxAgeMs = recovery.maxAgeMs;
-    // Offline users' logs expire by age; sweep them so an idle process does not hold them forever.
-    this.#sweepTimer = setInterval(() => this.sweep(), Math.min(recovery.maxAgeMs, 60_000));
+    // Offline users' logs expire by age; sweep them so an idle process does not hold them forever. At most
+    // once a second, however short maxAgeMs is (replays prune on their own, so a late sweep loses nothing).
+    this.#sweepTimer = setInterval(() => this.sweep(), Math.max(1_000, Math.min(recovery.maxAgeMs, 60_000)));
     this.#sweepTimer.unref();
   }
 

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { CloseCode } from '../close-codes.js';
 import { resolveManagerOptions, type ManagerOptions, type ResolvedManagerOptions } from '../config.js';
-import { ConnectionLimitError, InvalidSocketError, UnknownEventTypeError } from '../errors.js';
+import { ConnectionLimitError, InvalidOptionError, InvalidSocketError, UnknownEventTypeError } from '../errors.js';
 import {
   CRITICAL_EVENT_TYPES,
   isCriticalEventType,
@@ -30,6 +30,17 @@ import { assertConnectionId, assertUserId, serialize } from './validate.js';
 
 const OPEN = 1;
 const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
+const DELIVERY_CLASSES: readonly DeliveryClass[] = ['durable', 'coalescible', 'droppable'];
+
+/** The delivery class of per-call options; throws `InvalidOptionError` (field `delivery`) for anything else. */
+function deliveryOf(options: unknown): DeliveryClass {
+  if (options === undefined || options === null) return 'durable';
+  if (typeof options !== 'object') throw new InvalidOptionError('options', 'an object', options);
+  const delivery = (options as { delivery?: unknown }).delivery;
+  if (delivery === undefined) return 'durable';
+  if (!(DELIVERY_CLASSES as readonly unknown[]).includes(delivery)) throw new InvalidOptionError('delivery', "one of 'durable', 'coalescible', 'droppable'", delivery);
+  return delivery as DeliveryClass;
+}
 
 /** Construction options beyond {@link ManagerOptions}, used by the server glue. */
 export interface UnifiedManagerInternals {
@@ -142,45 +153,24 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
   }
 
   addConnection(userId: UserId, socket: WebSocket, options: { sessionId?: string | null; auth?: AuthResult | null } = {}): WebSocketConnection {
-    assertUserId(userId);
-    if (socket === null || typeof socket !== 'object' || typeof (socket as WebSocket).send !== 'function' || typeof (socket as WebSocket).on !== 'function' || (socket as WebSocket).readyState !== OPEN) {
-      throw new InvalidSocketError(socket);
-    }
-    if (kConnection in socket) throw new InvalidSocketError(socket);
-    const resumed = typeof options.sessionId === 'string' && SESSION_ID_PATTERN.test(options.sessionId) ? options.sessionId : null;
-    if (resumed !== null) {
-      // A resumed session replaces its ghost: a half-open old socket must not keep receiving.
-      const ghost = this.#users.get(userId)?.find((c) => c.sessionId === resumed);
-      if (ghost !== undefined) this.#closeConnection(ghost, CloseCode.SESSION_REPLACED, 'session resumed on a newer connection', true);
-    }
-    const existing = this.#users.get(userId);
-    if (existing !== undefined && existing.length >= this.options.maxConnectionsPerUser) {
-      if (this.options.connectionLimitPolicy === 'reject-newest') throw new ConnectionLimitError(userId, this.options.maxConnectionsPerUser);
-      const oldest = existing[0] as WebSocketConnection;
-      oldest.log.info('evicting the oldest connection: connection limit reached');
-      this.#closeConnection(oldest, CloseCode.EVICTED_BY_LIMIT, 'connection limit: evicted by a newer connection', false);
-    }
-    const connection = new WebSocketConnection(randomUUID(), userId, socket, resumed ?? randomUUID(), options.auth ?? null, this.path, this);
-    (socket as unknown as Record<symbol, WebSocketConnection>)[kConnection] = connection;
-    socket.on('close', onSocketClose);
-    socket.on('error', onSocketError);
-    socket.on('pong', onSocketPong);
-    const connections = this.#users.get(userId);
-    if (connections === undefined) this.#users.set(userId, [connection]);
-    else connections.push(connection);
-    this.#store.stream(userId).holders++;
-    this.#connections.set(connection.id, connection);
-    this.#metrics?.connectionOpened(this.path);
-    connection.log.debug('connection added');
-    this.emit('connection', connection);
+    const o = options !== null && typeof options === 'object' ? options : {};
+    const connection = this.#register(userId, socket, o.sessionId ?? null, o.auth ?? null);
+    this.#emitSafe('connection', connection);
     return connection;
   }
 
+  /**
+   * Registers the socket, then sends the session frame and (if the client asked with `lastSeq`) the
+   * replay and the recovery frame, all synchronously, before any listener runs: so the session frame is
+   * always first and the replay precedes every new event.
+   */
   handleConnection(socket: WebSocket, context: ConnectionContext): WebSocketConnection {
-    const connection = this.addConnection(context.userId, socket, { sessionId: context.sessionId ?? null, auth: context.auth ?? null });
+    const c: Partial<ConnectionContext> = context !== null && typeof context === 'object' ? context : {};
+    const connection = this.#register(c.userId as UserId, socket, c.sessionId ?? null, c.auth ?? null);
     const stream = this.#store.stream(connection.userId);
     connection.write(serialize({ v: 1, type: 'session', sessionId: connection.sessionId, epoch: stream.epoch, lastSeq: stream.seq }));
-    if (typeof context.lastSeq === 'number') this.#replay(connection, stream, context.lastSeq, context.epoch ?? null);
+    if (typeof c.lastSeq === 'number') this.#replay(connection, stream, c.lastSeq, typeof c.epoch === 'string' ? c.epoch : null);
+    this.#emitSafe('connection', connection);
     return connection;
   }
 
@@ -228,19 +218,20 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
 
   sendMessage(userId: UserId, message: unknown, options?: SendOptions): boolean {
     assertUserId(userId);
+    const delivery = deliveryOf(options);
     const text = serialize(message);
     const connections = this.#users.get(userId);
     if (connections === undefined) return false;
-    const delivered = this.#fanOut(connections, text, options?.delivery ?? 'durable', null);
+    const delivered = this.#fanOut(connections, text, delivery, null);
     this.#metrics?.delivered('message', delivered);
     return delivered > 0;
   }
 
   broadcastMessage(message: unknown, options?: SendOptions): number {
+    const delivery = deliveryOf(options);
     const text = serialize(message);
     if (this.#connections.size === 0) return 0;
     const frame = Buffer.from(text);
-    const delivery = options?.delivery ?? 'durable';
     let delivered = 0;
     for (const connection of Array.from(this.#connections.values())) {
       if (connection.deliver(frame, delivery, null)) delivered++;
@@ -252,11 +243,11 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
   sendAgentEvent(userId: UserId, type: string, data: unknown = {}, options?: AgentEventOptions): AgentEventEnvelope {
     assertUserId(userId);
     if (!isValidEventType(type)) throw new UnknownEventTypeError(type, 'a name of 1-64 letters, digits and _.:- starting with a letter, not session/recovery/error');
+    const delivery = deliveryOf(options);
     const runId = options?.runId;
     if (runId !== undefined && (typeof runId !== 'string' || runId.length === 0 || runId.length > 256)) {
       throw new UnknownEventTypeError(runId, 'a runId string of 1-256 characters');
     }
-    const delivery: DeliveryClass = options?.delivery ?? 'durable';
     const started = this.#metrics === null ? 0 : performance.now();
     const stream = this.#store.stream(userId);
     const durable = delivery === 'durable';
@@ -287,7 +278,8 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
 
   emitCriticalEvent<T extends CriticalEventType>(userId: UserId, type: T, data: CriticalEventDataMap[T], options?: { runId?: string }): AgentEventEnvelope<T, CriticalEventDataMap[T]> {
     if (!isCriticalEventType(type)) throw new UnknownEventTypeError(type, CRITICAL_EVENT_TYPES);
-    return this.sendAgentEvent(userId, type, data, { runId: options?.runId, delivery: 'durable' }) as AgentEventEnvelope<T, CriticalEventDataMap[T]>;
+    const runId = options !== null && typeof options === 'object' ? options.runId : undefined;
+    return this.sendAgentEvent(userId, type, data, { runId, delivery: 'durable' }) as AgentEventEnvelope<T, CriticalEventDataMap[T]>;
   }
 
   /** The latest durable seq and the epoch of a user's log (0 and null if the manager holds nothing for them). */
@@ -322,6 +314,55 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
   }
 
   // ---- internals ---------------------------------------------------------------------------------
+
+  #register(userId: UserId, socket: WebSocket, sessionId: unknown, auth: AuthResult | null): WebSocketConnection {
+    assertUserId(userId);
+    if (socket === null || typeof socket !== 'object' || typeof (socket as WebSocket).send !== 'function' || typeof (socket as WebSocket).on !== 'function' || (socket as WebSocket).readyState !== OPEN) {
+      throw new InvalidSocketError(socket);
+    }
+    if (kConnection in socket) throw new InvalidSocketError(socket);
+    const resumed = typeof sessionId === 'string' && SESSION_ID_PATTERN.test(sessionId) ? sessionId : null;
+    if (resumed !== null) {
+      // A resumed session replaces its ghost: a half-open old socket must not keep receiving.
+      const ghost = this.#users.get(userId)?.find((c) => c.sessionId === resumed);
+      if (ghost !== undefined) this.#closeConnection(ghost, CloseCode.SESSION_REPLACED, 'session resumed on a newer connection', true);
+    }
+    const existing = this.#users.get(userId);
+    if (existing !== undefined && existing.length >= this.options.maxConnectionsPerUser) {
+      if (this.options.connectionLimitPolicy === 'reject-newest') throw new ConnectionLimitError(userId, this.options.maxConnectionsPerUser);
+      const oldest = existing[0] as WebSocketConnection;
+      oldest.log.info('evicting the oldest connection: connection limit reached');
+      this.#closeConnection(oldest, CloseCode.EVICTED_BY_LIMIT, 'connection limit: evicted by a newer connection', false);
+    }
+    const connection = new WebSocketConnection(randomUUID(), userId, socket, resumed ?? randomUUID(), auth, this.path, this);
+    (socket as unknown as Record<symbol, WebSocketConnection>)[kConnection] = connection;
+    socket.on('close', onSocketClose);
+    socket.on('error', onSocketError);
+    socket.on('pong', onSocketPong);
+    const connections = this.#users.get(userId);
+    if (connections === undefined) this.#users.set(userId, [connection]);
+    else connections.push(connection);
+    this.#store.stream(userId).holders++;
+    this.#connections.set(connection.id, connection);
+    this.#metrics?.connectionOpened(this.path);
+    connection.log.debug('connection added');
+    return connection;
+  }
+
+  /**
+   * Emits to every listener even if one throws: an application listener that throws must not break the
+   * manager's bookkeeping nor a fan-out to other connections (nor escape into ws's 'close' handler).
+   */
+  #emitSafe<K extends keyof UnifiedWebSocketManagerEvents>(event: K, ...args: UnifiedWebSocketManagerEvents[K]): void {
+    if (this.listenerCount(event) === 0) return;
+    for (const listener of this.listeners(event) as Array<(...a: UnifiedWebSocketManagerEvents[K]) => unknown>) {
+      try {
+        listener.apply(this, args);
+      } catch (err) {
+        this.logger.error({ err, event }, 'a manager event listener threw');
+      }
+    }
+  }
 
   #fanOut(connections: WebSocketConnection[], text: string, delivery: DeliveryClass, coalesceKey: string | null): number {
     if (connections.length === 1) return (connections[0] as WebSocketConnection).deliver(text, delivery, coalesceKey) ? 1 : 0;
@@ -375,6 +416,6 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
       }
     }
     connection.log.debug({ code, reason }, 'connection removed');
-    this.emit('disconnection', connection, code, reason);
+    this.#emitSafe('disconnection', connection, code, reason);
   }
 }
