@@ -98,6 +98,24 @@ export class ResumingClient {
     throw new Error('waitFor: frame bound exceeded');
   }
 
+  /** Processes every frame the current connection received until it closed; resolves with the close. */
+  async drainUntilClosed(timeoutMs = 10_000): Promise<{ code: number; reason: string }> {
+    const client = this.current;
+    if (client === null) throw new Error('not connected');
+    const closed = await Promise.race([client.closed, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('not closed in time')), timeoutMs).unref())]);
+    for (let i = 0; i < 10_000_000; i++) {
+      let frame: Frame;
+      try {
+        frame = await client.next(() => true, 1);
+      } catch {
+        break; // closed and nothing left
+      }
+      this.process(frame, false);
+    }
+    this.current = null;
+    return closed;
+  }
+
   process(frame: Frame, resuming: boolean): void {
     const type = frame.type;
     if (type === 'session') {
