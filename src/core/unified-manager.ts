@@ -26,7 +26,7 @@ import type { ConnectionContext, SendOptions, WebSocketManagerProtocol } from '.
 import type { AuthResult, CodePath, ConnectionHealth, ConnectionId, UserId } from '../types.js';
 import { kConnection, WebSocketConnection, type ConnectionOwner } from './connection.js';
 import { EventStore, type UserStream } from './event-store.js';
-import { assertConnectionId, assertUserId, serialize } from './validate.js';
+import { assertCloseArgs, assertConnectionId, assertUserId, serialize } from './validate.js';
 
 const OPEN = 1;
 const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
@@ -176,6 +176,7 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
 
   removeConnection(userIdOrConnectionId: UserId | ConnectionId, code = 1000, reason = ''): number {
     assertConnectionId(userIdOrConnectionId);
+    assertCloseArgs(code, reason);
     const connection = this.#connections.get(userIdOrConnectionId);
     if (connection !== undefined) {
       this.#closeConnection(connection, code, reason, false);
@@ -188,7 +189,8 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
 
   handleDisconnection(target: UserId | ConnectionId | WebSocketConnection, code = 1005, reason = ''): void {
     if (target instanceof WebSocketConnection) {
-      this.#unregister(target, code, reason);
+      // Only this manager's own connections: another manager's must not be marked closed from here.
+      if (target.owner === this) this.#unregister(target, code, reason);
       return;
     }
     assertConnectionId(target);
@@ -205,6 +207,8 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
    * and unregisters it at once. Returns the sockets so a caller can wait for them.
    */
   closeWhere(predicate: (connection: WebSocketConnection) => boolean, code: number, reason: string): WebSocket[] {
+    if (typeof predicate !== 'function') throw new InvalidOptionError('predicate', 'a function (connection) => boolean', predicate);
+    assertCloseArgs(code, reason);
     const sockets: WebSocket[] = [];
     for (const connection of Array.from(this.#connections.values())) {
       if (!predicate(connection)) continue;

@@ -117,6 +117,11 @@ export class ResumingClient {
   }
 
   process(frame: Frame, resuming: boolean): void {
+    if (frame === null || typeof frame !== 'object') {
+      // A broadcast of a bare JSON value (null, a number…): a message like any other.
+      this.messages.push(frame);
+      return;
+    }
     const type = frame.type;
     if (type === 'session') {
       this.sessionId = frame.sessionId as string;
