@@ -300,6 +300,7 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
 
   /** Closes every connection (1001 by default), stops timers, and forgets all state. Idempotent. */
   close(code: number = CloseCode.GOING_AWAY, reason = 'server shutting down; reconnect'): WebSocket[] {
+    this.flushPending(); // coalesced frames whose buffer has room go out before the close frame
     const sockets = this.closeWhere(() => true, code, reason);
     if (this.#ownsStore) this.#store.close();
     return sockets;
