@@ -45,6 +45,12 @@ export class WebSocketConnection {
   closed: boolean;
   /** Coalesced transient frames waiting for the buffer to drain, keyed by type + runId. */
   pending: Map<string, Buffer | string> | null;
+  /**
+   * Bytes of the replay written at connect, added to the high-water mark until the buffer first drains
+   * below it: a replay is bounded by the log and must not get a reading client closed as slow by the first
+   * live event that follows it.
+   */
+  replayAllowance: number;
   readonly owner: ConnectionOwner;
   #log: Logger | null;
 
@@ -63,6 +69,7 @@ export class WebSocketConnection {
     this.dropped = 0;
     this.closed = false;
     this.pending = null;
+    this.replayAllowance = 0;
     this.owner = owner;
     this.#log = null;
   }
@@ -83,7 +90,7 @@ export class WebSocketConnection {
    */
   deliver(frame: Buffer | string, delivery: DeliveryClass, coalesceKey: string | null): boolean {
     if (!this.isOpen) return false;
-    if (this.socket.bufferedAmount > this.owner.highWaterMark) {
+    if (this.#overLimit()) {
       if (delivery === 'durable') {
         this.owner.closeSlowConsumer(this);
       } else if (delivery === 'coalescible' && coalesceKey !== null) {
@@ -116,12 +123,20 @@ export class WebSocketConnection {
   /** Sends coalesced frames once the buffer is below the high-water mark again. */
   flushPending(): void {
     const pending = this.pending;
-    if (pending === null || !this.isOpen || this.socket.bufferedAmount > this.owner.highWaterMark) return;
+    if (pending === null || !this.isOpen || this.#overLimit()) return;
     this.pending = null;
     for (const frame of pending.values()) {
       this.socket.send(frame, TEXT_FRAME);
       this.messagesSent++;
     }
+  }
+
+  /** Whether the socket's buffer is over the high-water mark (plus what remains of a replay allowance). */
+  #overLimit(): boolean {
+    const buffered = this.socket.bufferedAmount;
+    const highWaterMark = this.owner.highWaterMark;
+    if (this.replayAllowance !== 0 && buffered <= highWaterMark) this.replayAllowance = 0;
+    return buffered > highWaterMark + this.replayAllowance;
   }
 
   health(): ConnectionHealth {

@@ -347,7 +347,7 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
     const connections = this.#users.get(userId);
     if (connections === undefined) this.#users.set(userId, [connection]);
     else connections.push(connection);
-    this.#store.stream(userId).holders++;
+    this.#store.attach(this.#store.stream(userId));
     this.#connections.set(connection.id, connection);
     this.#metrics?.connectionOpened(this.path);
     connection.log.debug('connection added');
@@ -360,7 +360,8 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
    */
   #emitSafe<K extends keyof UnifiedWebSocketManagerEvents>(event: K, ...args: UnifiedWebSocketManagerEvents[K]): void {
     if (this.listenerCount(event) === 0) return;
-    for (const listener of this.listeners(event) as Array<(...a: UnifiedWebSocketManagerEvents[K]) => unknown>) {
+    // rawListeners: 'once' wrappers, so a once-listener is removed as it runs.
+    for (const listener of this.rawListeners(event) as Array<(...a: UnifiedWebSocketManagerEvents[K]) => unknown>) {
       try {
         listener.apply(this, args);
       } catch (err) {
@@ -384,7 +385,12 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
       : { recovered: false as const, fromSeq: lastSeq + 1, toSeq: stream.seq, frames: null };
     if (result.recovered) {
       // Replays are bounded by the log size, so they bypass the high-water mark.
-      for (const frame of result.frames) connection.write(frame);
+      let bytes = 0;
+      for (const frame of result.frames) {
+        connection.write(frame);
+        bytes += Buffer.byteLength(frame);
+      }
+      connection.replayAllowance = bytes;
       this.#metrics?.delivered('replay', result.frames.length);
     }
     connection.write(serialize({ v: 1, type: 'recovery', recovered: result.recovered, fromSeq: result.fromSeq, toSeq: result.toSeq }));
@@ -416,8 +422,7 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
         connections.splice(index, 1);
         if (connections.length === 0) this.#users.delete(connection.userId);
         const stream = this.#store.stream(connection.userId);
-        stream.holders--;
-        this.#store.release(stream);
+        this.#store.detach(stream);
       }
     }
     connection.log.debug({ code, reason }, 'connection removed');

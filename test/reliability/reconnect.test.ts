@@ -153,6 +153,43 @@ describe('recovery', () => {
     expect(await h.wss.metrics.text()).toMatch(/wssot_recoveries_total\{outcome="recovered"\} 1/);
   });
 
+  it('a client that left at seq 0 recovers what was sent while it had no connection (its epoch is kept for maxAgeMs)', async () => {
+    h = await startHarness();
+    const m = h.wss.manager;
+    const client = new ResumingClient('alice');
+    await client.connect(h);
+    const epoch = client.epoch;
+    client.drop('close');
+    await untilOffline(h, 'alice');
+    // Nothing was ever sent to alice: her log is empty, yet it is not forgotten while she may come back.
+    expect(m.getUserSequence('alice').epoch).toBe(epoch);
+    m.emitCriticalEvent('alice', 'agent_started', { for: 'alice' });
+    m.emitCriticalEvent('alice', 'agent_completed', { for: 'alice' });
+    await client.connect(h);
+    expect(client.epoch).toBe(epoch);
+    expect(client.recoveries).toEqual([{ recovered: true, fromSeq: 1, toSeq: 2 }]);
+    expect(client.durable.map((f) => f.type)).toEqual(['agent_started', 'agent_completed']);
+    // A stream nobody ever held (a transient event to an unknown user) is not kept.
+    m.sendAgentEvent('nobody', 'agent_thinking', {}, { delivery: 'droppable' });
+    expect(m.getUserSequence('nobody').epoch).toBeNull();
+  });
+
+  it('forgets a seq-0 stream once maxAgeMs has passed since its last connection left (then a new epoch)', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    h = await startHarness({ recovery: { maxAgeMs: 10_000 } });
+    const client = new ResumingClient('alice');
+    await client.connect(h);
+    const epoch = client.epoch;
+    client.drop('close');
+    await untilOffline(h, 'alice');
+    vi.setSystemTime(Date.now() + 10_001);
+    h.wss.store.sweep();
+    expect(h.wss.manager.getUserSequence('alice').epoch).toBeNull();
+    await client.connect(h);
+    expect(client.epoch).not.toBe(epoch);
+    expect(client.recoveries).toEqual([{ recovered: false, fromSeq: 1, toSeq: 0 }]);
+  });
+
   it('replays before any new event even when a connection listener sends one at once; the session frame is first', async () => {
     h = await startHarness();
     const m = h.wss.manager;

@@ -129,3 +129,30 @@ describe('backpressure', () => {
     expect(metrics).toMatch(/wssot_slow_consumer_closes_total 0/);
   }, 60_000);
 });
+
+describe('replay and the high-water mark', () => {
+  it('a replay larger than the high-water mark does not get the reconnecting (reading) client closed as slow', async () => {
+    // The kernel absorbs several MiB of a loopback write at once; a 16 MiB replay against a 64 KiB
+    // high-water mark leaves most of it in the socket's buffer when the first live event comes.
+    h = await startHarness({ highWaterMark: 64 * 1024, recovery: { maxEvents: 1_000 } });
+    const m = h.wss.manager;
+    const c = new ResumingClient('alice');
+    await c.connect(h);
+    c.drop('close');
+    for (let i = 0; i < 1_000 && m.isUserConnected('alice'); i++) await new Promise((resolve) => setImmediate(resolve));
+    for (let i = 0; i < 1_000; i++) m.emitCriticalEvent('alice', 'agent_thinking', { for: 'alice', thought: BLOB }); // ≈ 16 MiB to replay
+    let bufferedAfterReplay = 0;
+    m.once('connection', (connection) => {
+      // Runs synchronously right after the replay was written: the buffer still holds most of it.
+      bufferedAfterReplay = connection.socket.bufferedAmount;
+      m.emitCriticalEvent('alice', 'agent_completed', { for: 'alice' });
+    });
+    await c.connect(h);
+    expect(bufferedAfterReplay).toBeGreaterThan(m.highWaterMark);
+    await c.waitForSeq(1_001, 20_000);
+    expect(c.recoveries).toEqual([{ recovered: true, fromSeq: 1, toSeq: 1_000 }]);
+    expect(c.durable).toHaveLength(1_001);
+    expect(c.violations).toEqual([]);
+    expect(await h.wss.metrics.text()).toMatch(/wssot_slow_consumer_closes_total 0/);
+  }, 60_000);
+});
