@@ -13,7 +13,6 @@ import { ConnectionLimitError, InvalidOptionError, InvalidSocketError, UnknownEv
 import {
   CRITICAL_EVENT_TYPES,
   isCriticalEventType,
-  isValidEventType,
   type AgentEventEnvelope,
   type AgentEventOptions,
   type CriticalEventDataMap,
@@ -25,22 +24,13 @@ import type { WsSsotMetrics } from '../observability/metrics.js';
 import type { ConnectionContext, SendOptions, WebSocketManagerProtocol } from '../protocol.js';
 import type { AuthResult, CodePath, ConnectionHealth, ConnectionId, UserId } from '../types.js';
 import { kConnection, WebSocketConnection, type ConnectionOwner } from './connection.js';
-import { EventStore, type UserStream } from './event-store.js';
-import { assertCloseArgs, assertConnectionId, assertUserId, serialize } from './validate.js';
+import { EventStore } from './event-store.js';
+import { sequenceAgentEvent } from './sequence-event.js';
+import { startSession } from './session-handshake.js';
+import { assertCloseArgs, assertConnectionId, assertUserId, deliveryOf, serialize } from './validate.js';
 
 const OPEN = 1;
 const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
-const DELIVERY_CLASSES: readonly DeliveryClass[] = ['durable', 'coalescible', 'droppable'];
-
-/** The delivery class of per-call options; throws `InvalidOptionError` (field `delivery`) for anything else. */
-function deliveryOf(options: unknown): DeliveryClass {
-  if (options === undefined || options === null) return 'durable';
-  if (typeof options !== 'object') throw new InvalidOptionError('options', 'an object', options);
-  const delivery = (options as { delivery?: unknown }).delivery;
-  if (delivery === undefined) return 'durable';
-  if (!(DELIVERY_CLASSES as readonly unknown[]).includes(delivery)) throw new InvalidOptionError('delivery', "one of 'durable', 'coalescible', 'droppable'", delivery);
-  return delivery as DeliveryClass;
-}
 
 /** Construction options beyond {@link ManagerOptions}, used by the server glue. */
 export interface UnifiedManagerInternals {
@@ -167,9 +157,7 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
   handleConnection(socket: WebSocket, context: ConnectionContext): WebSocketConnection {
     const c: Partial<ConnectionContext> = context !== null && typeof context === 'object' ? context : {};
     const connection = this.#register(c.userId as UserId, socket, c.sessionId ?? null, c.auth ?? null);
-    const stream = this.#store.stream(connection.userId);
-    connection.write(serialize({ v: 1, type: 'session', sessionId: connection.sessionId, epoch: stream.epoch, lastSeq: stream.seq }));
-    if (typeof c.lastSeq === 'number') this.#replay(connection, stream, c.lastSeq, typeof c.epoch === 'string' ? c.epoch : null);
+    startSession(connection, this.#store.stream(connection.userId), c.lastSeq, c.epoch, this.#metrics);
     this.#emitSafe('connection', connection);
     return connection;
   }
@@ -246,38 +234,17 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
 
   sendAgentEvent(userId: UserId, type: string, data: unknown = {}, options?: AgentEventOptions): AgentEventEnvelope {
     assertUserId(userId);
-    if (!isValidEventType(type)) throw new UnknownEventTypeError(type, 'a name of 1-64 letters, digits and _.:- starting with a letter, not session/recovery/error');
-    const delivery = deliveryOf(options);
-    const runId = options?.runId;
-    if (runId !== undefined && (typeof runId !== 'string' || runId.length === 0 || runId.length > 256)) {
-      throw new UnknownEventTypeError(runId, 'a runId string of 1-256 characters');
-    }
     const started = this.#metrics === null ? 0 : performance.now();
-    const stream = this.#store.stream(userId);
-    const durable = delivery === 'durable';
-    const envelope: AgentEventEnvelope = {
-      v: 1,
-      type,
-      seq: durable ? stream.seq + 1 : stream.seq,
-      ts: Date.now(),
-      runId,
-      transient: durable ? undefined : true,
-      data,
-    };
-    const text = serialize(envelope); // throws before the seq is taken: a failed event leaves no gap
-    if (durable) {
-      stream.seq = envelope.seq;
-      stream.log.append(envelope.seq, envelope.ts, text);
-    }
+    const event = sequenceAgentEvent(this.#store, userId, type, data, options);
     const connections = this.#users.get(userId);
     if (connections !== undefined) {
-      const delivered = this.#fanOut(connections, text, delivery, delivery === 'coalescible' ? `${type}\u0000${runId ?? ''}` : null);
+      const delivered = this.#fanOut(connections, event.text, event.delivery, event.coalesceKey);
       this.#metrics?.delivered('event', delivered);
       if (this.#metrics !== null) this.#metrics.fanoutSeconds((performance.now() - started) / 1000);
     } else {
-      this.#store.release(stream);
+      this.#store.release(event.stream);
     }
-    return envelope;
+    return event.envelope;
   }
 
   emitCriticalEvent<T extends CriticalEventType>(userId: UserId, type: T, data: CriticalEventDataMap[T], options?: { runId?: string }): AgentEventEnvelope<T, CriticalEventDataMap[T]> {
@@ -377,25 +344,6 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
     // Iterate a copy: a durable send to a slow peer closes it, which removes it from the array.
     for (const connection of connections.slice()) if (connection.deliver(frame, delivery, coalesceKey)) delivered++;
     return delivered;
-  }
-
-  #replay(connection: WebSocketConnection, stream: UserStream, lastSeq: number, epoch: string | null): void {
-    const result = epoch === stream.epoch
-      ? stream.log.replayAfter(lastSeq, stream.seq, Date.now())
-      : { recovered: false as const, fromSeq: lastSeq + 1, toSeq: stream.seq, frames: null };
-    if (result.recovered) {
-      // Replays are bounded by the log size, so they bypass the high-water mark.
-      let bytes = 0;
-      for (const frame of result.frames) {
-        connection.write(frame);
-        bytes += Buffer.byteLength(frame);
-      }
-      connection.replayAllowance = bytes;
-      this.#metrics?.delivered('replay', result.frames.length);
-    }
-    connection.write(serialize({ v: 1, type: 'recovery', recovered: result.recovered, fromSeq: result.fromSeq, toSeq: result.toSeq }));
-    this.#metrics?.recovery(result.recovered ? 'recovered' : 'not_recovered');
-    connection.log.debug({ recovered: result.recovered, fromSeq: result.fromSeq, toSeq: result.toSeq }, 'recovery');
   }
 
   /** Unregisters at once (nothing more is sent) and closes the socket; terminates it later if it hangs. */

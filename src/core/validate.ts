@@ -1,5 +1,6 @@
 /** Argument checks shared by every public entry point; each throws a coded error, never a TypeError from deep inside. */
 import { InvalidConnectionIdError, InvalidOptionError, InvalidUserIdError, MessageNotSerializableError } from '../errors.js';
+import type { DeliveryClass } from '../events/agent-events.js';
 import type { ConnectionId, UserId } from '../types.js';
 
 const MAX_USER_ID_LENGTH = 256;
@@ -33,4 +34,16 @@ export function assertCloseArgs(code: unknown, reason: unknown): asserts code is
     throw new InvalidOptionError('code', 'a WebSocket close code (1000-1014 except 1004-1006, or 3000-4999)', code);
   }
   if (typeof reason !== 'string' || Buffer.byteLength(reason) > 123) throw new InvalidOptionError('reason', 'a string of at most 123 bytes', reason);
+}
+
+const DELIVERY_CLASSES: readonly DeliveryClass[] = ['durable', 'coalescible', 'droppable'];
+
+/** The delivery class of per-call options (default 'durable'); throws `InvalidOptionError` for anything else. */
+export function deliveryOf(options: unknown): DeliveryClass {
+  if (options === undefined || options === null) return 'durable';
+  if (typeof options !== 'object') throw new InvalidOptionError('options', 'an object', options);
+  const delivery = (options as { delivery?: unknown }).delivery;
+  if (delivery === undefined) return 'durable';
+  if (!(DELIVERY_CLASSES as readonly unknown[]).includes(delivery)) throw new InvalidOptionError('delivery', "one of 'durable', 'coalescible', 'droppable'", delivery);
+  return delivery as DeliveryClass;
 }
