@@ -53,6 +53,8 @@ export class WebSocketConnection {
   replayAllowance: number;
   readonly owner: ConnectionOwner;
   #log: Logger | null;
+  /** A ping is queued behind the buffered data to learn when it has been written (see #awaitDrain). */
+  #drainProbe: boolean;
 
   constructor(id: ConnectionId, userId: UserId, socket: WebSocket, sessionId: string, auth: AuthResult | null, path: CodePath, owner: ConnectionOwner) {
     this.id = id;
@@ -72,6 +74,7 @@ export class WebSocketConnection {
     this.replayAllowance = 0;
     this.owner = owner;
     this.#log = null;
+    this.#drainProbe = false;
   }
 
   /** A pino child logger bound to userId and connectionId, created on first use. */
@@ -100,6 +103,7 @@ export class WebSocketConnection {
           this.owner.noteTransientLoss(this, 'coalesced');
         }
         this.pending.set(coalesceKey, frame);
+        this.#awaitDrain();
       } else {
         this.dropped++;
         this.owner.noteTransientLoss(this, 'dropped');
@@ -129,6 +133,23 @@ export class WebSocketConnection {
       this.socket.send(frame, TEXT_FRAME);
       this.messagesSent++;
     }
+  }
+
+  /**
+   * Sends the coalesced frames as soon as the buffer has drained, without waiting for the next send or
+   * heartbeat: a ping queued behind the buffered data calls back once everything before it was written.
+   * One probe at a time; only while frames are pending (never on the normal send path).
+   */
+  #awaitDrain(): void {
+    if (this.#drainProbe || !this.isOpen) return;
+    this.#drainProbe = true;
+    this.socket.ping(undefined, undefined, (err?: Error) => {
+      this.#drainProbe = false;
+      if (err !== undefined && err !== null) return;
+      if (this.pending === null || !this.isOpen) return;
+      if (this.#overLimit()) this.#awaitDrain();
+      else this.flushPending();
+    });
   }
 
   /** Whether the socket's buffer is over the high-water mark (plus what remains of a replay allowance). */

@@ -130,6 +130,26 @@ describe('backpressure', () => {
   }, 60_000);
 });
 
+describe('coalesced frames', () => {
+  it('go out as soon as the buffer drains, with no further send and no heartbeat', async () => {
+    h = await startHarness({ highWaterMark: 64 * 1024, heartbeatIntervalMs: 0 });
+    const m = h.wss.manager;
+    const c = new ResumingClient('alice');
+    await c.connect(h);
+    const socket = (c.current!.ws as unknown as { _socket: net.Socket })._socket;
+    socket.pause();
+    const connection = m.getUserConnections('alice')[0]!;
+    for (let i = 0; connection.socket.bufferedAmount <= m.highWaterMark && i < 10_000; i++) m.sendMessage('alice', { type: 'filler', for: 'alice', blob: BLOB }, { delivery: 'droppable' });
+    for (let i = 0; i < 5; i++) m.sendAgentEvent('alice', 'agent_thinking', { for: 'alice', i }, { runId: 'r1', delivery: 'coalescible' });
+    expect(connection.pending?.size).toBe(1);
+    socket.resume();
+    const frame = await c.waitFor((f) => f.type === 'agent_thinking', 20_000, 'the coalesced agent_thinking');
+    expect(frame).toMatchObject({ transient: true, data: { i: 4 } });
+    expect(connection.pending).toBeNull();
+    expect(c.violations).toEqual([]);
+  }, 60_000);
+});
+
 describe('replay and the high-water mark', () => {
   it('a replay larger than the high-water mark does not get the reconnecting (reading) client closed as slow', async () => {
     // The kernel absorbs several MiB of a loopback write at once; a 16 MiB replay against a 64 KiB
