@@ -2,7 +2,18 @@ import { defineConfig } from 'tsup';
 
 // One build for every public entry point, in ESM (.js) and CommonJS (.cjs), each with its own declarations.
 export default defineConfig({
-  entry: { index: 'src/index.ts' },
+  entry: {
+    index: 'src/index.ts',
+    // One subpath per old module (package.json "exports" ./legacy/*), plus ./legacy with all of them.
+    'legacy/index': 'legacy/index.ts',
+    'legacy/manager': 'legacy/manager.ts',
+    'legacy/unified-manager': 'legacy/unified-manager.ts',
+    'legacy/websocket-manager': 'legacy/websocket-manager.ts',
+    'legacy/websocket-manager-factory': 'legacy/websocket-manager-factory.ts',
+    'legacy/migration-adapter': 'legacy/migration-adapter.ts',
+    'legacy/connection-manager': 'legacy/connection-manager.ts',
+    'legacy/protocols': 'legacy/protocols.ts',
+  },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

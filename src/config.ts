@@ -11,6 +11,9 @@ import type { Registry } from 'prom-client';
 import { InvalidOptionError } from './errors.js';
 import type { AuthResult } from './types.js';
 import type { WebSocketConnection } from './core/connection.js';
+import type { FactoryOptions } from './factory/factory-options.js';
+import type { FlagsOption } from './flags/resolve-flag-source.js';
+import type { LegacyManagerDeps, LegacyPathManager } from '../legacy/legacy-path-manager.js';
 
 /** What to do when a user opens one connection more than `maxConnectionsPerUser`. */
 export type ConnectionLimitPolicy = 'reject-newest' | 'evict-oldest';
@@ -81,6 +84,24 @@ export interface WebSocketServerOptions extends ManagerOptions {
   onMessage?: MessageHandler;
   /** Metrics: a prom-client registry to register into, and a metric name prefix. @default { prefix: 'wssot_' } in a new Registry */
   metrics?: { registry?: Registry; prefix?: string };
+  /**
+   * Migration flags: a FlagSource (used as given), or initial values `{ ssot?, unified?, factory? }` over
+   * the environment (`WS_ENABLE_SSOT`…; env `false` always wins). `ssot` routes new connections to the
+   * SSOT manager (on) or the legacy path (off).
+   * @default the environment, then every flag off
+   */
+  flags?: FlagsOption;
+  /**
+   * Builds the legacy code path's manager, for a team plugging in its own old manager. It must sequence
+   * through `deps.store` and deliver to `deps.peer()` so seq and replay stay shared.
+   * @default (deps) => new LegacySharedManager(deps)
+   */
+  createLegacyManager?: (deps: LegacyManagerDeps) => LegacyPathManager;
+  /**
+   * Options of the server's `factory` (isolated per-user managers).
+   * @default { idleTimeoutMs: 1_800_000, maxManagersPerUser: 20 }
+   */
+  factory?: FactoryOptions;
 }
 
 export interface ResolvedServerOptions extends ResolvedManagerOptions {
@@ -148,6 +169,7 @@ export function resolveServerOptions(options: WebSocketServerOptions): ResolvedS
   }
   if (typeof o.authenticate !== 'function') throw new InvalidOptionError('authenticate', 'a function (req) => { userId } | null', o.authenticate);
   if (o.onMessage !== undefined && typeof o.onMessage !== 'function') throw new InvalidOptionError('onMessage', 'a function', o.onMessage);
+  if (o.createLegacyManager !== undefined && typeof o.createLegacyManager !== 'function') throw new InvalidOptionError('createLegacyManager', 'a function (deps) => LegacyPathManager', o.createLegacyManager);
   const path = o.path ?? SERVER_DEFAULTS.path;
   if (typeof path !== 'string' || !path.startsWith('/') || path.includes('?')) throw new InvalidOptionError('path', "a URL path starting with '/'", o.path);
   let allowedOrigins: ReadonlySet<string> | null = null;

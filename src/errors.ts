@@ -119,6 +119,42 @@ export class ClosedError extends WsSsotError {
   }
 }
 
+/** `setFlags()` on a server whose flag source cannot be changed from code (an app-supplied source without a settable layer). */
+export class FlagSourceReadOnlyError extends WsSsotError {
+  constructor(source: string) {
+    super('WSSOT_ERR_FLAGS_READ_ONLY', `flag source "${source}" cannot be set at runtime: change the flags in the source itself, or pass flags as an object or a StaticFlagSource`);
+    this.name = 'FlagSourceReadOnlyError';
+  }
+}
+
+/** A legacy entry point (`getWebSocketManager()`, a legacy class) used before the app bound it to a server. */
+export class LegacyNotBoundError extends WsSsotError {
+  constructor(what: string) {
+    super('WSSOT_ERR_LEGACY_NOT_BOUND', `${what} has no server: call wss.legacy.bindGlobal() (or bindLegacyGlobals(wss)) at startup, or pass { server: wss }`);
+    this.name = 'LegacyNotBoundError';
+  }
+}
+
+/** An isolated manager used after it expired (idle longer than `idleTimeoutMs`) or was cleaned up. */
+export class ManagerExpiredError extends WsSsotError {
+  readonly userId: string;
+  constructor(userId: string, reason: 'expired' | 'cleaned up' | 'factory closed') {
+    super('WSSOT_ERR_MANAGER_EXPIRED', `the isolated manager of user ${JSON.stringify(userId)} was ${reason}: get a new one with factory.createIsolatedManager(userId, connectionId)`);
+    this.name = 'ManagerExpiredError';
+    this.userId = userId;
+  }
+}
+
+/** A user-bound object (legacy isolated manager) asked to act for another user. */
+export class CrossUserAccessError extends WsSsotError {
+  readonly boundUserId: string;
+  constructor(boundUserId: string, requested: unknown) {
+    super('WSSOT_ERR_CROSS_USER', `this manager is bound to user ${JSON.stringify(boundUserId)} and cannot act for ${describe(requested)}`);
+    this.name = 'CrossUserAccessError';
+    this.boundUserId = boundUserId;
+  }
+}
+
 /** Keeps error messages short and safe: never dumps a whole object into a message. */
 function describe(value: unknown): string {
   if (value === null) return 'null';

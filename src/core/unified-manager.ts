@@ -25,11 +25,13 @@ import type { ConnectionContext, SendOptions, WebSocketManagerProtocol } from '.
 import type { AuthResult, CodePath, ConnectionHealth, ConnectionId, UserId } from '../types.js';
 import { kConnection, WebSocketConnection, type ConnectionOwner } from './connection.js';
 import { EventStore } from './event-store.js';
+import type { PathPeer } from './path-peer.js';
 import { sequenceAgentEvent } from './sequence-event.js';
 import { startSession } from './session-handshake.js';
 import { assertCloseArgs, assertConnectionId, assertUserId, deliveryOf, serialize } from './validate.js';
 
 const OPEN = 1;
+const noPeer = (): null => null;
 const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
 
 /** Construction options beyond {@link ManagerOptions}, used by the server glue. */
@@ -38,6 +40,8 @@ export interface UnifiedManagerInternals {
   metrics?: WsSsotMetrics | null;
   /** The server's event store, shared with its other code path. Default: a store of this manager's own. */
   store?: EventStore;
+  /** The server's other code path: sends reach its connections too (one serialisation, one seq). */
+  peer?: () => PathPeer | null;
 }
 
 export interface UnifiedWebSocketManagerEvents {
@@ -74,6 +78,7 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
   readonly #metrics: WsSsotMetrics | null;
   readonly #store: EventStore;
   readonly #ownsStore: boolean;
+  readonly #peer: () => PathPeer | null;
 
   constructor(options: ManagerOptions = {}, internals: UnifiedManagerInternals = {}) {
     super();
@@ -82,6 +87,7 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
     this.#metrics = internals.metrics ?? null;
     this.#ownsStore = internals.store === undefined;
     this.#store = internals.store ?? new EventStore(this.options.recovery);
+    this.#peer = internals.peer ?? noPeer;
   }
 
   get highWaterMark(): number {
@@ -103,6 +109,17 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
   getUserConnectionCount(userId: UserId): number {
     assertUserId(userId);
     return this.#users.get(userId)?.length ?? 0;
+  }
+
+  /** Open connections of one user on every code path of the server (this manager's and its peer's). */
+  getReachableConnectionCount(userId: UserId): number {
+    assertUserId(userId);
+    return (this.#users.get(userId)?.length ?? 0) + (this.#peer()?.userConnectionsView(userId)?.length ?? 0);
+  }
+
+  /** A live read-only view of the user's connections (PathPeer): do not keep or mutate it. */
+  userConnectionsView(userId: UserId): readonly WebSocketConnection[] | undefined {
+    return this.#users.get(userId);
   }
 
   /** The user's connections, oldest first (a copy). */
@@ -212,9 +229,7 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
     assertUserId(userId);
     const delivery = deliveryOf(options);
     const text = serialize(message);
-    const connections = this.#users.get(userId);
-    if (connections === undefined) return false;
-    const delivered = this.#fanOut(connections, text, delivery, null);
+    const delivered = this.#fanOutUser(userId, text, delivery, null);
     this.#metrics?.delivered('message', delivered);
     return delivered > 0;
   }
@@ -222,11 +237,15 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
   broadcastMessage(message: unknown, options?: SendOptions): number {
     const delivery = deliveryOf(options);
     const text = serialize(message);
-    if (this.#connections.size === 0) return 0;
+    const peer = this.#peer();
+    if (this.#connections.size === 0 && (peer === null || peer.getConnectionCount() === 0)) return 0;
     const frame = Buffer.from(text);
     let delivered = 0;
     for (const connection of Array.from(this.#connections.values())) {
       if (connection.deliver(frame, delivery, null)) delivered++;
+    }
+    if (peer !== null) {
+      for (const connection of Array.from(peer.connections())) if (connection.deliver(frame, delivery, null)) delivered++;
     }
     this.#metrics?.delivered('broadcast', delivered);
     return delivered;
@@ -236,9 +255,8 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
     assertUserId(userId);
     const started = this.#metrics === null ? 0 : performance.now();
     const event = sequenceAgentEvent(this.#store, userId, type, data, options);
-    const connections = this.#users.get(userId);
-    if (connections !== undefined) {
-      const delivered = this.#fanOut(connections, event.text, event.delivery, event.coalesceKey);
+    if (event.stream.holders > 0) {
+      const delivered = this.#fanOutUser(userId, event.text, event.delivery, event.coalesceKey);
       this.#metrics?.delivered('event', delivered);
       if (this.#metrics !== null) this.#metrics.fanoutSeconds((performance.now() - started) / 1000);
     } else {
@@ -337,9 +355,19 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
     }
   }
 
-  #fanOut(connections: WebSocketConnection[], text: string, delivery: DeliveryClass, coalesceKey: string | null): number {
+  /** Delivers to the user's connections here and on the peer path; the frame is encoded once for both. */
+  #fanOutUser(userId: UserId, text: string, delivery: DeliveryClass, coalesceKey: string | null): number {
+    const own = this.#users.get(userId);
+    const other = this.#peer()?.userConnectionsView(userId);
+    if (other === undefined || other.length === 0) return own === undefined ? 0 : this.#fanOut(own, text, delivery, coalesceKey);
+    if (own === undefined) return this.#fanOut(other, text, delivery, coalesceKey);
+    const frame = Buffer.from(text);
+    return this.#fanOut(own, frame, delivery, coalesceKey) + this.#fanOut(other, frame, delivery, coalesceKey);
+  }
+
+  #fanOut(connections: readonly WebSocketConnection[], text: Buffer | string, delivery: DeliveryClass, coalesceKey: string | null): number {
     if (connections.length === 1) return (connections[0] as WebSocketConnection).deliver(text, delivery, coalesceKey) ? 1 : 0;
-    const frame = Buffer.from(text); // encoded once for all of the user's connections
+    const frame = typeof text === 'string' ? Buffer.from(text) : text; // encoded once for all of the user's connections
     let delivered = 0;
     // Iterate a copy: a durable send to a slow peer closes it, which removes it from the array.
     for (const connection of connections.slice()) if (connection.deliver(frame, delivery, coalesceKey)) delivered++;

@@ -13,10 +13,20 @@ import { kConnection, type WebSocketConnection } from '../core/connection.js';
 import { EventStore } from '../core/event-store.js';
 import { UnifiedWebSocketManager } from '../core/unified-manager.js';
 import { assertUserId } from '../core/validate.js';
-import { isWsSsotError } from '../errors.js';
+import { FlagSourceReadOnlyError, InvalidOptionError, isWsSsotError } from '../errors.js';
 import { createDefaultLogger } from '../observability/logger.js';
 import { WsSsotMetrics } from '../observability/metrics.js';
-import type { AuthResult, CodePath } from '../types.js';
+import type { AuthResult, CodePath, UserId } from '../types.js';
+import { resolveFactoryOptions } from '../factory/factory-options.js';
+import { WebSocketManagerFactory } from '../factory/websocket-manager-factory.js';
+import { evaluateAll, type FlagContext, type FlagSource, type FlagValues } from '../flags/flag-source.js';
+import { CompositeFlagSource } from '../flags/composite-flag-source.js';
+import { resolveFlagSource, settableLayer } from '../flags/resolve-flag-source.js';
+import { PathRouter } from '../routing/path-router.js';
+import { LegacyControl } from '../../legacy/legacy-control.js';
+import type { LegacyPathManager } from '../../legacy/legacy-path-manager.js';
+import { LegacySharedManager } from '../../legacy/legacy-shared-manager.js';
+import type { DeprecationCode } from '../../legacy/deprecation-codes.js';
 import { Heartbeat } from './heartbeat.js';
 import { refuseUpgrade } from './refuse-upgrade.js';
 import { waitForClose } from './wait-for-close.js';
@@ -32,6 +42,22 @@ export interface WebSocketHealth {
   uptimeMs: number;
   maxConnectionsPerUser: number;
   heartbeatIntervalMs: number;
+  /** The migration flags as they stand for a connection without user context. */
+  flags: FlagValues;
+  /** Open connections by code path. */
+  paths: Record<CodePath, number>;
+  /** True if any legacy path serves: legacy connections are open, or new connections go to it. */
+  legacy: boolean;
+  /** Calls per deprecation code (0 = that legacy entry point is unused). */
+  deprecations: Record<DeprecationCode, number>;
+}
+
+/** Options of {@link WsSsotServer.drain}. */
+export interface DrainOptions {
+  /** Drain every connection on this path, whatever the flags say. @default the connections whose path differs from the flags' current choice for their user */
+  path?: CodePath;
+  /** Close reason sent with 1012. @default 'code path changed; reconnect' */
+  reason?: string;
 }
 
 /** Parameters a client may put on the upgrade URL to resume (see docs/protocol.md). */
@@ -43,6 +69,9 @@ interface ResumeParams {
 
 function connectionOf(socket: WebSocket): WebSocketConnection {
   return (socket as unknown as Record<symbol, WebSocketConnection>)[kConnection] as WebSocketConnection;
+}
+function isFlagSourceLike(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && typeof (value as FlagSource).isEnabled === 'function';
 }
 function ignoreSocketError(): void {
   // Errors on a socket still in the upgrade phase (client went away during authentication): nothing to do.
@@ -76,6 +105,15 @@ export class WsSsotServer {
   readonly #onMessage: MessageHandler | null;
   readonly #wss: WebSocketServer;
   readonly #heartbeat: Heartbeat;
+  /** The flag source routing new connections (the `flags` option, or the environment over defaults). */
+  readonly flags: FlagSource;
+  readonly #flagsRelease: 'close' | 'detach' | 'none';
+  readonly #unsubscribeFlags: () => void;
+  readonly #router: PathRouter;
+  /** The legacy code path (manager), deprecation usage, and the legacy global binding. */
+  readonly legacy: LegacyControl;
+  /** Isolated per-user managers over `manager` (`WS_ENABLE_FACTORY` decides whether legacy callers get them). */
+  readonly factory: WebSocketManagerFactory;
   readonly #startedAt = Date.now();
   #state: ServerState = 'open';
   #closing: Promise<void> | null = null;
@@ -85,18 +123,37 @@ export class WsSsotServer {
 
   constructor(options: WebSocketServerOptions) {
     this.options = resolveServerOptions(options);
+    // Everything that validates comes before anything that starts timers.
+    const factoryOptions = resolveFactoryOptions(options.factory);
+    this.flags = resolveFlagSource(options.flags);
+    // What close() releases: a composite built here over the app's own source is detached, not closed.
+    this.#flagsRelease = this.flags === options.flags ? 'none' : isFlagSourceLike(options.flags) ? 'detach' : 'close';
     this.logger = options.logger ?? createDefaultLogger();
     this.#httpServer = options.server;
     this.#authenticate = options.authenticate;
     this.#onMessage = options.onMessage ?? null;
     this.metrics = new WsSsotMetrics(
-      { connectionsByPath: () => this.connectionsByPath(), users: () => this.manager.getUserCount() },
+      { connectionsByPath: () => this.connectionsByPath(), users: () => this.getUserCount() },
       { registry: options.metrics?.registry, prefix: this.options.metricsPrefix },
     );
     this.store = new EventStore(this.options.recovery);
-    this.manager = new UnifiedWebSocketManager({ ...options, logger: this.logger }, { metrics: this.metrics, store: this.store });
+    this.manager = new UnifiedWebSocketManager({ ...options, logger: this.logger }, { metrics: this.metrics, store: this.store, peer: () => this.legacy.manager });
+    const legacyDeps = {
+      store: this.store,
+      metrics: this.metrics,
+      logger: this.logger,
+      peer: () => this.manager,
+      highWaterMark: this.options.highWaterMark,
+      slowCloseTimeoutMs: this.options.slowCloseTimeoutMs,
+    };
+    const legacyManager: LegacyPathManager = options.createLegacyManager?.(legacyDeps) ?? new LegacySharedManager(legacyDeps);
+    this.legacy = new LegacyControl(this, legacyManager);
+    this.factory = new WebSocketManagerFactory(this.manager, factoryOptions);
+    this.#router = new PathRouter(this.flags, this.metrics, this.logger);
+    // Routing reads the flags per connection, so a change applies to new connections at once; log it.
+    this.#unsubscribeFlags = this.flags.onChange(() => this.logger.info({ flags: this.flagValues() }, 'migration flags changed: new connections follow'));
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: this.options.maxPayload, clientTracking: false, perMessageDeflate: false });
-    this.#heartbeat = new Heartbeat(this.options.heartbeatIntervalMs, () => [this.manager], () => this.metrics.heartbeatTerminated());
+    this.#heartbeat = new Heartbeat(this.options.heartbeatIntervalMs, () => [this.manager, this.legacy.manager], () => this.metrics.heartbeatTerminated());
 
     // One listener per server, shared by every socket: no closure per connection or message.
     const server = this;
@@ -117,18 +174,93 @@ export class WsSsotServer {
 
   /** Open connections by code path. */
   connectionsByPath(): Record<CodePath, number> {
-    return { ssot: this.manager.getConnectionCount(), legacy: 0 };
+    return { ssot: this.manager.getConnectionCount(), legacy: this.legacy.manager.getConnectionCount() };
+  }
+
+  /** Open connections on both paths. */
+  getConnectionCount(): number {
+    return this.manager.getConnectionCount() + this.legacy.manager.getConnectionCount();
+  }
+
+  /** Users with at least one open connection on either path. */
+  getUserCount(): number {
+    let users = this.manager.getUserCount();
+    const legacy = this.legacy.manager;
+    if (legacy.getConnectionCount() === 0) return users;
+    const seen = new Set<UserId>();
+    for (const connection of legacy.connections()) {
+      if (seen.has(connection.userId)) continue;
+      seen.add(connection.userId);
+      if (this.manager.userConnectionsView(connection.userId) === undefined) users++;
+    }
+    return users;
+  }
+
+  /** The three flags for `context` (a user, for percentage rollouts), or as they stand without one. */
+  flagValues(context?: FlagContext): FlagValues {
+    return evaluateAll(this.flags, context);
+  }
+
+  /** The code path a new connection of `userId` would take now. */
+  pathFor(userId: UserId): CodePath {
+    assertUserId(userId);
+    return this.#router.pathFor(userId);
+  }
+
+  /**
+   * Changes flags at runtime (the options/bootstrap layer); new connections follow at once, existing ones
+   * stay on their path until {@link drain}. An environment `false` still wins. Throws
+   * `FlagSourceReadOnlyError` if the app passed a flag source without a settable layer.
+   */
+  setFlags(values: Partial<Record<'ssot' | 'unified' | 'factory', boolean | undefined>>): FlagValues {
+    const layer = settableLayer(this.flags);
+    if (layer === null) throw new FlagSourceReadOnlyError(this.flags.name);
+    layer.set(values);
+    return this.flagValues();
+  }
+
+  /**
+   * Closes with 1012 (service restart) the connections whose path differs from what the flags now choose
+   * for their user (or, with `{ path }`, every connection on that path), so clients reconnect onto the
+   * new path and resume from their last seq. Returns how many were closed.
+   */
+  drain(options: DrainOptions = {}): number {
+    if (typeof options !== 'object' || options === null) throw new InvalidOptionError('drain options', 'an object { path?, reason? }', options);
+    const { path, reason = 'code path changed; reconnect' } = options;
+    if (path !== undefined && path !== 'ssot' && path !== 'legacy') throw new InvalidOptionError('path', "'ssot' or 'legacy'", path);
+    const decisions = new Map<UserId, CodePath>();
+    const misplaced = (connection: WebSocketConnection): boolean => {
+      if (path !== undefined) return connection.path === path;
+      let wanted = decisions.get(connection.userId);
+      if (wanted === undefined) {
+        wanted = this.#router.pathFor(connection.userId);
+        decisions.set(connection.userId, wanted);
+      }
+      return wanted !== connection.path;
+    };
+    const closed = [
+      ...this.manager.closeWhere(misplaced, CloseCode.SERVICE_RESTART, reason),
+      ...this.legacy.manager.closeWhere(misplaced, CloseCode.SERVICE_RESTART, reason),
+    ].length;
+    this.logger.info({ closed, path: path ?? 'by flags' }, 'drained connections onto the current code path');
+    return closed;
   }
 
   health(): WebSocketHealth {
+    const flags = this.flagValues();
+    const paths = this.connectionsByPath();
     return {
       status: this.#state === 'open' ? 'ok' : this.#state,
-      connections: this.manager.getConnectionCount(),
-      users: this.manager.getUserCount(),
+      connections: this.getConnectionCount(),
+      users: this.getUserCount(),
       path: this.options.path,
       uptimeMs: Date.now() - this.#startedAt,
       maxConnectionsPerUser: this.options.maxConnectionsPerUser,
       heartbeatIntervalMs: this.options.heartbeatIntervalMs,
+      flags,
+      paths,
+      legacy: paths.legacy > 0 || !flags.ssot,
+      deprecations: this.legacy.usageCounter.counts(),
     };
   }
 
@@ -160,9 +292,17 @@ export class WsSsotServer {
     this.#state = 'closing';
     this.#httpServer.removeListener('upgrade', this.#onUpgradeListener);
     this.#heartbeat.stop();
-    const sockets = this.manager.close(CloseCode.GOING_AWAY, 'server shutting down; reconnect');
+    this.#unsubscribeFlags();
+    this.legacy.unbindGlobal();
+    await this.factory.close();
+    const sockets = [
+      ...this.manager.close(CloseCode.GOING_AWAY, 'server shutting down; reconnect'),
+      ...this.legacy.manager.close(CloseCode.GOING_AWAY, 'server shutting down; reconnect'),
+    ];
     await waitForClose(sockets, this.options.closeTimeoutMs);
     this.store.close();
+    if (this.#flagsRelease === 'close') await this.flags.close();
+    else if (this.#flagsRelease === 'detach') (this.flags as CompositeFlagSource).detach();
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
     this.#state = 'closed';
     this.logger.info('ws-ssot server closed');
@@ -205,13 +345,15 @@ export class WsSsotServer {
 
       const resume = parseResume(query);
       const userId = auth.userId;
-      if (!this.manager.canAccept(userId, resume.sessionId)) {
+      // After authentication (the flags see the user) and before the limit (the legacy path has none).
+      const path = this.#router.route(userId, resume.sessionId);
+      if (path === 'ssot' && !this.manager.canAccept(userId, resume.sessionId)) {
         this.logger.info({ userId, limit: this.options.maxConnectionsPerUser }, 'connection limit reached: refusing upgrade');
         return this.#refuse(socket, 429, 'connection_limit', 'too many connections for this user');
       }
       socket.removeListener('error', ignoreSocketError);
       const accepted = auth;
-      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, accepted, resume));
+      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, accepted, resume, path));
     } catch (err) {
       this.logger.error({ err }, 'upgrade failed');
       this.#refuse(socket, 500, 'bad_request');
@@ -223,10 +365,11 @@ export class WsSsotServer {
     refuseUpgrade(socket, status, message);
   }
 
-  #accept(ws: WebSocket, auth: AuthResult, resume: ResumeParams): void {
+  #accept(ws: WebSocket, auth: AuthResult, resume: ResumeParams, path: CodePath): void {
     let connection: WebSocketConnection;
     try {
-      connection = this.manager.handleConnection(ws, { userId: auth.userId, auth, sessionId: resume.sessionId, lastSeq: resume.lastSeq, epoch: resume.epoch });
+      const manager = path === 'ssot' ? this.manager : this.legacy.manager;
+      connection = manager.handleConnection(ws, { userId: auth.userId, auth, sessionId: resume.sessionId, lastSeq: resume.lastSeq, epoch: resume.epoch });
     } catch (err) {
       this.logger.warn({ err, userId: auth.userId }, 'connection refused after the handshake');
       ws.close(isWsSsotError(err) && err.code === 'WSSOT_ERR_CONNECTION_LIMIT' ? 1013 : 1011, 'connection refused');

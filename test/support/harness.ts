@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import type WebSocket from 'ws';
-import { createWebSocketServer, type WebSocketServerOptions, type WsSsotServer } from '../../src/index.js';
+import { CompositeFlagSource, createWebSocketServer, StaticFlagSource, type WebSocketServerOptions, type WsSsotServer } from '../../src/index.js';
 import { TestClient } from './client.js';
 
 export const silentLogger = pino({ level: 'silent' });
@@ -29,12 +29,19 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/**
+ * Starts a server. Connections go to the SSOT path unless `options.flags` says otherwise. Flags never come
+ * from the environment here (a `WS_ENABLE_SSOT` in the developer's shell must not change what a test
+ * exercises): a StaticFlagSource is wrapped in a composite without an env layer; tests of the env layer
+ * build their own `EnvFlagSource({ env })`.
+ */
 export async function startHarness(options: Partial<WebSocketServerOptions> = {}): Promise<Harness> {
   const server = http.createServer((req, res) => {
     if (req.url === '/health/websocket') return wss.handleHealth(req, res);
     res.writeHead(404).end();
   });
-  const wss = createWebSocketServer({ server, authenticate: bearerAuth, logger: silentLogger, ...options });
+  const flags = options.flags instanceof StaticFlagSource ? new CompositeFlagSource({ bootstrap: options.flags }) : (options.flags ?? new CompositeFlagSource({ bootstrap: new StaticFlagSource({ ssot: true }) }));
+  const wss = createWebSocketServer({ server, authenticate: bearerAuth, logger: silentLogger, ...options, flags });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const url = `ws://127.0.0.1:${port}${wss.options.path}`;

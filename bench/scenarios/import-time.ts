@@ -1,0 +1,97 @@
+/**
+ * Scenario 6 — cold import time. Each sample is a fresh `node` process that times one dynamic
+ * `import()` with `performance.now()` (ESM, `--input-type=module`) and prints it; samples alternate
+ * between the modules, and the median is reported. The process's whole wall time is reported too.
+ * ws-ssot is imported from the built `dist/index.js` (built here first if missing or older than `src/`).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ROOT } from '../lib/proc.js';
+import { median } from '../lib/stats.js';
+import { LABEL, ratioTarget } from '../lib/targets.js';
+import type { Row, Scenario, ScenarioContext, ScenarioResult } from '../lib/types.js';
+
+const DIST = path.join(ROOT, 'dist', 'index.js');
+
+function sample(specifier: string): { importMs: number; wallMs: number } | null {
+  const code = `const t = performance.now(); await import(${JSON.stringify(specifier)}); process.stdout.write(String(performance.now() - t));`;
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+  const wallMs = performance.now() - t0;
+  const importMs = Number.parseFloat(r.stdout);
+  if (r.status !== 0 || !Number.isFinite(importMs)) return null;
+  return { importMs, wallMs };
+}
+
+/** Newest modification time under `dir` (recursive), ms. */
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) newest = Math.max(newest, statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds dist/ if it is missing or older than src/; null when dist/index.js is ready, else why not. */
+function ensureDist(ctx: ScenarioContext): string | null {
+  const src = path.join(ROOT, 'src');
+  if (!existsSync(path.join(src, 'index.ts'))) return 'src/index.ts not present yet (core not merged)';
+  if (existsSync(DIST) && statSync(DIST).mtimeMs >= newestMtime(src)) return null;
+  ctx.log(' dist/index.js missing or older than src/: running npm run build');
+  const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: 180_000 });
+  return r.status === 0 && existsSync(DIST) ? null : `build failed: ${(r.stderr || r.stdout).slice(-300)}`;
+}
+
+export const importTime: Scenario = {
+  name: 'import-time',
+  async run(ctx: ScenarioContext): Promise<ScenarioResult> {
+    const samples = ctx.quick ? 3 : 15;
+    const distProblem = ctx.impls.includes('ws-ssot') ? ensureDist(ctx) : 'not selected';
+    const modules: Array<{ name: string; specifier: string | null; why?: string }> = [
+      { name: LABEL.ws, specifier: 'ws' },
+      { name: LABEL.sio, specifier: ctx.impls.includes('socket-io') ? 'socket.io' : null, why: 'not selected' },
+      { name: LABEL.ssot, specifier: distProblem === null ? pathToFileURL(DIST).href : null, why: distProblem ?? '' },
+    ];
+    const baseline: number[] = [];
+    const results = new Map<string, Array<{ importMs: number; wallMs: number }>>();
+    for (let i = 0; i < samples; i++) {
+      const empty = sample('node:os');
+      if (empty) baseline.push(empty.wallMs);
+      for (const m of modules) {
+        if (m.specifier === null) continue;
+        const s = sample(m.specifier);
+        if (s) (results.get(m.name) ?? results.set(m.name, []).get(m.name)!).push(s);
+      }
+    }
+    const nodeWall = median(baseline);
+    const rows: Row[] = modules.map((m): Row => {
+      const list = results.get(m.name);
+      if (m.specifier === null || !list) return { name: m.name, metrics: {}, notes: [`n/a: ${m.why ?? 'import failed'}`] };
+      const wall = median(list.map((x) => x.wallMs));
+      return {
+        name: m.name,
+        metrics: {
+          importMs: median(list.map((x) => x.importMs)),
+          wallMs: wall,
+          overNodeMs: wall !== null && nodeWall !== null ? wall - nodeWall : null,
+        },
+        notes: [],
+      };
+    });
+    return {
+      name: 'import-time',
+      title: 'Cold import time',
+      setup: `${samples} fresh node processes per module, medians; bare node process (importing node:os) wall ${nodeWall?.toFixed(1) ?? 'n/a'} ms`,
+      columns: [
+        { key: 'importMs', label: 'import() ms', digits: 2, ratios: true, short: 'import' },
+        { key: 'wallMs', label: 'process wall ms', digits: 1 },
+        { key: 'overNodeMs', label: 'wall over bare node ms', digits: 1 },
+      ],
+      rows,
+      ratioRefs: { ws: LABEL.ws, sio: LABEL.sio },
+      targets: [ratioTarget(rows, 'importMs', LABEL.ws, '<=', 2, 'import ≤ 2× ws')],
+    };
+  },
+};

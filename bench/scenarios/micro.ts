@@ -1,0 +1,164 @@
+/**
+ * Scenario 4 — micro benchmarks, in a child process of their own (this file, re-forked):
+ *  - `WebSocketManagerFactory#createIsolatedManager` and `#getManagerByUser` (ns/op);
+ *  - one flag routing decision (ns/op);
+ *  - a legacy adapter call vs the canonical call it translates to (overhead %).
+ *
+ * Timing: warm-up, then 7 timed batches (bounded by count and by time), ns/op = median batch.
+ */
+import http from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { WebSocketManager } from '../../legacy/index.js';
+import { createWebSocketServer, WebSocketManagerFactory, type WsSsotServer } from '../../src/index.js';
+import { PathRouter } from '../../src/routing/path-router.js';
+import { forkTs, type IpcMessage } from '../lib/proc.js';
+import { median } from '../lib/stats.js';
+import { valueTarget } from '../lib/targets.js';
+import type { Row, Scenario, ScenarioContext, ScenarioResult, TargetCheck } from '../lib/types.js';
+
+const SELF = fileURLToPath(import.meta.url);
+
+interface MicroOutcome {
+  name: string;
+  nsPerOp: number | null;
+  note?: string;
+}
+
+/** Median ns/op of `op(i)` over timed batches; at most `maxMs` per batch and `batch` ops per batch. */
+export function timeOp(op: (i: number) => unknown, batch: number, batches = 7, maxMs = 500): number {
+  let sink: unknown;
+  for (let i = 0; i < Math.min(batch, 10_000); i++) sink = op(i);
+  const per: number[] = [];
+  let i = 0;
+  for (let b = 0; b < batches; b++) {
+    const t0 = process.hrtime.bigint();
+    const limit = t0 + BigInt(maxMs) * 1_000_000n;
+    let n = 0;
+    for (; n < batch; n++) {
+      sink = op(i++);
+      if ((n & 1023) === 1023 && process.hrtime.bigint() > limit) break;
+    }
+    per.push(Number(process.hrtime.bigint() - t0) / Math.max(1, n));
+  }
+  if (sink === Symbol.for('never')) console.log('');
+  return median(per) ?? Number.NaN;
+}
+
+/** ---- The APIs measured: factory, flag routing, a legacy adapter vs the canonical call. ---- */
+
+const silent = pino({ level: 'silent' });
+
+/** A server that is never listened on: the managers, flags and metrics are all that is exercised. */
+function benchServer(): WsSsotServer {
+  return createWebSocketServer({ server: http.createServer(), authenticate: () => null, logger: silent, heartbeatIntervalMs: 0, flags: { ssot: true, unified: true } });
+}
+
+function factoryBenches(wss: WsSsotServer, quick: boolean): MicroOutcome[] {
+  const users = 1_000;
+  const perUser = 10; // under the default cap of 20 per user
+  const ids = Array.from({ length: users }, (_, i) => `u${i}`);
+  const rounds = quick ? 2 : 10;
+  const per: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const f = new WebSocketManagerFactory(wss.manager);
+    const t0 = process.hrtime.bigint();
+    for (let k = 0; k < perUser; k++) for (let u = 0; u < users; u++) f.createIsolatedManager(ids[u]!, `c${r}-${k}-${u}`);
+    per.push(Number(process.hrtime.bigint() - t0) / (users * perUser));
+    f.close();
+  }
+  const f = new WebSocketManagerFactory(wss.manager);
+  for (let u = 0; u < users; u++) f.createIsolatedManager(ids[u]!, `c-${u}`);
+  const lookup = timeOp((i) => f.getManagerByUser(ids[i % users]!), quick ? 100_000 : 1_000_000);
+  f.close();
+  return [
+    { name: 'createIsolatedManager', nsPerOp: median(per) },
+    { name: 'getManagerByUser', nsPerOp: lookup },
+  ];
+}
+
+/** One routing decision as the server makes it for a new connection: flag evaluation, count, debug log. */
+function flagBench(wss: WsSsotServer, quick: boolean): MicroOutcome {
+  const router = new PathRouter(wss.flags, wss.metrics, silent);
+  const ids = Array.from({ length: 1_000 }, (_, i) => `u${i}`);
+  return { name: 'flag routing decision', nsPerOp: timeOp((i) => router.route(ids[i % 1_000]!), quick ? 100_000 : 1_000_000) };
+}
+
+/** `sendMessage` through the deprecated `WebSocketManager` vs `wss.manager.sendMessage` (no connection: the smallest canonical cost, so the largest relative overhead). */
+function legacyBench(wss: WsSsotServer, quick: boolean): MicroOutcome[] {
+  const legacy = new WebSocketManager({ server: wss });
+  const message = { type: 'note', text: 'hello' };
+  const n = quick ? 100_000 : 1_000_000;
+  const legacyNs: number[] = [];
+  const canonicalNs: number[] = [];
+  // Interleave so drift on a noisy machine hits both sides alike.
+  for (let r = 0; r < 5; r++) {
+    canonicalNs.push(timeOp((i) => wss.manager.sendMessage(`u${i & 1023}`, message), n, 3));
+    legacyNs.push(timeOp((i) => legacy.sendMessage(`u${i & 1023}`, message), n, 3));
+  }
+  const l = median(legacyNs);
+  const c = median(canonicalNs);
+  return [
+    { name: 'legacy call', nsPerOp: l },
+    { name: 'canonical call', nsPerOp: c },
+    { name: 'legacy overhead %', nsPerOp: l !== null && c !== null ? ((l - c) / c) * 100 : null },
+  ];
+}
+
+/** Child side: runs the benches and reports. */
+async function child(quick: boolean): Promise<void> {
+  const wss = benchServer();
+  const outcomes = [...factoryBenches(wss, quick), flagBench(wss, quick), ...legacyBench(wss, quick)];
+  await wss.close();
+  process.send?.({ type: 'micro', outcomes });
+}
+
+if (process.env['BENCH_MICRO_CHILD'] === '1' && process.send) {
+  child(process.argv.includes('--quick')).catch((err: unknown) => {
+    process.send?.({ type: 'error', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+  });
+  process.on('message', (m) => {
+    if ((m as IpcMessage).type === 'close') process.exit(0);
+  });
+}
+
+export const micro: Scenario = {
+  name: 'micro',
+  async run(ctx: ScenarioContext): Promise<ScenarioResult> {
+    const all = new Map<string, MicroOutcome[]>();
+    for (let r = 0; r < ctx.runs; r++) {
+      const c = forkTs('micro', SELF, ctx.quick ? ['--quick'] : [], [], { BENCH_MICRO_CHILD: '1' });
+      try {
+        const res = await c.waitFor<IpcMessage & { outcomes: MicroOutcome[] }>('micro', 120_000);
+        for (const o of res.outcomes) (all.get(o.name) ?? all.set(o.name, []).get(o.name)!).push(o);
+      } finally {
+        await c.stop();
+      }
+    }
+    const rows: Row[] = [...all.entries()].map(([name, list]): Row => {
+      const ns = median(list.map((o) => o.nsPerOp));
+      const notes = [...new Set(list.map((o) => o.note).filter((n): n is string => n !== undefined))];
+      return name === 'legacy overhead %'
+        ? { name, metrics: { percent: ns }, notes }
+        : { name, metrics: { nsPerOp: ns, usPerOp: ns === null ? null : ns / 1000 }, notes };
+    });
+    const targets: TargetCheck[] = [
+      valueTarget(rows, 'createIsolatedManager', 'usPerOp', '<', 10, 'µs', 'isolated-manager creation < 10 µs'),
+      valueTarget(rows, 'getManagerByUser', 'usPerOp', '<', 1, 'µs', 'lookup < 1 µs'),
+      valueTarget(rows, 'flag routing decision', 'usPerOp', '<', 2, 'µs', 'flag decision < 2 µs'),
+      valueTarget(rows, 'legacy overhead %', 'percent', '<=', 5, '%', 'legacy overhead ≤ 5%'),
+    ];
+    return {
+      name: 'micro',
+      title: 'Micro benchmarks',
+      setup: `in a child process; median of timed batches, ${ctx.runs} run(s), medians`,
+      columns: [
+        { key: 'nsPerOp', label: 'ns/op', digits: 0 },
+        { key: 'usPerOp', label: 'µs/op', digits: 3 },
+        { key: 'percent', label: 'overhead %', digits: 1 },
+      ],
+      rows,
+      targets,
+    };
+  },
+};

@@ -1,0 +1,91 @@
+/**
+ * Server child process. Usage (forked by the parent): host.ts <impl> [optionsJson]
+ *
+ * Each implementation runs alone in its own process, so `process.cpuUsage()` and `process.memoryUsage()`
+ * measure that server and nothing else. The parent drives it over IPC:
+ *   → { type: 'phase', module, fn, params }  run a scenario's server phase (exported by the scenario file)
+ *   ← { type: 'sent', t0, t1, result }       sending finished (t0/t1 on the shared clock)
+ *   → { type: 'stop' }                       clients have everything (or timed out)
+ *   ← { type: 'cpu', userUs, systemUs }      CPU used from the start of the phase until 'stop'
+ *   → { type: 'mem' }                        ← { type: 'mem', heapUsed, rss, connections } after full GC
+ *   → { type: 'count' }                      ← { type: 'count', connections }
+ *   → { type: 'close' }                      ← { type: 'closed' }, then exit
+ */
+import { setImmediate as tick } from 'node:timers/promises';
+import { nowMs } from '../lib/clock.js';
+import { IMPLEMENTATIONS, isImplName } from './index.js';
+import type { BenchServer, BenchServerOptions, CreateBenchServer } from './types.js';
+
+type PhaseFn = (server: BenchServer, params: Record<string, unknown>) => Promise<unknown>;
+
+const send = (msg: object): void => {
+  process.send?.(msg);
+};
+
+async function fullGc(): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) return;
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await tick();
+  }
+}
+
+async function main(): Promise<void> {
+  const implName = process.argv[2] ?? '';
+  if (!isImplName(implName)) throw new Error(`unknown implementation ${implName}`);
+  const options = JSON.parse(process.argv[3] ?? '{}') as BenchServerOptions;
+  const mod = (await import(IMPLEMENTATIONS[implName].module)) as { createServer: CreateBenchServer };
+  const server = await mod.createServer(options);
+  const port = await server.start();
+
+  let cpu0: NodeJS.CpuUsage | null = null;
+
+  process.on('message', (raw) => {
+    const msg = raw as { type: string; module?: string; fn?: string; params?: Record<string, unknown> };
+    void (async () => {
+      switch (msg.type) {
+        case 'phase': {
+          const phaseMod = (await import(msg.module ?? '')) as Record<string, unknown>;
+          const fn = phaseMod[msg.fn ?? 'serverPhase'] as PhaseFn | undefined;
+          if (typeof fn !== 'function') throw new Error(`${msg.module} has no ${msg.fn}`);
+          await fullGc();
+          cpu0 = process.cpuUsage();
+          const t0 = nowMs();
+          const result = await fn(server, msg.params ?? {});
+          send({ type: 'sent', t0, t1: nowMs(), result });
+          break;
+        }
+        case 'stop': {
+          const d = process.cpuUsage(cpu0 ?? undefined);
+          cpu0 = null;
+          send({ type: 'cpu', userUs: d.user, systemUs: d.system });
+          break;
+        }
+        case 'mem': {
+          await fullGc();
+          const m = process.memoryUsage();
+          send({ type: 'mem', heapUsed: m.heapUsed, rss: m.rss, external: m.external, connections: server.connectionCount() });
+          break;
+        }
+        case 'count':
+          send({ type: 'count', connections: server.connectionCount() });
+          break;
+        case 'close':
+          await Promise.race([server.close(), new Promise((r) => setTimeout(r, 5_000))]);
+          send({ type: 'closed' });
+          process.exit(0);
+      }
+    })().catch((err: unknown) => {
+      send({ type: 'error', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    });
+  });
+  process.on('disconnect', () => process.exit(0));
+  send({ type: 'ready', port });
+}
+
+main().catch((err: unknown) => {
+  send({ type: 'error', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+  process.exitCode = 1;
+  setTimeout(() => process.exit(1), 100);
+});

@@ -1,0 +1,54 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { ClientKind } from './types.js';
+
+/** Implementation names, in the order they run (raw ws first: it is the reference for ratios). */
+export const IMPL_NAMES = ['raw-ws', 'socket-io', 'ws-ssot'] as const;
+export type ImplName = (typeof IMPL_NAMES)[number];
+
+export interface ImplInfo {
+  name: ImplName;
+  /** Column label in reports. */
+  label: string;
+  /** Module (in this folder) exporting `createServer`; loaded only in the server child process. */
+  module: string;
+  clientKind: ClientKind;
+  /** URL path clients connect to. */
+  path: string;
+  /** Null if it can run here, otherwise why not. */
+  unavailable(): string | null;
+}
+
+const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
+
+export const IMPLEMENTATIONS: Readonly<Record<ImplName, ImplInfo>> = {
+  'raw-ws': {
+    name: 'raw-ws',
+    label: 'raw ws',
+    module: here('./raw-ws.ts'),
+    clientKind: 'ws',
+    path: '/ws',
+    unavailable: () => null,
+  },
+  'socket-io': {
+    name: 'socket-io',
+    label: 'Socket.IO',
+    module: here('./socket-io.ts'),
+    clientKind: 'socket.io',
+    path: '/socket.io',
+    unavailable: () => null,
+  },
+  'ws-ssot': {
+    name: 'ws-ssot',
+    label: 'ws-ssot',
+    module: here('./ws-ssot.ts'),
+    clientKind: 'ws',
+    path: '/ws',
+    unavailable: () =>
+      existsSync(here('../../src/index.ts')) ? null : 'src/index.ts not present yet (core not merged)',
+  },
+};
+
+export function isImplName(name: string): name is ImplName {
+  return (IMPL_NAMES as readonly string[]).includes(name);
+}

@@ -1,0 +1,66 @@
+/**
+ * ws-ssot, imported from source through tsx, with default options apart from a silent logger.
+ * `authenticate` reads the same `?user=` query the baselines use: benchmark-only auth, never a pattern
+ * for production.
+ */
+import http from 'node:http';
+import pino from 'pino';
+import { createWebSocketServer, type UnifiedWebSocketManager, type WsSsotServer } from '../../src/index.js';
+import type { BenchServer, BenchServerOptions, CreateBenchServer } from './types.js';
+
+class WsSsotBenchServer implements BenchServer {
+  private readonly http = http.createServer();
+  private readonly wss: WsSsotServer;
+  private readonly m: UnifiedWebSocketManager;
+
+  constructor(options: BenchServerOptions) {
+    this.wss = createWebSocketServer({
+      server: this.http,
+      path: '/ws',
+      authenticate: async (req) => ({
+        userId: new URL(req.url ?? '/', 'http://127.0.0.1').searchParams.get('user') ?? 'anonymous',
+      }),
+      logger: pino({ level: 'silent' }),
+      maxConnectionsPerUser: 10,
+      // Every connection on the canonical SSOT path (the flags default to the legacy path).
+      flags: { ssot: true },
+      heartbeatIntervalMs: 25_000,
+      ...options,
+    });
+    this.m = this.wss.manager;
+  }
+
+  start(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.http.once('error', reject);
+      this.http.listen(0, '127.0.0.1', () => {
+        const addr = this.http.address();
+        resolve(typeof addr === 'object' && addr !== null ? addr.port : 0);
+      });
+    });
+  }
+
+  broadcast(msg: object): number {
+    return this.m.broadcastMessage(msg);
+  }
+
+  sendToUser(userId: string, msg: object): boolean {
+    return this.m.sendMessage(userId, msg);
+  }
+
+  sendAgentEvent(userId: string, type: string, data: object, runId: string): void {
+    this.m.sendAgentEvent(userId, type, data, { runId });
+  }
+
+  connectionCount(): number {
+    return this.m.getConnectionCount();
+  }
+
+  async close(): Promise<void> {
+    await this.wss.close();
+    // ws-ssot leaves the app's http.Server open; the benchmark owns it.
+    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+}
+
+export const createServer: CreateBenchServer = (options) => new WsSsotBenchServer(options);

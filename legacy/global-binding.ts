@@ -1,0 +1,30 @@
+/**
+ * The process-global state of ws-ssot, emulating the old global `get_websocket_manager()` (the only other
+ * process-wide state is Node's warn-once flag per deprecation code, in deprecations.ts):
+ * which server the legacy global accessor and unbound legacy objects use. The app sets it explicitly at
+ * startup (`wss.legacy.bindGlobal()` or `bindLegacyGlobals(wss)`); nothing binds implicitly.
+ *
+ * Kept on `globalThis` under a `Symbol.for` key so the ESM and CJS copies of the package (a legacy module
+ * `require`d while the app `import`s ws-ssot) see the same binding.
+ */
+import type { WsSsotServer } from '../src/server/ws-ssot-server.js';
+
+const kBoundServer = Symbol.for('ws-ssot.legacy.boundServer');
+
+type GlobalSlot = { [kBoundServer]?: WsSsotServer | null };
+
+/** Makes `wss` the server behind `getWebSocketManager()` and legacy objects created without `{ server }`. */
+export function bindLegacyGlobals(wss: WsSsotServer): void {
+  (globalThis as GlobalSlot)[kBoundServer] = wss;
+}
+
+/** Clears the binding (only if it is `wss`, when given). Servers call this on close. */
+export function unbindLegacyGlobals(wss?: WsSsotServer): void {
+  const slot = globalThis as GlobalSlot;
+  if (wss === undefined || slot[kBoundServer] === wss) slot[kBoundServer] = null;
+}
+
+/** The bound server, or null. */
+export function boundLegacyServer(): WsSsotServer | null {
+  return (globalThis as GlobalSlot)[kBoundServer] ?? null;
+}

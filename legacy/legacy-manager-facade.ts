@@ -1,0 +1,212 @@
+/**
+ * The common body of the deprecated process-wide manager names (`WebSocketManager`, `ConnectionManager`,
+ * `WebSocketManagerAdapter`, the old-path `UnifiedWebSocketManager`, and what `getWebSocketManager()`
+ * returns without the factory flag). Thin: each call warns once with the class's code, is counted, has
+ * its ids normalised, and goes to
+ * - `WS_ENABLE_UNIFIED` on: the unified interface (`wss.manager`, with answers covering both paths);
+ * - off: the legacy path manager, as is.
+ * Sends reach the user's connections on both paths either way (one seq in the shared store).
+ */
+import type { WebSocket } from 'ws';
+import type { WebSocketConnection } from '../src/core/connection.js';
+import { CRITICAL_EVENT_TYPES, isCriticalEventType, type AgentEventEnvelope, type AgentEventOptions, type CriticalEventDataMap, type CriticalEventType } from '../src/events/agent-events.js';
+import { InvalidUserIdError, UnknownEventTypeError } from '../src/errors.js';
+import type { ConnectionContext, SendOptions, WebSocketManagerProtocol } from '../src/protocol.js';
+import type { WsSsotServer } from '../src/server/ws-ssot-server.js';
+import type { ConnectionHealth, ConnectionId, UserId } from '../src/types.js';
+import type { DeprecationCode } from './deprecation-codes.js';
+import { toConnectionId, toUserId } from './lenient-ids.js';
+import { userIdOf, type LegacyUserContext } from './legacy-user-context.js';
+import { resolveLegacyServer, useDeprecated } from './resolve-server.js';
+
+/** Options every legacy manager name accepts. */
+export interface LegacyManagerOptions {
+  /** The server to act on. @default the server bound with `wss.legacy.bindGlobal()` */
+  server?: WsSsotServer;
+  /** Binds the object to a user, so the old `emitCriticalEvent(type, data)` works. @default null */
+  userContext?: LegacyUserContext | null;
+  /** Other old options (`mode: 'emergency'`…) are accepted and ignored. */
+  [key: string]: unknown;
+}
+
+export class LegacyManagerFacade implements WebSocketManagerProtocol {
+  /** The user this object is bound to through `userContext`, or null. */
+  readonly boundUserId: UserId | null;
+  readonly #code: DeprecationCode;
+  readonly #name: string;
+  readonly #server: WsSsotServer | null;
+
+  /** @internal subclasses pass their deprecation code and old name. */
+  constructor(code: DeprecationCode, name: string, options?: LegacyManagerOptions | null) {
+    const o = typeof options === 'object' && options !== null ? options : {};
+    this.#code = code;
+    this.#name = name;
+    this.#server = o.server ?? null;
+    this.boundUserId = userIdOf(o.userContext);
+    useDeprecated(code, this.#server);
+  }
+
+  // ---- the unified interface ----------------------------------------------------------------------
+
+  sendMessage(userId: UserId | number, message: unknown, options?: SendOptions): boolean {
+    return this.#target().sendMessage(toUserId(userId), message, options);
+  }
+
+  broadcastMessage(message: unknown, options?: SendOptions): number {
+    return this.#target().broadcastMessage(message, options);
+  }
+
+  getConnectionCount(): number {
+    const server = this.#use();
+    return this.#unified(server) ? server.getConnectionCount() : server.legacy.manager.getConnectionCount();
+  }
+
+  addConnection(userId: UserId | number, socket: WebSocket): WebSocketConnection {
+    return this.#target().addConnection(toUserId(userId), socket);
+  }
+
+  removeConnection(userIdOrConnectionId: UserId | ConnectionId | number, code?: number, reason?: string): number {
+    const server = this.#use();
+    const id = toConnectionId(userIdOrConnectionId);
+    if (!this.#unified(server)) return server.legacy.manager.removeConnection(id, code, reason);
+    return server.manager.removeConnection(id, code, reason) + server.legacy.manager.removeConnection(id, code, reason);
+  }
+
+  isUserConnected(userId: UserId | number): boolean {
+    const server = this.#use();
+    const id = toUserId(userId);
+    return this.#unified(server) ? server.manager.getReachableConnectionCount(id) > 0 : server.legacy.manager.isUserConnected(id);
+  }
+
+  handleConnection(socket: WebSocket, context: ConnectionContext | (Omit<ConnectionContext, 'userId'> & { userId: UserId | number })): WebSocketConnection {
+    return this.#target().handleConnection(socket, { ...context, userId: toUserId(context?.userId) });
+  }
+
+  handleDisconnection(target: UserId | ConnectionId | number | WebSocketConnection): void {
+    const server = this.#use();
+    const id = typeof target === 'object' && target !== null && 'socket' in target ? target : toConnectionId(target);
+    if (this.#unified(server)) server.manager.handleDisconnection(id);
+    server.legacy.manager.handleDisconnection(id);
+  }
+
+  sendAgentEvent(userId: UserId | number, type: string, data?: unknown, options?: AgentEventOptions): AgentEventEnvelope {
+    return this.#target().sendAgentEvent(toUserId(userId), type, data, options);
+  }
+
+  /**
+   * `(userId, type, data, options?)`, or the old user-less `(type, data)` on an object bound to a user
+   * through `userContext` (counted and warned as WSSOT_DEP010).
+   */
+  emitCriticalEvent<T extends CriticalEventType>(userId: UserId | number, type: T, data: CriticalEventDataMap[T], options?: { runId?: string }): AgentEventEnvelope<T, CriticalEventDataMap[T]>;
+  emitCriticalEvent<T extends CriticalEventType>(type: T, data: CriticalEventDataMap[T]): AgentEventEnvelope<T, CriticalEventDataMap[T]>;
+  emitCriticalEvent(...args: unknown[]): AgentEventEnvelope {
+    if (args.length <= 2 && isCriticalEventType(args[0])) {
+      useDeprecated('WSSOT_DEP010', this.#server);
+      if (this.boundUserId === null) throw new InvalidUserIdError(undefined);
+      return this.#target().emitCriticalEvent(this.boundUserId, args[0], args[1] as CriticalEventDataMap[CriticalEventType]);
+    }
+    const [userId, type, data, options] = args;
+    if (!isCriticalEventType(type)) throw new UnknownEventTypeError(type, CRITICAL_EVENT_TYPES);
+    return this.#target().emitCriticalEvent(toUserId(userId), type, data as CriticalEventDataMap[CriticalEventType], options as { runId?: string } | undefined);
+  }
+
+  getConnection(connectionId: ConnectionId | number): WebSocketConnection | undefined {
+    const server = this.#use();
+    const id = toConnectionId(connectionId);
+    return this.#unified(server) ? server.manager.getConnection(id) ?? server.legacy.manager.getConnection(id) : server.legacy.manager.getConnection(id);
+  }
+
+  getConnectionHealth(connectionId: ConnectionId | number): ConnectionHealth | undefined {
+    return this.getConnection(connectionId)?.health();
+  }
+
+  // ---- the old snake_case names (WSSOT_DEP009) -----------------------------------------------------
+
+  /** @deprecated WSSOT_DEP009: use {@link LegacyManagerFacade.sendMessage | sendMessage}. */
+  send_message(userId: UserId | number, message: unknown, options?: SendOptions): boolean {
+    this.#snake();
+    return this.sendMessage(userId, message, options);
+  }
+  /** @deprecated WSSOT_DEP009: use {@link LegacyManagerFacade.broadcastMessage | broadcastMessage}. */
+  broadcast_message(message: unknown, options?: SendOptions): number {
+    this.#snake();
+    return this.broadcastMessage(message, options);
+  }
+  /** @deprecated WSSOT_DEP009: use {@link LegacyManagerFacade.getConnectionCount | getConnectionCount}. */
+  get_connection_count(): number {
+    this.#snake();
+    return this.getConnectionCount();
+  }
+  /** @deprecated WSSOT_DEP009: use {@link LegacyManagerFacade.addConnection | addConnection}. */
+  add_connection(userId: UserId | number, socket: WebSocket): WebSocketConnection {
+    this.#snake();
+    return this.addConnection(userId, socket);
+  }
+  /** @deprecated WSSOT_DEP009: use {@link LegacyManagerFacade.removeConnection | removeConnection}. */
+  remove_connection(userIdOrConnectionId: UserId | ConnectionId | number, code?: number, reason?: string): number {
+    this.#snake();
+    return this.removeConnection(userIdOrConnectionId, code, reason);
+  }
+  /** @deprecated WSSOT_DEP009: use {@link LegacyManagerFacade.isUserConnected | isUserConnected}. */
+  is_user_connected(userId: UserId | number): boolean {
+    this.#snake();
+    return this.isUserConnected(userId);
+  }
+  /** @deprecated WSSOT_DEP009: use {@link LegacyManagerFacade.handleConnection | handleConnection}. */
+  handle_connection(socket: WebSocket, context: Parameters<LegacyManagerFacade['handleConnection']>[1]): WebSocketConnection {
+    this.#snake();
+    return this.handleConnection(socket, context);
+  }
+  /** @deprecated WSSOT_DEP009: use {@link LegacyManagerFacade.handleDisconnection | handleDisconnection}. */
+  handle_disconnection(target: UserId | ConnectionId | number | WebSocketConnection): void {
+    this.#snake();
+    this.handleDisconnection(target);
+  }
+  /** @deprecated WSSOT_DEP009: use {@link LegacyManagerFacade.sendAgentEvent | sendAgentEvent}. */
+  send_agent_event(userId: UserId | number, type: string, data?: unknown, options?: AgentEventOptions): AgentEventEnvelope {
+    this.#snake();
+    return this.sendAgentEvent(userId, type, data, options);
+  }
+  /** @deprecated WSSOT_DEP009: use {@link LegacyManagerFacade.emitCriticalEvent | emitCriticalEvent}. */
+  emit_critical_event(...args: [userId: UserId | number, type: CriticalEventType, data: Record<string, unknown>] | [type: CriticalEventType, data: Record<string, unknown>]): AgentEventEnvelope {
+    this.#snake();
+    return (this.emitCriticalEvent as (...a: unknown[]) => AgentEventEnvelope)(...args);
+  }
+  /** @deprecated WSSOT_DEP009: use {@link LegacyManagerFacade.getConnection | getConnection}. */
+  get_connection(connectionId: ConnectionId | number): WebSocketConnection | undefined {
+    this.#snake();
+    return this.getConnection(connectionId);
+  }
+  /** @deprecated WSSOT_DEP009: use {@link LegacyManagerFacade.getConnectionHealth | getConnectionHealth}. */
+  get_connection_health(connectionId: ConnectionId | number): ConnectionHealth | undefined {
+    this.#snake();
+    return this.getConnectionHealth(connectionId);
+  }
+
+  // ---- internals ---------------------------------------------------------------------------------
+
+  /** Resolves the server, warns once, counts the call. */
+  #use(): WsSsotServer {
+    const server = resolveLegacyServer(this.#server, this.#name);
+    useDeprecated(this.#code, server);
+    return server;
+  }
+
+  #unified(server: WsSsotServer): boolean {
+    try {
+      return server.flags.isEnabled('unified', this.boundUserId === null ? undefined : { userId: this.boundUserId });
+    } catch {
+      return false;
+    }
+  }
+
+  /** The manager a call goes to: translated onto the unified interface, or the legacy path as is. */
+  #target(): WebSocketManagerProtocol {
+    const server = this.#use();
+    return this.#unified(server) ? server.manager : server.legacy.manager;
+  }
+
+  #snake(): void {
+    useDeprecated('WSSOT_DEP009', this.#server);
+  }
+}

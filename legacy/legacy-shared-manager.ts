@@ -1,0 +1,294 @@
+/**
+ * The legacy code path: the pre-consolidation behaviour a rollback returns to, shipped and tested.
+ * - one shared manager per server (process-wide through the legacy global binding);
+ * - one connection per user: a new connection replaces the previous one, which is closed with 4010;
+ * - no per-user limit (so never a 429);
+ * - lenient signatures: numeric and `{ value }` ids are accepted, `emitCriticalEvent(type, data)` and
+ *   `(userId, type, data)` both work.
+ * It sequences and logs through the server's EventStore, so events, seq and replay are identical on both
+ * paths, and its sends reach the user's SSOT connections too.
+ *
+ * Not deprecated itself (it is the rollback target); the deprecated names live in the other legacy modules.
+ */
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { WebSocket } from 'ws';
+import { CloseCode } from '../src/close-codes.js';
+import { MANAGER_DEFAULTS } from '../src/config.js';
+import { kConnection, WebSocketConnection, type ConnectionOwner } from '../src/core/connection.js';
+import { EventStore } from '../src/core/event-store.js';
+import type { PathPeer } from '../src/core/path-peer.js';
+import { sequenceAgentEvent } from '../src/core/sequence-event.js';
+import { startSession } from '../src/core/session-handshake.js';
+import { serialize } from '../src/core/validate.js';
+import { InvalidSocketError, UnknownEventTypeError } from '../src/errors.js';
+import { CRITICAL_EVENT_TYPES, isCriticalEventType, type AgentEventEnvelope, type AgentEventOptions, type CriticalEventDataMap, type CriticalEventType, type DeliveryClass } from '../src/events/agent-events.js';
+import { createDefaultLogger } from '../src/observability/logger.js';
+import type { WsSsotMetrics } from '../src/observability/metrics.js';
+import type { ConnectionContext, SendOptions } from '../src/protocol.js';
+import type { AuthResult, ConnectionHealth, ConnectionId, UserId } from '../src/types.js';
+import type { LegacyManagerDeps, LegacyPathManager } from './legacy-path-manager.js';
+import { toConnectionId, toUserId } from './lenient-ids.js';
+
+const OPEN = 1;
+const noPeer = (): null => null;
+
+export interface LegacySharedManagerEvents {
+  connection: [connection: WebSocketConnection];
+  disconnection: [connection: WebSocketConnection, code: number, reason: string];
+}
+
+// Listeners shared by every socket of the legacy path (no closure per connection).
+function connectionOf(socket: WebSocket): WebSocketConnection {
+  return (socket as unknown as Record<symbol, WebSocketConnection>)[kConnection] as WebSocketConnection;
+}
+function onSocketClose(this: WebSocket, code: number, reason: Buffer): void {
+  const connection = connectionOf(this);
+  (connection.owner as LegacySharedManager).handleDisconnection(connection, code, reason.toString());
+}
+function onSocketError(this: WebSocket, err: Error): void {
+  connectionOf(this).log.debug({ err }, 'socket error');
+}
+function onSocketPong(this: WebSocket): void {
+  const connection = connectionOf(this);
+  connection.alive = true;
+  connection.lastSeenAt = Date.now();
+}
+
+export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents> implements LegacyPathManager, ConnectionOwner {
+  readonly path = 'legacy' as const;
+  readonly logger: Logger;
+  readonly highWaterMark: number;
+  readonly #slowCloseTimeoutMs: number;
+  /** userId → [its one connection]; a one-element array so cross-path sends need no allocation. */
+  readonly #users = new Map<UserId, [WebSocketConnection]>();
+  readonly #connections = new Map<ConnectionId, WebSocketConnection>();
+  readonly #store: EventStore;
+  readonly #ownsStore: boolean;
+  readonly #metrics: WsSsotMetrics | null;
+  readonly #peer: () => PathPeer | null;
+
+  /** Standalone (tests, a team's own wiring): pass nothing and it keeps its own store. In a server: the server's deps. */
+  constructor(deps: Partial<LegacyManagerDeps> = {}) {
+    super();
+    this.logger = deps.logger ?? createDefaultLogger();
+    this.highWaterMark = deps.highWaterMark ?? MANAGER_DEFAULTS.highWaterMark;
+    this.#slowCloseTimeoutMs = deps.slowCloseTimeoutMs ?? MANAGER_DEFAULTS.slowCloseTimeoutMs;
+    this.#ownsStore = deps.store === undefined;
+    this.#store = deps.store ?? new EventStore(MANAGER_DEFAULTS.recovery);
+    this.#metrics = deps.metrics ?? null;
+    this.#peer = deps.peer ?? noPeer;
+  }
+
+  // ---- connections -------------------------------------------------------------------------------
+
+  getConnectionCount(): number {
+    return this.#connections.size;
+  }
+
+  getUserCount(): number {
+    return this.#users.size;
+  }
+
+  isUserConnected(userId: UserId | number): boolean {
+    return this.#users.has(toUserId(userId));
+  }
+
+  getConnection(connectionId: ConnectionId | number): WebSocketConnection | undefined {
+    return this.#connections.get(toConnectionId(connectionId));
+  }
+
+  getConnectionHealth(connectionId: ConnectionId | number): ConnectionHealth | undefined {
+    return this.getConnection(connectionId)?.health();
+  }
+
+  /** The user's connection on this path (at most one). */
+  getUserConnection(userId: UserId | number): WebSocketConnection | undefined {
+    return this.#users.get(toUserId(userId))?.[0];
+  }
+
+  connections(): IterableIterator<WebSocketConnection> {
+    return this.#connections.values();
+  }
+
+  userConnectionsView(userId: UserId): readonly WebSocketConnection[] | undefined {
+    return this.#users.get(userId);
+  }
+
+  /** Registers a socket; the user's previous legacy connection, if any, is closed with 4010 (last one wins). */
+  addConnection(userId: UserId | number, socket: WebSocket, options: { sessionId?: string | null; auth?: AuthResult | null } = {}): WebSocketConnection {
+    const connection = this.#register(userId, socket, options?.sessionId, options?.auth ?? null);
+    this.#emitSafe('connection', connection);
+    return connection;
+  }
+
+  handleConnection(socket: WebSocket, context: ConnectionContext): WebSocketConnection {
+    const c: Partial<ConnectionContext> = context !== null && typeof context === 'object' ? context : {};
+    const connection = this.#register(c.userId as UserId, socket, c.sessionId, c.auth ?? null);
+    // The session frame and replay go out before 'connection' listeners can send anything.
+    startSession(connection, this.#store.stream(connection.userId), c.lastSeq, c.epoch, this.#metrics);
+    this.#emitSafe('connection', connection);
+    return connection;
+  }
+
+  #register(userId: UserId | number, socket: WebSocket, requestedSessionId: unknown, auth: AuthResult | null): WebSocketConnection {
+    const id = toUserId(userId);
+    if (socket === null || typeof socket !== 'object' || typeof socket.send !== 'function' || typeof socket.on !== 'function' || socket.readyState !== OPEN || kConnection in socket) {
+      throw new InvalidSocketError(socket);
+    }
+    const previous = this.#users.get(id)?.[0];
+    if (previous !== undefined) {
+      previous.log.info('legacy path: replaced by a newer connection of the same user');
+      this.#closeConnection(previous, CloseCode.REPLACED_BY_NEWER, 'replaced by a newer connection', true);
+    }
+    const sessionId = typeof requestedSessionId === 'string' && /^[A-Za-z0-9_-]{8,64}$/.test(requestedSessionId) ? requestedSessionId : randomUUID();
+    const connection = new WebSocketConnection(randomUUID(), id, socket, sessionId, auth, this.path, this);
+    (socket as unknown as Record<symbol, WebSocketConnection>)[kConnection] = connection;
+    socket.on('close', onSocketClose);
+    socket.on('error', onSocketError);
+    socket.on('pong', onSocketPong);
+    this.#users.set(id, [connection]);
+    this.#connections.set(connection.id, connection);
+    this.#store.attach(this.#store.stream(id));
+    this.#metrics?.connectionOpened(this.path);
+    connection.log.debug('legacy path: connection added');
+    return connection;
+  }
+
+  removeConnection(userIdOrConnectionId: UserId | ConnectionId | number, code = 1000, reason = ''): number {
+    const id = toConnectionId(userIdOrConnectionId);
+    const connection = this.#connections.get(id) ?? this.#users.get(id)?.[0];
+    if (connection === undefined) return 0;
+    this.#closeConnection(connection, code, reason, false);
+    return 1;
+  }
+
+  handleDisconnection(target: UserId | ConnectionId | number | WebSocketConnection, code = 1005, reason = ''): void {
+    if (target instanceof WebSocketConnection) {
+      // Another manager's connection (the SSOT path's) is not this manager's to unregister.
+      if (target.owner === this) this.#unregister(target, code, reason);
+      return;
+    }
+    const id = toConnectionId(target);
+    const connection = this.#connections.get(id) ?? this.#users.get(id)?.[0];
+    if (connection !== undefined) this.#unregister(connection, code, reason);
+  }
+
+  closeWhere(predicate: (connection: WebSocketConnection) => boolean, code: number, reason: string): WebSocket[] {
+    const sockets: WebSocket[] = [];
+    for (const connection of Array.from(this.#connections.values())) {
+      if (!predicate(connection)) continue;
+      sockets.push(connection.socket);
+      this.#closeConnection(connection, code, reason, false);
+    }
+    return sockets;
+  }
+
+  // ---- sending (reaches the user's connections on both paths) ------------------------------------
+
+  sendMessage(userId: UserId | number, message: unknown, options?: SendOptions): boolean {
+    const id = toUserId(userId);
+    const text = serialize(message);
+    const delivered = this.#fanOutUser(id, text, options?.delivery ?? 'durable', null);
+    this.#metrics?.delivered('message', delivered);
+    return delivered > 0;
+  }
+
+  broadcastMessage(message: unknown, options?: SendOptions): number {
+    const text = serialize(message);
+    const peer = this.#peer();
+    if (this.#connections.size === 0 && (peer === null || peer.getConnectionCount() === 0)) return 0;
+    const frame = Buffer.from(text);
+    const delivery = options?.delivery ?? 'durable';
+    let delivered = 0;
+    for (const connection of Array.from(this.#connections.values())) if (connection.deliver(frame, delivery, null)) delivered++;
+    if (peer !== null) for (const connection of Array.from(peer.connections())) if (connection.deliver(frame, delivery, null)) delivered++;
+    this.#metrics?.delivered('broadcast', delivered);
+    return delivered;
+  }
+
+  sendAgentEvent(userId: UserId | number, type: string, data: unknown = {}, options?: AgentEventOptions): AgentEventEnvelope {
+    const id = toUserId(userId);
+    const event = sequenceAgentEvent(this.#store, id, type, data, options);
+    if (event.stream.holders > 0) this.#metrics?.delivered('event', this.#fanOutUser(id, event.text, event.delivery, event.coalesceKey));
+    else this.#store.release(event.stream);
+    return event.envelope;
+  }
+
+  /** `(userId, type, data)`; lenient ids. The user-less `(type, data)` form belongs to user-bound adapters. */
+  emitCriticalEvent<T extends CriticalEventType>(userId: UserId | number, type: T, data: CriticalEventDataMap[T], options?: { runId?: string }): AgentEventEnvelope<T, CriticalEventDataMap[T]> {
+    if (!isCriticalEventType(type)) throw new UnknownEventTypeError(type, CRITICAL_EVENT_TYPES);
+    return this.sendAgentEvent(userId, type, data, { runId: options?.runId, delivery: 'durable' }) as AgentEventEnvelope<T, CriticalEventDataMap[T]>;
+  }
+
+  flushPending(): void {
+    for (const connection of this.#connections.values()) if (connection.pending !== null) connection.flushPending();
+  }
+
+  /** Closes every connection (1001 by default). Idempotent. */
+  close(code: number = CloseCode.GOING_AWAY, reason = 'server shutting down; reconnect'): WebSocket[] {
+    const sockets = this.closeWhere(() => true, code, reason);
+    if (this.#ownsStore) this.#store.close();
+    return sockets;
+  }
+
+  // ---- ConnectionOwner ---------------------------------------------------------------------------
+
+  closeSlowConsumer(connection: WebSocketConnection): void {
+    connection.log.warn({ bufferedAmount: connection.socket.bufferedAmount }, 'slow consumer: closing so it reconnects and recovers');
+    this.#metrics?.slowConsumerClosed();
+    this.#closeConnection(connection, CloseCode.SLOW_CONSUMER, 'slow consumer', true);
+  }
+
+  noteTransientLoss(_connection: WebSocketConnection, reason: 'dropped' | 'coalesced'): void {
+    this.#metrics?.transientLoss(reason);
+  }
+
+  // ---- internals ---------------------------------------------------------------------------------
+
+  #fanOutUser(userId: UserId, text: string, delivery: DeliveryClass, coalesceKey: string | null): number {
+    const own = this.#users.get(userId)?.[0];
+    const other = this.#peer()?.userConnectionsView(userId);
+    if (other === undefined || other.length === 0) return own?.deliver(text, delivery, coalesceKey) ? 1 : 0;
+    const frame = Buffer.from(text); // encoded once for both paths
+    let delivered = own?.deliver(frame, delivery, coalesceKey) ? 1 : 0;
+    for (const connection of other.slice()) if (connection.deliver(frame, delivery, coalesceKey)) delivered++;
+    return delivered;
+  }
+
+  #closeConnection(connection: WebSocketConnection, code: number, reason: string, terminateSoon: boolean): void {
+    const socket = connection.socket;
+    this.#unregister(connection, code, reason);
+    if (socket.readyState === OPEN) socket.close(code, reason);
+    if (terminateSoon) {
+      const timer = setTimeout(() => socket.terminate(), this.#slowCloseTimeoutMs);
+      timer.unref();
+      socket.once('close', () => clearTimeout(timer));
+    }
+  }
+
+  #unregister(connection: WebSocketConnection, code: number, reason: string): void {
+    if (connection.closed) return;
+    connection.closed = true;
+    connection.pending = null;
+    this.#connections.delete(connection.id);
+    if (this.#users.get(connection.userId)?.[0] === connection) this.#users.delete(connection.userId);
+    this.#store.detach(this.#store.stream(connection.userId));
+    connection.log.debug({ code, reason }, 'legacy path: connection removed');
+    this.#emitSafe('disconnection', connection, code, reason);
+  }
+
+  /** Emits to every listener even if one throws: an app listener must not break bookkeeping or a fan-out. */
+  #emitSafe<K extends keyof LegacySharedManagerEvents>(event: K, ...args: LegacySharedManagerEvents[K]): void {
+    if (this.listenerCount(event) === 0) return;
+    // rawListeners: 'once' wrappers, so a once-listener is removed as it runs.
+    for (const listener of this.rawListeners(event) as Array<(...a: LegacySharedManagerEvents[K]) => unknown>) {
+      try {
+        listener.apply(this, args);
+      } catch (err) {
+        this.logger.error({ err, event }, 'a legacy manager event listener threw');
+      }
+    }
+  }
+}

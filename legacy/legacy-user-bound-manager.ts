@@ -1,0 +1,164 @@
+/**
+ * The common body of the deprecated user-bound names (`IsolatedWebSocketManager`,
+ * `ConnectionScopedWebSocketManager`, and what `getWebSocketManager(ctx)` returns with `WS_ENABLE_FACTORY`).
+ * Bound to one user: the old signatures with a user id are accepted only for that same user
+ * (`CrossUserAccessError` otherwise), so isolation holds whatever the caller passes. Each call goes to
+ * - `WS_ENABLE_FACTORY` on: the factory's isolated manager for (userId, connectionId);
+ * - else `WS_ENABLE_UNIFIED` on: `wss.manager`; off: the legacy path manager, as is.
+ */
+import { CrossUserAccessError, UnknownEventTypeError } from '../src/errors.js';
+import { CRITICAL_EVENT_TYPES, isCriticalEventType, type AgentEventEnvelope, type AgentEventOptions, type CriticalEventDataMap, type CriticalEventType } from '../src/events/agent-events.js';
+import type { IsolatedManager } from '../src/factory/isolated-manager.js';
+import type { SendOptions } from '../src/protocol.js';
+import type { WsSsotServer } from '../src/server/ws-ssot-server.js';
+import type { ConnectionId, UserId } from '../src/types.js';
+import type { DeprecationCode } from './deprecation-codes.js';
+import { toConnectionId, toUserId } from './lenient-ids.js';
+import { connectionIdOf, userIdOf, type LegacyUserContext } from './legacy-user-context.js';
+import { resolveLegacyServer, useDeprecated } from './resolve-server.js';
+import { InvalidUserIdError } from '../src/errors.js';
+
+/** Options of the legacy user-bound names. */
+export interface LegacyUserBoundOptions {
+  /** The server to act on. @default the server bound with `wss.legacy.bindGlobal()` */
+  server?: WsSsotServer;
+}
+
+/** The connection id used with the factory when an old call site gave none. */
+export const LEGACY_DEFAULT_CONNECTION_ID = 'legacy';
+
+export class LegacyUserBoundManager {
+  readonly userId: UserId;
+  readonly connectionId: ConnectionId;
+  readonly #code: DeprecationCode;
+  readonly #name: string;
+  readonly #server: WsSsotServer | null;
+
+  /** @internal subclasses pass their deprecation code and old name. */
+  constructor(code: DeprecationCode, name: string, user: LegacyUserContext | UserId | number, connectionId?: ConnectionId | number | null, options?: LegacyUserBoundOptions | null) {
+    const userId = userIdOf(user);
+    if (userId === null) throw new InvalidUserIdError(user);
+    this.userId = userId;
+    this.connectionId = connectionId !== undefined && connectionId !== null
+      ? toConnectionId(connectionId)
+      : connectionIdOf(typeof user === 'object' ? user : null) ?? LEGACY_DEFAULT_CONNECTION_ID;
+    this.#code = code;
+    this.#name = name;
+    this.#server = options?.server ?? null;
+    useDeprecated(code, this.#server);
+  }
+
+  /** `(message, options?)`, or the old `(userId, message, options?)` for this same user. */
+  sendMessage(...args: [message: unknown, options?: SendOptions] | [userId: UserId | number, message: unknown, options?: SendOptions]): boolean {
+    const [message, options] = args.length >= 2 && (typeof args[0] === 'string' || typeof args[0] === 'number') ? (this.#sameUser(args[0]), [args[1], args[2]]) : [args[0], args[1]];
+    const server = this.#use();
+    const isolated = this.#isolated(server);
+    if (isolated !== null) return isolated.sendMessage(message, options as SendOptions | undefined);
+    return this.#manager(server).sendMessage(this.userId, message, options as SendOptions | undefined);
+  }
+
+  /** `(type, data?, options?)`, or the old `(userId, type, data, options?)` for this same user. */
+  sendAgentEvent(...args: [type: string, data?: unknown, options?: AgentEventOptions] | [userId: UserId | number, type: string, data: unknown, options?: AgentEventOptions]): AgentEventEnvelope {
+    const withUser = args.length >= 3 && typeof args[1] === 'string';
+    if (withUser) this.#sameUser(args[0]);
+    const [type, data, options] = (withUser ? args.slice(1) : args) as [string, unknown, AgentEventOptions | undefined];
+    const server = this.#use();
+    const isolated = this.#isolated(server);
+    if (isolated !== null) return isolated.sendAgentEvent(type, data, options);
+    return this.#manager(server).sendAgentEvent(this.userId, type, data, options);
+  }
+
+  /** `(type, data, options?)`, or the old `(userId, type, data, options?)` for this same user. */
+  emitCriticalEvent<T extends CriticalEventType>(type: T, data: CriticalEventDataMap[T], options?: { runId?: string }): AgentEventEnvelope<T, CriticalEventDataMap[T]>;
+  emitCriticalEvent<T extends CriticalEventType>(userId: UserId | number, type: T, data: CriticalEventDataMap[T], options?: { runId?: string }): AgentEventEnvelope<T, CriticalEventDataMap[T]>;
+  emitCriticalEvent(...args: unknown[]): AgentEventEnvelope {
+    const withUser = !isCriticalEventType(args[0]);
+    if (withUser) this.#sameUser(args[0]);
+    const [type, data, options] = (withUser ? args.slice(1) : args) as [unknown, unknown, { runId?: string } | undefined];
+    if (!isCriticalEventType(type)) throw new UnknownEventTypeError(type, CRITICAL_EVENT_TYPES);
+    const server = this.#use();
+    const isolated = this.#isolated(server);
+    const payload = data as CriticalEventDataMap[CriticalEventType];
+    if (isolated !== null) return isolated.emitCriticalEvent(type, payload, options);
+    return this.#manager(server).emitCriticalEvent(this.userId, type, payload, options);
+  }
+
+  /** Open connections of this user, on every path. */
+  getConnectionCount(): number {
+    const server = this.#use();
+    return server.manager.getReachableConnectionCount(this.userId);
+  }
+
+  isConnected(): boolean {
+    return this.getConnectionCount() > 0;
+  }
+
+  /** `isUserConnected()` or the old `isUserConnected(userId)` for this same user. */
+  isUserConnected(userId?: UserId | number): boolean {
+    if (userId !== undefined) this.#sameUser(userId);
+    return this.isConnected();
+  }
+
+  /** @deprecated WSSOT_DEP009: use {@link LegacyUserBoundManager.sendMessage | sendMessage}. */
+  send_message(...args: Parameters<LegacyUserBoundManager['sendMessage']>): boolean {
+    this.#snake();
+    return this.sendMessage(...args);
+  }
+  /** @deprecated WSSOT_DEP009: use {@link LegacyUserBoundManager.sendAgentEvent | sendAgentEvent}. */
+  send_agent_event(...args: Parameters<LegacyUserBoundManager['sendAgentEvent']>): AgentEventEnvelope {
+    this.#snake();
+    return this.sendAgentEvent(...args);
+  }
+  /** @deprecated WSSOT_DEP009: use {@link LegacyUserBoundManager.emitCriticalEvent | emitCriticalEvent}. */
+  emit_critical_event(...args: [type: CriticalEventType, data: Record<string, unknown>] | [userId: UserId | number, type: CriticalEventType, data: Record<string, unknown>]): AgentEventEnvelope {
+    this.#snake();
+    return (this.emitCriticalEvent as (...a: unknown[]) => AgentEventEnvelope)(...args);
+  }
+  /** @deprecated WSSOT_DEP009: use {@link LegacyUserBoundManager.getConnectionCount | getConnectionCount}. */
+  get_connection_count(): number {
+    this.#snake();
+    return this.getConnectionCount();
+  }
+  /** @deprecated WSSOT_DEP009: use {@link LegacyUserBoundManager.isUserConnected | isUserConnected}. */
+  is_user_connected(userId?: UserId | number): boolean {
+    this.#snake();
+    return this.isUserConnected(userId);
+  }
+
+  #sameUser(requested: unknown): void {
+    let id: UserId;
+    try {
+      id = toUserId(requested);
+    } catch {
+      throw new CrossUserAccessError(this.userId, requested);
+    }
+    if (id !== this.userId) throw new CrossUserAccessError(this.userId, requested);
+  }
+
+  #use(): WsSsotServer {
+    const server = resolveLegacyServer(this.#server, this.#name);
+    useDeprecated(this.#code, server);
+    return server;
+  }
+
+  #flag(server: WsSsotServer, flag: 'unified' | 'factory'): boolean {
+    try {
+      return server.flags.isEnabled(flag, { userId: this.userId });
+    } catch {
+      return false;
+    }
+  }
+
+  /** With WS_ENABLE_FACTORY: the factory's manager for (userId, connectionId), a Map lookup once created. */
+  #isolated(server: WsSsotServer): IsolatedManager | null {
+    return this.#flag(server, 'factory') ? server.factory.createIsolatedManager(this.userId, this.connectionId) : null;
+  }
+
+  #manager(server: WsSsotServer): WsSsotServer['manager'] | WsSsotServer['legacy']['manager'] {
+    return this.#flag(server, 'unified') ? server.manager : server.legacy.manager;
+  }
+
+  #snake(): void {
+    useDeprecated('WSSOT_DEP009', this.#server);
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * Old module `migration_adapter`.
+ * @deprecated Import from `ws-ssot` instead; see MIGRATION.md.
+ */
+import type { UnifiedWebSocketManager } from '../src/core/unified-manager.js';
+import { LegacyManagerFacade, type LegacyManagerOptions } from './legacy-manager-facade.js';
+
+/**
+ * The old migration adapter.
+ * @deprecated WSSOT_DEP003: use the server's canonical manager, `wss.manager` ({@link UnifiedWebSocketManager}).
+ */
+export class WebSocketManagerAdapter extends LegacyManagerFacade {
+  constructor(options?: LegacyManagerOptions | null) {
+    super('WSSOT_DEP003', 'WebSocketManagerAdapter', options);
+  }
+}
+
+export type { LegacyManagerOptions } from './legacy-manager-facade.js';

@@ -1,0 +1,115 @@
+/**
+ * The flag source a server uses by default: layers asked in order of precedence, per flag.
+ *
+ * 1. `env` set to **false**: the kill switch (`WS_ENABLE_SSOT=false` always wins; so does any flag the
+ *    environment turns off, which is what the rollback runbook relies on).
+ * 2. `primary` (Unleash, later), once it reports `ready`.
+ * 3. `bootstrap`: the options object and runtime `set()` (`wss.setFlags`), also the last-known state.
+ * 4. `env` set to **true**.
+ * 5. `defaults`: every flag off, as in the seeds.
+ *
+ * Never throws: a failing layer is skipped.
+ */
+import type { FlagLayer } from './flag-layer.js';
+import { FlagListeners } from './flag-listeners.js';
+import type { FlagContext, FlagName, FlagSource, FlagSourceStatus, FlagValues } from './flag-source.js';
+import { StaticFlagSource } from './static-flag-source.js';
+import { validateFlagValues } from './flag-values.js';
+
+export interface CompositeFlagSourceOptions {
+  /** The environment layer (kill switch, then fallback). @default null */
+  env?: FlagLayer | null;
+  /** A remote source such as Unleash; used once `status().ready`. @default null */
+  primary?: FlagSource | null;
+  /** Options object and runtime changes. @default a new empty StaticFlagSource('bootstrap') */
+  bootstrap?: StaticFlagSource;
+  /** Values when no layer sets a flag. @default { ssot: false, unified: false, factory: false } */
+  defaults?: Partial<FlagValues>;
+}
+
+function safePeek(layer: FlagLayer | null, flag: FlagName, context: FlagContext | undefined): boolean | undefined {
+  if (layer === null) return undefined;
+  try {
+    return layer.peek(flag, context);
+  } catch {
+    return undefined;
+  }
+}
+
+export class CompositeFlagSource implements FlagSource {
+  readonly name = 'composite';
+  readonly env: FlagLayer | null;
+  readonly primary: FlagSource | null;
+  /** The settable layer behind `wss.setFlags()`. */
+  readonly bootstrap: StaticFlagSource;
+  readonly #defaults: Readonly<Partial<FlagValues>>;
+  readonly #listeners = new FlagListeners();
+  readonly #unsubscribe: Array<() => void>;
+
+  constructor(options: CompositeFlagSourceOptions = {}) {
+    this.env = options.env ?? null;
+    this.primary = options.primary ?? null;
+    this.bootstrap = options.bootstrap ?? new StaticFlagSource({}, 'bootstrap');
+    this.#defaults = validateFlagValues('defaults', options.defaults ?? {});
+    const notify = (): void => this.#listeners.notify();
+    this.#unsubscribe = [this.env, this.primary, this.bootstrap].filter((s): s is FlagSource => s !== null).map((s) => s.onChange(notify));
+  }
+
+  isEnabled(flag: FlagName, context?: FlagContext): boolean {
+    const fromEnv = safePeek(this.env, flag, context);
+    if (fromEnv === false) return false;
+    const primary = this.primary;
+    if (primary !== null) {
+      try {
+        if (primary.status().ready) return primary.isEnabled(flag, context);
+      } catch {
+        // an unreachable or broken primary falls through to the last-known and default layers
+      }
+    }
+    const fromBootstrap = safePeek(this.bootstrap, flag, context);
+    if (fromBootstrap !== undefined) return fromBootstrap;
+    if (fromEnv === true) return true;
+    return this.#defaults[flag] ?? false;
+  }
+
+  /** Which layer decides `flag` for `context` now (for health and debugging). */
+  decidedBy(flag: FlagName, context?: FlagContext): 'env' | 'primary' | 'bootstrap' | 'default' {
+    const fromEnv = safePeek(this.env, flag, context);
+    if (fromEnv === false) return 'env';
+    try {
+      if (this.primary?.status().ready) return 'primary';
+    } catch {
+      // see isEnabled
+    }
+    if (safePeek(this.bootstrap, flag, context) !== undefined) return 'bootstrap';
+    return fromEnv === true ? 'env' : 'default';
+  }
+
+  status(): FlagSourceStatus {
+    let primary: FlagSourceStatus | null = null;
+    try {
+      primary = this.primary?.status() ?? null;
+    } catch (err) {
+      primary = { source: this.primary?.name ?? 'primary', ready: false, stale: true, lastSyncAt: null, lastError: (err as Error).message };
+    }
+    const status: FlagSourceStatus = { source: this.name, ready: true, stale: primary?.stale ?? false, lastSyncAt: primary?.lastSyncAt ?? this.bootstrap.status().lastSyncAt };
+    if (primary?.lastError !== undefined) status.lastError = primary.lastError;
+    return status;
+  }
+
+  onChange(listener: () => void): () => void {
+    return this.#listeners.add(listener);
+  }
+
+  /** Unsubscribes from the layers without closing them (they belong to someone else). Idempotent. */
+  detach(): void {
+    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
+    this.#listeners.clear();
+  }
+
+  /** Unsubscribes from the layers and closes them. Idempotent. */
+  async close(): Promise<void> {
+    this.detach();
+    await Promise.all([this.env, this.primary, this.bootstrap].map((s) => s?.close()));
+  }
+}

@@ -1,0 +1,48 @@
+/** `npm start` serves the demo on embedded defaults: the page, the health endpoint and a working socket. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TestClient } from '../support/client.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+let child: ChildProcess | null = null;
+afterEach(async () => {
+  if (child && child.exitCode === null) {
+    const exited = new Promise((resolve) => child!.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  }
+  child = null;
+});
+
+describe('npm start', () => {
+  it('starts the demo, which serves the page, health, and an authenticated socket', async () => {
+    child = spawn('npm', ['start', '--silent'], { cwd: root, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`no listening line in 20 s: ${out}`)), 20_000);
+      child!.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1] as string);
+        }
+      });
+      child!.once('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
+    });
+    expect((await fetch(url)).headers.get('content-type')).toMatch(/text\/html/);
+    const health = await fetch(`${url}/health/websocket`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: 'ok', connections: 0 });
+    const login = await fetch(`${url}/login`, { method: 'POST', body: new URLSearchParams({ name: 'carol' }) });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    const ws = await TestClient.open(`${url.replace('http', 'ws')}/ws`, { headers: { cookie } });
+    ws.send({ type: 'ask', text: 'hello' });
+    const events = await ws.waitForCount((f) => typeof f.seq === 'number' && f.type !== 'session', 5, 10_000);
+    expect(events.map((e) => e.type)).toEqual(['agent_started', 'agent_thinking', 'tool_executing', 'tool_completed', 'agent_completed']);
+    await ws.close();
+    // and without the cookie the upgrade is refused
+    await expect(TestClient.open(`${url.replace('http', 'ws')}/ws`)).rejects.toMatchObject({ status: 401 });
+  }, 40_000);
+});

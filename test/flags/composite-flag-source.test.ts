@@ -1,0 +1,69 @@
+import { describe, expect, it, vi } from 'vitest';
+import { CompositeFlagSource } from '../../src/flags/composite-flag-source.js';
+import { EnvFlagSource } from '../../src/flags/env-flag-source.js';
+import type { FlagSource } from '../../src/flags/flag-source.js';
+import { StaticFlagSource } from '../../src/flags/static-flag-source.js';
+import { fakePrimary } from '../support/fake-flag-source.js';
+
+describe('CompositeFlagSource', () => {
+  it('defaults every flag to off', () => {
+    const c = new CompositeFlagSource();
+    expect(['ssot', 'unified', 'factory'].map((f) => c.isEnabled(f as never))).toEqual([false, false, false]);
+  });
+
+  it('env false is a kill switch over the primary and the bootstrap', () => {
+    const c = new CompositeFlagSource({
+      env: new EnvFlagSource({ env: { WS_ENABLE_SSOT: 'false' } }),
+      primary: fakePrimary({ ssot: true, unified: true }),
+      bootstrap: new StaticFlagSource({ ssot: true }),
+    });
+    expect(c.isEnabled('ssot', { userId: 'u1' })).toBe(false);
+    expect(c.decidedBy('ssot')).toBe('env');
+    expect(c.isEnabled('unified')).toBe(true);
+    expect(c.decidedBy('unified')).toBe('primary');
+  });
+
+  it('uses the primary once ready, the bootstrap before, then env true, then the default', () => {
+    const primary = fakePrimary({ ssot: false }, false);
+    const c = new CompositeFlagSource({
+      env: new EnvFlagSource({ env: { WS_ENABLE_FACTORY: 'true' } }),
+      primary,
+      bootstrap: new StaticFlagSource({ ssot: true }),
+    });
+    expect(c.isEnabled('ssot')).toBe(true);
+    expect(c.decidedBy('ssot')).toBe('bootstrap');
+    expect(c.isEnabled('factory')).toBe(true);
+    expect(c.decidedBy('factory')).toBe('env');
+    expect(c.decidedBy('unified')).toBe('default');
+    primary.ready = true;
+    expect(c.isEnabled('ssot')).toBe(false);
+  });
+
+  it('never throws when a layer throws', () => {
+    const broken: FlagSource = {
+      name: 'broken',
+      isEnabled() {
+        throw new Error('boom');
+      },
+      status() {
+        throw new Error('down');
+      },
+      onChange: () => () => {},
+      close: async () => {},
+    };
+    const c = new CompositeFlagSource({ primary: broken, bootstrap: new StaticFlagSource({ unified: true }) });
+    expect(c.isEnabled('unified')).toBe(true);
+    expect(c.isEnabled('ssot')).toBe(false);
+    expect(c.status()).toMatchObject({ source: 'composite', stale: true, lastError: 'down' });
+  });
+
+  it('forwards layer changes to its listeners', () => {
+    const bootstrap = new StaticFlagSource();
+    const c = new CompositeFlagSource({ bootstrap });
+    const listener = vi.fn();
+    c.onChange(listener);
+    bootstrap.set({ ssot: true });
+    expect(listener).toHaveBeenCalledTimes(1);
+    expect(c.isEnabled('ssot')).toBe(true);
+  });
+});

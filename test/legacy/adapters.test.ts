@@ -1,0 +1,187 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  ConnectionManager,
+  ConnectionScopedWebSocketManager,
+  getWebSocketManager,
+  get_websocket_manager,
+  IsolatedWebSocketManager,
+  LegacyManagerFacade,
+  LegacyUserBoundManager,
+  UnifiedWebSocketManager,
+  WebSocketManager,
+  WebSocketManagerAdapter,
+  WebSocketManagerFactory,
+} from '../../legacy/index.js';
+import { boundLegacyServer, IsolatedManager, StaticFlagSource, type WebSocketManagerProtocol } from '../../src/index.js';
+import { startHarness, type Harness } from '../support/harness.js';
+
+let h: Harness | null = null;
+afterEach(async () => {
+  await h?.close();
+  h = null;
+});
+
+/** A server with both paths populated: alice on legacy and on SSOT, bob on legacy. */
+async function twoPaths(flags: { unified?: boolean; factory?: boolean } = {}) {
+  const source = new StaticFlagSource({ ssot: false, ...flags });
+  h = await startHarness({ flags: source });
+  const aliceLegacy = await h.connectReady('alice');
+  const bob = await h.connectReady('bob');
+  source.set({ ssot: true });
+  const aliceSsot = await h.connectReady('alice');
+  source.set({ ssot: false });
+  h.wss.legacy.bindGlobal();
+  return { h, aliceLegacy, aliceSsot, bob, source };
+}
+
+// The compiler checks every process-wide adapter against the unified protocol.
+const protocolChecks: Array<new () => WebSocketManagerProtocol> = [WebSocketManager, ConnectionManager, WebSocketManagerAdapter, UnifiedWebSocketManager];
+
+describe('legacy adapters', () => {
+  describe.each([
+    ['WebSocketManager', WebSocketManager, 'WSSOT_DEP001'],
+    ['ConnectionManager', ConnectionManager, 'WSSOT_DEP002'],
+    ['WebSocketManagerAdapter', WebSocketManagerAdapter, 'WSSOT_DEP003'],
+    ['UnifiedWebSocketManager (old path)', UnifiedWebSocketManager, 'WSSOT_DEP008'],
+  ] as const)('%s', (_name, Adapter, code) => {
+    it('works on the bound server, with lenient ids and old names, and counts its calls', async () => {
+      const { aliceLegacy, aliceSsot, bob } = await twoPaths();
+      const m = new Adapter();
+      expect(m).toBeInstanceOf(LegacyManagerFacade);
+      const before = h!.wss.legacy.usage()[code].calls;
+      expect(m.sendMessage('alice', { type: 'hello' })).toBe(true);
+      expect(m.send_message({ value: 'bob' } as never, { type: 'hello' })).toBe(true);
+      expect(m.emitCriticalEvent('alice', 'agent_started', {})).toMatchObject({ seq: 1 });
+      for (const c of [aliceLegacy, aliceSsot, bob]) await c.nextOfType('hello');
+      for (const c of [aliceLegacy, aliceSsot]) expect(await c.nextOfType('agent_started')).toMatchObject({ seq: 1 });
+      expect(h!.wss.legacy.usage()[code].calls).toBe(before + 3);
+      expect(h!.wss.health().deprecations.WSSOT_DEP009).toBeGreaterThanOrEqual(1);
+      const connectionId = [...h!.wss.legacy.manager.connections()].find((c) => c.userId === 'alice')!.id;
+      expect(m.get_connection(connectionId)?.userId).toBe('alice');
+      expect(m.getConnectionHealth(connectionId)).toMatchObject({ userId: 'alice', state: 'open' });
+    });
+  });
+
+  describe('WS_ENABLE_UNIFIED', () => {
+    it('off: calls go to the legacy path as is (its own view of connections)', async () => {
+      await twoPaths({ unified: false });
+      const m = new WebSocketManager();
+      expect(m.getConnectionCount()).toBe(2);
+      expect(m.isUserConnected(42)).toBe(false);
+    });
+
+    it('on: calls are translated onto the unified interface (answers cover both paths)', async () => {
+      await twoPaths({ unified: true });
+      const m = new WebSocketManager();
+      expect(m.getConnectionCount()).toBe(3);
+      expect(m.is_user_connected('alice')).toBe(true);
+      const ssotId = h!.wss.manager.getUserConnections('alice')[0]!.id;
+      expect(m.getConnection(ssotId)?.path).toBe('ssot');
+    });
+  });
+
+  describe('emitCriticalEvent(type, data) on a user-bound adapter', () => {
+    it('sends to the bound user (and counts WSSOT_DEP010); without a bound user it throws a coded error', async () => {
+      const { aliceLegacy, bob } = await twoPaths();
+      const m = new WebSocketManager({ userContext: { user_id: 'alice' } });
+      expect(m.emitCriticalEvent('agent_thinking', { thought: 'hm' })).toMatchObject({ type: 'agent_thinking', seq: 1 });
+      await aliceLegacy.nextOfType('agent_thinking');
+      expect(h!.wss.legacy.usage().WSSOT_DEP010.calls).toBe(1);
+      expect(() => new WebSocketManager().emitCriticalEvent('agent_thinking', {})).toThrow(expect.objectContaining({ code: 'WSSOT_ERR_INVALID_USER_ID' }));
+      h!.wss.manager.sendMessage('bob', { type: 'marker' });
+      await bob.nextOfType('marker');
+      expect(bob.frames.some((f) => f.type === 'agent_thinking')).toBe(false);
+    });
+  });
+
+  describe.each([
+    ['IsolatedWebSocketManager', IsolatedWebSocketManager, 'WSSOT_DEP004'],
+    ['ConnectionScopedWebSocketManager', ConnectionScopedWebSocketManager, 'WSSOT_DEP005'],
+  ] as const)('%s', (_name, Adapter, code) => {
+    it('is bound to one user: reaches all of that user’s tabs, never another user', async () => {
+      const { aliceLegacy, aliceSsot, bob } = await twoPaths();
+      const m = new Adapter(7 as never, 'c1');
+      expect(m).toBeInstanceOf(LegacyUserBoundManager);
+      const alice = new Adapter({ userId: 'alice' }, 'c1');
+      expect(alice.emitCriticalEvent('agent_started', {})).toMatchObject({ seq: 1 });
+      expect(alice.emit_critical_event('alice', 'agent_thinking', {})).toMatchObject({ seq: 2 });
+      expect(alice.sendMessage({ type: 'note' })).toBe(true);
+      for (const c of [aliceLegacy, aliceSsot]) {
+        await c.nextOfType('agent_thinking');
+        await c.nextOfType('note');
+      }
+      expect(alice.getConnectionCount()).toBe(2);
+      expect(() => alice.sendMessage('bob', { type: 'leak' })).toThrow(expect.objectContaining({ code: 'WSSOT_ERR_CROSS_USER' }));
+      expect(() => alice.emitCriticalEvent('bob' as never, 'agent_started' as never, {} as never)).toThrow(expect.objectContaining({ code: 'WSSOT_ERR_CROSS_USER' }));
+      h!.wss.manager.sendMessage('bob', { type: 'marker' });
+      await bob.nextOfType('marker');
+      expect(bob.frames.some((f) => f.type === 'leak' || f.type === 'note' || f.type === 'agent_started')).toBe(false);
+      expect(h!.wss.legacy.usage()[code].calls).toBeGreaterThanOrEqual(6);
+    });
+
+    it('goes through the factory with WS_ENABLE_FACTORY', async () => {
+      await twoPaths({ factory: true });
+      const alice = new Adapter('alice', 'conn-9');
+      alice.sendMessage({ type: 'x' });
+      expect(h!.wss.factory.getManagerByUser('alice')).toBeInstanceOf(IsolatedManager);
+      expect(h!.wss.factory.getManagerByUser('alice')!.connectionId).toBe('conn-9');
+    });
+
+    it('refuses a missing user with a coded error', () => {
+      expect(() => new Adapter(undefined as never)).toThrow(expect.objectContaining({ code: 'WSSOT_ERR_INVALID_USER_ID' }));
+    });
+  });
+
+  describe('getWebSocketManager()', () => {
+    it('throws a coded error until the app binds a server', async () => {
+      h = await startHarness();
+      expect(boundLegacyServer()).toBeNull();
+      expect(() => getWebSocketManager()).toThrow(expect.objectContaining({ code: 'WSSOT_ERR_LEGACY_NOT_BOUND' }));
+      expect(() => new WebSocketManager().getConnectionCount()).toThrow(expect.objectContaining({ code: 'WSSOT_ERR_LEGACY_NOT_BOUND' }));
+    });
+
+    it('returns the shared manager without WS_ENABLE_FACTORY, a user-bound one with it', async () => {
+      const { source, aliceLegacy } = await twoPaths();
+      const shared = getWebSocketManager({ userId: 'alice' });
+      expect(shared).toBeInstanceOf(LegacyManagerFacade);
+      (shared as LegacyManagerFacade).emitCriticalEvent('agent_started', {});
+      await aliceLegacy.nextOfType('agent_started');
+      source.set({ factory: true });
+      const bound = get_websocket_manager({ user_id: 'alice', websocket_connection_id: 'ws-1' });
+      expect(bound).toBeInstanceOf(LegacyUserBoundManager);
+      expect((bound as LegacyUserBoundManager).connectionId).toBe('ws-1');
+      expect(getWebSocketManager()).toBeInstanceOf(LegacyManagerFacade); // no user: nothing to isolate
+      expect(h!.wss.legacy.usage().WSSOT_DEP006.calls).toBeGreaterThanOrEqual(3);
+    });
+
+    it('is unbound when its server closes', async () => {
+      await twoPaths();
+      expect(boundLegacyServer()).toBe(h!.wss);
+      await h!.close();
+      h = null;
+      expect(boundLegacyServer()).toBeNull();
+    });
+  });
+
+  describe('WebSocketManagerFactory (old path)', () => {
+    it('is the canonical factory over the bound server, with lenient ids and the old names', async () => {
+      const { aliceLegacy } = await twoPaths();
+      const f = new WebSocketManagerFactory({ maxManagersPerUser: 2 });
+      const m = f.create_isolated_manager('alice', 1);
+      expect(f.createIsolatedManager('alice', '1')).toBe(m);
+      expect(f.get_manager_by_user('alice')).toBe(m);
+      m.emitCriticalEvent('agent_started', {});
+      await aliceLegacy.nextOfType('agent_started');
+      expect(f.get_active_connections_count()).toBe(2);
+      f.createIsolatedManager('alice', 2);
+      expect(() => f.createIsolatedManager('alice', 3)).toThrow(expect.objectContaining({ code: 'WSSOT_ERR_MANAGER_LIMIT' }));
+      expect(f.cleanup_manager('alice')).toBe(2);
+      expect(h!.wss.legacy.usage().WSSOT_DEP007.calls).toBeGreaterThanOrEqual(5);
+      await f.close();
+    });
+  });
+
+  it('every process-wide adapter satisfies WebSocketManagerProtocol', () => {
+    expect(protocolChecks).toHaveLength(4);
+  });
+});
