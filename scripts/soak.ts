@@ -57,6 +57,7 @@ const httpServer = http.createServer((_req, res) => res.writeHead(404).end());
 const wss = createWebSocketServer({
   server: httpServer,
   logger: pino({ level: 'silent' }),
+  flags: { ssot: true }, // the SSOT path (the default routes new connections to the legacy path)
   heartbeatIntervalMs: 1_000,
   slowCloseTimeoutMs: 500,
   recovery: { maxEvents: 200, maxAgeMs: 20_000 },
