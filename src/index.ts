@@ -4,6 +4,7 @@
  * `WebSocketManagerFactory`). Everything under `ws-ssot/legacy/*` is deprecated.
  */
 export { createWebSocketServer, WsSsotServer, type WebSocketHealth, type ServerState } from './server/ws-ssot-server.js';
+export { installShutdownHandler, type ShutdownHandlerOptions } from './server/shutdown.js';
 export { UnifiedWebSocketManager, type UnifiedWebSocketManagerEvents } from './core/unified-manager.js';
 export { WebSocketConnection } from './core/connection.js';
 export type { WebSocketManagerProtocol, ConnectionContext, SendOptions } from './protocol.js';

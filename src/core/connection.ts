@@ -45,8 +45,16 @@ export class WebSocketConnection {
   closed: boolean;
   /** Coalesced transient frames waiting for the buffer to drain, keyed by type + runId. */
   pending: Map<string, Buffer | string> | null;
+  /**
+   * Bytes of the replay written at connect, added to the high-water mark until the buffer first drains
+   * below it: a replay is bounded by the log and must not get a reading client closed as slow by the first
+   * live event that follows it.
+   */
+  replayAllowance: number;
   readonly owner: ConnectionOwner;
   #log: Logger | null;
+  /** A ping is queued behind the buffered data to learn when it has been written (see #awaitDrain). */
+  #drainProbe: boolean;
 
   constructor(id: ConnectionId, userId: UserId, socket: WebSocket, sessionId: string, auth: AuthResult | null, path: CodePath, owner: ConnectionOwner) {
     this.id = id;
@@ -63,8 +71,10 @@ export class WebSocketConnection {
     this.dropped = 0;
     this.closed = false;
     this.pending = null;
+    this.replayAllowance = 0;
     this.owner = owner;
     this.#log = null;
+    this.#drainProbe = false;
   }
 
   /** A pino child logger bound to userId and connectionId, created on first use. */
@@ -83,7 +93,7 @@ export class WebSocketConnection {
    */
   deliver(frame: Buffer | string, delivery: DeliveryClass, coalesceKey: string | null): boolean {
     if (!this.isOpen) return false;
-    if (this.socket.bufferedAmount > this.owner.highWaterMark) {
+    if (this.#overLimit()) {
       if (delivery === 'durable') {
         this.owner.closeSlowConsumer(this);
       } else if (delivery === 'coalescible' && coalesceKey !== null) {
@@ -93,6 +103,7 @@ export class WebSocketConnection {
           this.owner.noteTransientLoss(this, 'coalesced');
         }
         this.pending.set(coalesceKey, frame);
+        this.#awaitDrain();
       } else {
         this.dropped++;
         this.owner.noteTransientLoss(this, 'dropped');
@@ -116,12 +127,37 @@ export class WebSocketConnection {
   /** Sends coalesced frames once the buffer is below the high-water mark again. */
   flushPending(): void {
     const pending = this.pending;
-    if (pending === null || !this.isOpen || this.socket.bufferedAmount > this.owner.highWaterMark) return;
+    if (pending === null || !this.isOpen || this.#overLimit()) return;
     this.pending = null;
     for (const frame of pending.values()) {
       this.socket.send(frame, TEXT_FRAME);
       this.messagesSent++;
     }
+  }
+
+  /**
+   * Sends the coalesced frames as soon as the buffer has drained, without waiting for the next send or
+   * heartbeat: a ping queued behind the buffered data calls back once everything before it was written.
+   * One probe at a time; only while frames are pending (never on the normal send path).
+   */
+  #awaitDrain(): void {
+    if (this.#drainProbe || !this.isOpen) return;
+    this.#drainProbe = true;
+    this.socket.ping(undefined, undefined, (err?: Error) => {
+      this.#drainProbe = false;
+      if (err !== undefined && err !== null) return;
+      if (this.pending === null || !this.isOpen) return;
+      if (this.#overLimit()) this.#awaitDrain();
+      else this.flushPending();
+    });
+  }
+
+  /** Whether the socket's buffer is over the high-water mark (plus what remains of a replay allowance). */
+  #overLimit(): boolean {
+    const buffered = this.socket.bufferedAmount;
+    const highWaterMark = this.owner.highWaterMark;
+    if (this.replayAllowance !== 0 && buffered <= highWaterMark) this.replayAllowance = 0;
+    return buffered > highWaterMark + this.replayAllowance;
   }
 
   health(): ConnectionHealth {

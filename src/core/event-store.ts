@@ -17,6 +17,8 @@ export class UserStream {
   readonly log: EventLog;
   /** Open connections of this user, on every path; the stream is forgotten only at 0 with an empty log. */
   holders: number;
+  /** When the last connection left (epoch ms), 0 if no connection ever held this stream. */
+  lastHeldAt: number;
 
   constructor(userId: UserId, maxEvents: number, maxAgeMs: number) {
     this.userId = userId;
@@ -24,6 +26,7 @@ export class UserStream {
     this.seq = 0;
     this.log = new EventLog(maxEvents, maxAgeMs);
     this.holders = 0;
+    this.lastHeldAt = 0;
   }
 }
 
@@ -36,8 +39,9 @@ export class EventStore {
   constructor(recovery: ResolvedManagerOptions['recovery']) {
     this.#maxEvents = recovery.maxEvents;
     this.#maxAgeMs = recovery.maxAgeMs;
-    // Offline users' logs expire by age; sweep them so an idle process does not hold them forever.
-    this.#sweepTimer = setInterval(() => this.sweep(), Math.min(recovery.maxAgeMs, 60_000));
+    // Offline users' logs expire by age; sweep them so an idle process does not hold them forever. At most
+    // once a second, however short maxAgeMs is (replays prune on their own, so a late sweep loses nothing).
+    this.#sweepTimer = setInterval(() => this.sweep(), Math.max(1_000, Math.min(recovery.maxAgeMs, 60_000)));
     this.#sweepTimer.unref();
   }
 
@@ -66,14 +70,22 @@ export class EventStore {
   }
 
   /** A connection of the stream's user went away; forgets the stream if that leaves nothing to keep. */
-  detach(stream: UserStream): void {
+  detach(stream: UserStream, now = Date.now()): void {
     stream.holders--;
-    this.release(stream);
+    if (stream.holders === 0) stream.lastHeldAt = now;
+    this.release(stream, now);
   }
 
-  /** Forgets the stream if nobody is connected and nothing is replayable. */
-  release(stream: UserStream): void {
-    if (stream.holders === 0 && stream.log.size === 0 && this.#streams.get(stream.userId) === stream) this.#streams.delete(stream.userId);
+  /**
+   * Forgets the stream if nobody is connected and nothing is replayable. A stream that never had a durable
+   * event (seq 0) but had a connection is kept for `maxAgeMs` after its last connection left: its client
+   * holds that epoch with lastSeq 0, and events sent while it is away must stay recoverable under it instead
+   * of starting a new epoch (which would force a needless `recovered: false`).
+   */
+  release(stream: UserStream, now = Date.now()): void {
+    if (stream.holders !== 0 || stream.log.size !== 0 || this.#streams.get(stream.userId) !== stream) return;
+    if (stream.seq === 0 && stream.lastHeldAt !== 0 && now - stream.lastHeldAt < this.#maxAgeMs) return;
+    this.#streams.delete(stream.userId);
   }
 
   /** Prunes offline users' logs by age and forgets users with nothing left. */
@@ -81,7 +93,7 @@ export class EventStore {
     for (const stream of Array.from(this.#streams.values())) {
       if (stream.holders > 0) continue;
       stream.log.prune(now);
-      this.release(stream);
+      this.release(stream, now);
     }
   }
 

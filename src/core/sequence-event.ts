@@ -1,13 +1,13 @@
 /**
- * Builds one agent event for a user: validates the type and runId, takes the next seq from the user's
- * stream in the shared EventStore (durable events only), serialises once and appends to the replay log.
- * Both code paths call this, so a user has one seq and one log whichever path serves them.
+ * Builds one agent event for a user: validates the type, runId and delivery class, takes the next seq from
+ * the user's stream in the shared EventStore (durable events only), serialises once and appends to the
+ * replay log. Every code path calls this, so a user has one seq and one log whichever path serves them.
  */
 import { UnknownEventTypeError } from '../errors.js';
 import { isValidEventType, type AgentEventEnvelope, type AgentEventOptions, type DeliveryClass } from '../events/agent-events.js';
 import type { UserId } from '../types.js';
 import type { EventStore, UserStream } from './event-store.js';
-import { serialize } from './validate.js';
+import { deliveryOf, serialize } from './validate.js';
 
 export interface SequencedEvent {
   envelope: AgentEventEnvelope;
@@ -21,11 +21,11 @@ export interface SequencedEvent {
 
 export function sequenceAgentEvent(store: EventStore, userId: UserId, type: string, data: unknown, options: AgentEventOptions | undefined): SequencedEvent {
   if (!isValidEventType(type)) throw new UnknownEventTypeError(type, 'a name of 1-64 letters, digits and _.:- starting with a letter, not session/recovery/error');
+  const delivery = deliveryOf(options);
   const runId = options?.runId;
   if (runId !== undefined && (typeof runId !== 'string' || runId.length === 0 || runId.length > 256)) {
     throw new UnknownEventTypeError(runId, 'a runId string of 1-256 characters');
   }
-  const delivery: DeliveryClass = options?.delivery ?? 'durable';
   const stream = store.stream(userId);
   const durable = delivery === 'durable';
   const envelope: AgentEventEnvelope = {

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { CloseCode } from '../close-codes.js';
 import { resolveManagerOptions, type ManagerOptions, type ResolvedManagerOptions } from '../config.js';
-import { ConnectionLimitError, InvalidSocketError, UnknownEventTypeError } from '../errors.js';
+import { ConnectionLimitError, InvalidOptionError, InvalidSocketError, UnknownEventTypeError } from '../errors.js';
 import {
   CRITICAL_EVENT_TYPES,
   isCriticalEventType,
@@ -28,7 +28,7 @@ import { EventStore } from './event-store.js';
 import type { PathPeer } from './path-peer.js';
 import { sequenceAgentEvent } from './sequence-event.js';
 import { startSession } from './session-handshake.js';
-import { assertConnectionId, assertUserId, serialize } from './validate.js';
+import { assertCloseArgs, assertConnectionId, assertUserId, deliveryOf, serialize } from './validate.js';
 
 const OPEN = 1;
 const noPeer = (): null => null;
@@ -160,48 +160,28 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
   }
 
   addConnection(userId: UserId, socket: WebSocket, options: { sessionId?: string | null; auth?: AuthResult | null } = {}): WebSocketConnection {
-    assertUserId(userId);
-    if (socket === null || typeof socket !== 'object' || typeof (socket as WebSocket).send !== 'function' || typeof (socket as WebSocket).on !== 'function' || (socket as WebSocket).readyState !== OPEN) {
-      throw new InvalidSocketError(socket);
-    }
-    if (kConnection in socket) throw new InvalidSocketError(socket);
-    const resumed = typeof options.sessionId === 'string' && SESSION_ID_PATTERN.test(options.sessionId) ? options.sessionId : null;
-    if (resumed !== null) {
-      // A resumed session replaces its ghost: a half-open old socket must not keep receiving.
-      const ghost = this.#users.get(userId)?.find((c) => c.sessionId === resumed);
-      if (ghost !== undefined) this.#closeConnection(ghost, CloseCode.SESSION_REPLACED, 'session resumed on a newer connection', true);
-    }
-    const existing = this.#users.get(userId);
-    if (existing !== undefined && existing.length >= this.options.maxConnectionsPerUser) {
-      if (this.options.connectionLimitPolicy === 'reject-newest') throw new ConnectionLimitError(userId, this.options.maxConnectionsPerUser);
-      const oldest = existing[0] as WebSocketConnection;
-      oldest.log.info('evicting the oldest connection: connection limit reached');
-      this.#closeConnection(oldest, CloseCode.EVICTED_BY_LIMIT, 'connection limit: evicted by a newer connection', false);
-    }
-    const connection = new WebSocketConnection(randomUUID(), userId, socket, resumed ?? randomUUID(), options.auth ?? null, this.path, this);
-    (socket as unknown as Record<symbol, WebSocketConnection>)[kConnection] = connection;
-    socket.on('close', onSocketClose);
-    socket.on('error', onSocketError);
-    socket.on('pong', onSocketPong);
-    const connections = this.#users.get(userId);
-    if (connections === undefined) this.#users.set(userId, [connection]);
-    else connections.push(connection);
-    this.#store.stream(userId).holders++;
-    this.#connections.set(connection.id, connection);
-    this.#metrics?.connectionOpened(this.path);
-    connection.log.debug('connection added');
-    this.emit('connection', connection);
+    const o = options !== null && typeof options === 'object' ? options : {};
+    const connection = this.#register(userId, socket, o.sessionId ?? null, o.auth ?? null);
+    this.#emitSafe('connection', connection);
     return connection;
   }
 
+  /**
+   * Registers the socket, then sends the session frame and (if the client asked with `lastSeq`) the
+   * replay and the recovery frame, all synchronously, before any listener runs: so the session frame is
+   * always first and the replay precedes every new event.
+   */
   handleConnection(socket: WebSocket, context: ConnectionContext): WebSocketConnection {
-    const connection = this.addConnection(context.userId, socket, { sessionId: context.sessionId ?? null, auth: context.auth ?? null });
-    startSession(connection, this.#store.stream(connection.userId), context.lastSeq, context.epoch, this.#metrics);
+    const c: Partial<ConnectionContext> = context !== null && typeof context === 'object' ? context : {};
+    const connection = this.#register(c.userId as UserId, socket, c.sessionId ?? null, c.auth ?? null);
+    startSession(connection, this.#store.stream(connection.userId), c.lastSeq, c.epoch, this.#metrics);
+    this.#emitSafe('connection', connection);
     return connection;
   }
 
   removeConnection(userIdOrConnectionId: UserId | ConnectionId, code = 1000, reason = ''): number {
     assertConnectionId(userIdOrConnectionId);
+    assertCloseArgs(code, reason);
     const connection = this.#connections.get(userIdOrConnectionId);
     if (connection !== undefined) {
       this.#closeConnection(connection, code, reason, false);
@@ -214,7 +194,8 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
 
   handleDisconnection(target: UserId | ConnectionId | WebSocketConnection, code = 1005, reason = ''): void {
     if (target instanceof WebSocketConnection) {
-      this.#unregister(target, code, reason);
+      // Only this manager's own connections: another manager's must not be marked closed from here.
+      if (target.owner === this) this.#unregister(target, code, reason);
       return;
     }
     assertConnectionId(target);
@@ -231,6 +212,8 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
    * and unregisters it at once. Returns the sockets so a caller can wait for them.
    */
   closeWhere(predicate: (connection: WebSocketConnection) => boolean, code: number, reason: string): WebSocket[] {
+    if (typeof predicate !== 'function') throw new InvalidOptionError('predicate', 'a function (connection) => boolean', predicate);
+    assertCloseArgs(code, reason);
     const sockets: WebSocket[] = [];
     for (const connection of Array.from(this.#connections.values())) {
       if (!predicate(connection)) continue;
@@ -244,18 +227,19 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
 
   sendMessage(userId: UserId, message: unknown, options?: SendOptions): boolean {
     assertUserId(userId);
+    const delivery = deliveryOf(options);
     const text = serialize(message);
-    const delivered = this.#fanOutUser(userId, text, options?.delivery ?? 'durable', null);
+    const delivered = this.#fanOutUser(userId, text, delivery, null);
     this.#metrics?.delivered('message', delivered);
     return delivered > 0;
   }
 
   broadcastMessage(message: unknown, options?: SendOptions): number {
+    const delivery = deliveryOf(options);
     const text = serialize(message);
     const peer = this.#peer();
     if (this.#connections.size === 0 && (peer === null || peer.getConnectionCount() === 0)) return 0;
     const frame = Buffer.from(text);
-    const delivery = options?.delivery ?? 'durable';
     let delivered = 0;
     for (const connection of Array.from(this.#connections.values())) {
       if (connection.deliver(frame, delivery, null)) delivered++;
@@ -283,7 +267,8 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
 
   emitCriticalEvent<T extends CriticalEventType>(userId: UserId, type: T, data: CriticalEventDataMap[T], options?: { runId?: string }): AgentEventEnvelope<T, CriticalEventDataMap[T]> {
     if (!isCriticalEventType(type)) throw new UnknownEventTypeError(type, CRITICAL_EVENT_TYPES);
-    return this.sendAgentEvent(userId, type, data, { runId: options?.runId, delivery: 'durable' }) as AgentEventEnvelope<T, CriticalEventDataMap[T]>;
+    const runId = options !== null && typeof options === 'object' ? options.runId : undefined;
+    return this.sendAgentEvent(userId, type, data, { runId, delivery: 'durable' }) as AgentEventEnvelope<T, CriticalEventDataMap[T]>;
   }
 
   /** The latest durable seq and the epoch of a user's log (0 and null if the manager holds nothing for them). */
@@ -300,6 +285,7 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
 
   /** Closes every connection (1001 by default), stops timers, and forgets all state. Idempotent. */
   close(code: number = CloseCode.GOING_AWAY, reason = 'server shutting down; reconnect'): WebSocket[] {
+    this.flushPending(); // coalesced frames whose buffer has room go out before the close frame
     const sockets = this.closeWhere(() => true, code, reason);
     if (this.#ownsStore) this.#store.close();
     return sockets;
@@ -318,6 +304,56 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
   }
 
   // ---- internals ---------------------------------------------------------------------------------
+
+  #register(userId: UserId, socket: WebSocket, sessionId: unknown, auth: AuthResult | null): WebSocketConnection {
+    assertUserId(userId);
+    if (socket === null || typeof socket !== 'object' || typeof (socket as WebSocket).send !== 'function' || typeof (socket as WebSocket).on !== 'function' || (socket as WebSocket).readyState !== OPEN) {
+      throw new InvalidSocketError(socket);
+    }
+    if (kConnection in socket) throw new InvalidSocketError(socket);
+    const resumed = typeof sessionId === 'string' && SESSION_ID_PATTERN.test(sessionId) ? sessionId : null;
+    if (resumed !== null) {
+      // A resumed session replaces its ghost: a half-open old socket must not keep receiving.
+      const ghost = this.#users.get(userId)?.find((c) => c.sessionId === resumed);
+      if (ghost !== undefined) this.#closeConnection(ghost, CloseCode.SESSION_REPLACED, 'session resumed on a newer connection', true);
+    }
+    const existing = this.#users.get(userId);
+    if (existing !== undefined && existing.length >= this.options.maxConnectionsPerUser) {
+      if (this.options.connectionLimitPolicy === 'reject-newest') throw new ConnectionLimitError(userId, this.options.maxConnectionsPerUser);
+      const oldest = existing[0] as WebSocketConnection;
+      oldest.log.info('evicting the oldest connection: connection limit reached');
+      this.#closeConnection(oldest, CloseCode.EVICTED_BY_LIMIT, 'connection limit: evicted by a newer connection', false);
+    }
+    const connection = new WebSocketConnection(randomUUID(), userId, socket, resumed ?? randomUUID(), auth, this.path, this);
+    (socket as unknown as Record<symbol, WebSocketConnection>)[kConnection] = connection;
+    socket.on('close', onSocketClose);
+    socket.on('error', onSocketError);
+    socket.on('pong', onSocketPong);
+    const connections = this.#users.get(userId);
+    if (connections === undefined) this.#users.set(userId, [connection]);
+    else connections.push(connection);
+    this.#store.attach(this.#store.stream(userId));
+    this.#connections.set(connection.id, connection);
+    this.#metrics?.connectionOpened(this.path);
+    connection.log.debug('connection added');
+    return connection;
+  }
+
+  /**
+   * Emits to every listener even if one throws: an application listener that throws must not break the
+   * manager's bookkeeping nor a fan-out to other connections (nor escape into ws's 'close' handler).
+   */
+  #emitSafe<K extends keyof UnifiedWebSocketManagerEvents>(event: K, ...args: UnifiedWebSocketManagerEvents[K]): void {
+    if (this.listenerCount(event) === 0) return;
+    // rawListeners: 'once' wrappers, so a once-listener is removed as it runs.
+    for (const listener of this.rawListeners(event) as Array<(...a: UnifiedWebSocketManagerEvents[K]) => unknown>) {
+      try {
+        listener.apply(this, args);
+      } catch (err) {
+        this.logger.error({ err, event }, 'a manager event listener threw');
+      }
+    }
+  }
 
   /** Delivers to the user's connections here and on the peer path; the frame is encoded once for both. */
   #fanOutUser(userId: UserId, text: string, delivery: DeliveryClass, coalesceKey: string | null): number {
@@ -362,11 +398,10 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
         connections.splice(index, 1);
         if (connections.length === 0) this.#users.delete(connection.userId);
         const stream = this.#store.stream(connection.userId);
-        stream.holders--;
-        this.#store.release(stream);
+        this.#store.detach(stream);
       }
     }
     connection.log.debug({ code, reason }, 'connection removed');
-    this.emit('disconnection', connection, code, reason);
+    this.#emitSafe('disconnection', connection, code, reason);
   }
 }

@@ -1,5 +1,6 @@
 /** Argument checks shared by every public entry point; each throws a coded error, never a TypeError from deep inside. */
-import { InvalidConnectionIdError, InvalidUserIdError, MessageNotSerializableError } from '../errors.js';
+import { InvalidConnectionIdError, InvalidOptionError, InvalidUserIdError, MessageNotSerializableError } from '../errors.js';
+import type { DeliveryClass } from '../events/agent-events.js';
 import type { ConnectionId, UserId } from '../types.js';
 
 const MAX_USER_ID_LENGTH = 256;
@@ -22,4 +23,27 @@ export function serialize(message: unknown): string {
   }
   if (typeof text !== 'string') throw new MessageNotSerializableError(`${typeof message} has no JSON form`);
   return text;
+}
+
+/**
+ * Checks a close code and reason an application passes (removeConnection, closeWhere, close) before any
+ * state changes: a code ws would refuse must not leave a connection unregistered but still open.
+ */
+export function assertCloseArgs(code: unknown, reason: unknown): asserts code is number {
+  if (typeof code !== 'number' || !Number.isInteger(code) || !((code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999))) {
+    throw new InvalidOptionError('code', 'a WebSocket close code (1000-1014 except 1004-1006, or 3000-4999)', code);
+  }
+  if (typeof reason !== 'string' || Buffer.byteLength(reason) > 123) throw new InvalidOptionError('reason', 'a string of at most 123 bytes', reason);
+}
+
+const DELIVERY_CLASSES: readonly DeliveryClass[] = ['durable', 'coalescible', 'droppable'];
+
+/** The delivery class of per-call options (default 'durable'); throws `InvalidOptionError` for anything else. */
+export function deliveryOf(options: unknown): DeliveryClass {
+  if (options === undefined || options === null) return 'durable';
+  if (typeof options !== 'object') throw new InvalidOptionError('options', 'an object', options);
+  const delivery = (options as { delivery?: unknown }).delivery;
+  if (delivery === undefined) return 'durable';
+  if (!(DELIVERY_CLASSES as readonly unknown[]).includes(delivery)) throw new InvalidOptionError('delivery', "one of 'durable', 'coalescible', 'droppable'", delivery);
+  return delivery as DeliveryClass;
 }
