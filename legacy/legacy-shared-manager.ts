@@ -18,6 +18,8 @@ import { CloseCode } from '../src/close-codes.js';
 import { MANAGER_DEFAULTS } from '../src/config.js';
 import { kConnection, WebSocketConnection, type ConnectionOwner } from '../src/core/connection.js';
 import { EventStore } from '../src/core/event-store.js';
+import { deliverToAll } from '../src/core/fan-out.js';
+import { OutboundFrame } from '../src/core/outbound-frame.js';
 import type { PathPeer } from '../src/core/path-peer.js';
 import { sequenceAgentEvent } from '../src/core/sequence-event.js';
 import { startSession } from '../src/core/session-handshake.js';
@@ -199,11 +201,10 @@ export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents>
     const text = serialize(message);
     const peer = this.#peer();
     if (this.#connections.size === 0 && (peer === null || peer.getConnectionCount() === 0)) return 0;
-    const frame = Buffer.from(text);
+    const frame = new OutboundFrame(text);
     const delivery = options?.delivery ?? 'durable';
-    let delivered = 0;
-    for (const connection of Array.from(this.#connections.values())) if (connection.deliver(frame, delivery, null)) delivered++;
-    if (peer !== null) for (const connection of Array.from(peer.connections())) if (connection.deliver(frame, delivery, null)) delivered++;
+    let delivered = deliverToAll(this.#connections.values(), frame, delivery, null);
+    if (peer !== null) delivered += deliverToAll(peer.connections(), frame, delivery, null);
     this.#metrics?.delivered('broadcast', delivered);
     return delivered;
   }
@@ -250,11 +251,11 @@ export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents>
   #fanOutUser(userId: UserId, text: string, delivery: DeliveryClass, coalesceKey: string | null): number {
     const own = this.#users.get(userId)?.[0];
     const other = this.#peer()?.userConnectionsView(userId);
-    if (other === undefined || other.length === 0) return own?.deliver(text, delivery, coalesceKey) ? 1 : 0;
-    const frame = Buffer.from(text); // encoded once for both paths
-    let delivered = own?.deliver(frame, delivery, coalesceKey) ? 1 : 0;
-    for (const connection of other.slice()) if (connection.deliver(frame, delivery, coalesceKey)) delivered++;
-    return delivered;
+    const noPeer = other === undefined || other.length === 0;
+    if (own === undefined && noPeer) return 0;
+    const frame = new OutboundFrame(text); // encoded once for both paths
+    const here = own?.deliver(frame, delivery, coalesceKey) ? 1 : 0;
+    return noPeer ? here : here + deliverToAll(other as readonly WebSocketConnection[], frame, delivery, coalesceKey);
   }
 
   #closeConnection(connection: WebSocketConnection, code: number, reason: string, terminateSoon: boolean): void {

@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import type { DeliveryClass } from '../events/agent-events.js';
+import type { OutboundFrame } from './outbound-frame.js';
 import type { AuthResult, CodePath, ConnectionHealth, ConnectionId, UserId } from '../types.js';
 
 /** What a connection needs from the manager that holds it. */
@@ -44,7 +45,7 @@ export class WebSocketConnection {
   /** True once the manager has unregistered it; nothing more is sent. */
   closed: boolean;
   /** Coalesced transient frames waiting for the buffer to drain, keyed by type + runId. */
-  pending: Map<string, Buffer | string> | null;
+  pending: Map<string, OutboundFrame> | null;
   /**
    * Bytes of the replay written at connect, added to the high-water mark until the buffer first drains
    * below it: a replay is bounded by the log and must not get a reading client closed as slow by the first
@@ -91,7 +92,7 @@ export class WebSocketConnection {
    * Sends one already-serialised frame, applying backpressure by delivery class. Returns true if the
    * frame was handed to the socket.
    */
-  deliver(frame: Buffer | string, delivery: DeliveryClass, coalesceKey: string | null): boolean {
+  deliver(frame: OutboundFrame, delivery: DeliveryClass, coalesceKey: string | null): boolean {
     if (!this.isOpen) return false;
     if (this.#overLimit()) {
       if (delivery === 'durable') {
@@ -111,15 +112,16 @@ export class WebSocketConnection {
       return false;
     }
     if (this.pending !== null) this.flushPending();
-    this.socket.send(frame, TEXT_FRAME);
+    frame.writeTo(this.socket);
     this.messagesSent++;
     return true;
   }
 
   /** Writes a frame regardless of the high-water mark (bounded replays, control frames). */
-  write(frame: Buffer | string): boolean {
+  write(frame: OutboundFrame | string): boolean {
     if (!this.isOpen) return false;
-    this.socket.send(frame, TEXT_FRAME);
+    if (typeof frame === 'string') this.socket.send(frame, TEXT_FRAME);
+    else frame.writeTo(this.socket);
     this.messagesSent++;
     return true;
   }
@@ -130,7 +132,7 @@ export class WebSocketConnection {
     if (pending === null || !this.isOpen || this.#overLimit()) return;
     this.pending = null;
     for (const frame of pending.values()) {
-      this.socket.send(frame, TEXT_FRAME);
+      frame.writeTo(this.socket);
       this.messagesSent++;
     }
   }

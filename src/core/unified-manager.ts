@@ -25,6 +25,8 @@ import type { ConnectionContext, SendOptions, WebSocketManagerProtocol } from '.
 import type { AuthResult, CodePath, ConnectionHealth, ConnectionId, UserId } from '../types.js';
 import { kConnection, WebSocketConnection, type ConnectionOwner } from './connection.js';
 import { EventStore } from './event-store.js';
+import { deliverToAll } from './fan-out.js';
+import { OutboundFrame } from './outbound-frame.js';
 import type { PathPeer } from './path-peer.js';
 import { sequenceAgentEvent } from './sequence-event.js';
 import { startSession } from './session-handshake.js';
@@ -239,14 +241,9 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
     const text = serialize(message);
     const peer = this.#peer();
     if (this.#connections.size === 0 && (peer === null || peer.getConnectionCount() === 0)) return 0;
-    const frame = Buffer.from(text);
-    let delivered = 0;
-    for (const connection of Array.from(this.#connections.values())) {
-      if (connection.deliver(frame, delivery, null)) delivered++;
-    }
-    if (peer !== null) {
-      for (const connection of Array.from(peer.connections())) if (connection.deliver(frame, delivery, null)) delivered++;
-    }
+    const frame = new OutboundFrame(text);
+    let delivered = deliverToAll(this.#connections.values(), frame, delivery, null);
+    if (peer !== null) delivered += deliverToAll(peer.connections(), frame, delivery, null);
     this.#metrics?.delivered('broadcast', delivered);
     return delivered;
   }
@@ -359,19 +356,11 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
   #fanOutUser(userId: UserId, text: string, delivery: DeliveryClass, coalesceKey: string | null): number {
     const own = this.#users.get(userId);
     const other = this.#peer()?.userConnectionsView(userId);
-    if (other === undefined || other.length === 0) return own === undefined ? 0 : this.#fanOut(own, text, delivery, coalesceKey);
-    if (own === undefined) return this.#fanOut(other, text, delivery, coalesceKey);
-    const frame = Buffer.from(text);
-    return this.#fanOut(own, frame, delivery, coalesceKey) + this.#fanOut(other, frame, delivery, coalesceKey);
-  }
-
-  #fanOut(connections: readonly WebSocketConnection[], text: Buffer | string, delivery: DeliveryClass, coalesceKey: string | null): number {
-    if (connections.length === 1) return (connections[0] as WebSocketConnection).deliver(text, delivery, coalesceKey) ? 1 : 0;
-    const frame = typeof text === 'string' ? Buffer.from(text) : text; // encoded once for all of the user's connections
-    let delivered = 0;
-    // Iterate a copy: a durable send to a slow peer closes it, which removes it from the array.
-    for (const connection of connections.slice()) if (connection.deliver(frame, delivery, coalesceKey)) delivered++;
-    return delivered;
+    const noPeer = other === undefined || other.length === 0;
+    if (own === undefined && noPeer) return 0;
+    const frame = new OutboundFrame(text); // encoded once for every connection on both paths
+    const here = own === undefined ? 0 : deliverToAll(own, frame, delivery, coalesceKey);
+    return noPeer ? here : here + deliverToAll(other as readonly WebSocketConnection[], frame, delivery, coalesceKey);
   }
 
   /** Unregisters at once (nothing more is sent) and closes the socket; terminates it later if it hangs. */
