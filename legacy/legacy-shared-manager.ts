@@ -16,15 +16,16 @@ import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { CloseCode } from '../src/close-codes.js';
 import { MANAGER_DEFAULTS } from '../src/config.js';
-import { kConnection, WebSocketConnection, type ConnectionOwner } from '../src/core/connection.js';
+import { WebSocketConnection, type ConnectionOwner } from '../src/core/connection.js';
 import { EventStore } from '../src/core/event-store.js';
 import { deliverToAll } from '../src/core/fan-out.js';
 import { OutboundFrame } from '../src/core/outbound-frame.js';
 import type { PathPeer } from '../src/core/path-peer.js';
 import { sequenceAgentEvent } from '../src/core/sequence-event.js';
 import { startSession } from '../src/core/session-handshake.js';
+import { assertAttachableSocket, attachSocket, closeSocket } from '../src/core/socket-lifecycle.js';
 import { serialize } from '../src/core/validate.js';
-import { InvalidSocketError, UnknownEventTypeError } from '../src/errors.js';
+import { UnknownEventTypeError } from '../src/errors.js';
 import { CRITICAL_EVENT_TYPES, isCriticalEventType, type AgentEventEnvelope, type AgentEventOptions, type CriticalEventDataMap, type CriticalEventType, type DeliveryClass } from '../src/events/agent-events.js';
 import { createDefaultLogger } from '../src/observability/logger.js';
 import type { WsSsotMetrics } from '../src/observability/metrics.js';
@@ -33,29 +34,11 @@ import type { AuthResult, ConnectionHealth, ConnectionId, UserId } from '../src/
 import type { LegacyManagerDeps, LegacyPathManager } from './legacy-path-manager.js';
 import { toConnectionId, toUserId } from './lenient-ids.js';
 
-const OPEN = 1;
 const noPeer = (): null => null;
 
 export interface LegacySharedManagerEvents {
   connection: [connection: WebSocketConnection];
   disconnection: [connection: WebSocketConnection, code: number, reason: string];
-}
-
-// Listeners shared by every socket of the legacy path (no closure per connection).
-function connectionOf(socket: WebSocket): WebSocketConnection {
-  return (socket as unknown as Record<symbol, WebSocketConnection>)[kConnection] as WebSocketConnection;
-}
-function onSocketClose(this: WebSocket, code: number, reason: Buffer): void {
-  const connection = connectionOf(this);
-  (connection.owner as LegacySharedManager).handleDisconnection(connection, code, reason.toString());
-}
-function onSocketError(this: WebSocket, err: Error): void {
-  connectionOf(this).log.debug({ err }, 'socket error');
-}
-function onSocketPong(this: WebSocket): void {
-  const connection = connectionOf(this);
-  connection.alive = true;
-  connection.lastSeenAt = Date.now();
 }
 
 export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents> implements LegacyPathManager, ConnectionOwner {
@@ -136,9 +119,7 @@ export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents>
 
   #register(userId: UserId | number, socket: WebSocket, requestedSessionId: unknown, auth: AuthResult | null): WebSocketConnection {
     const id = toUserId(userId);
-    if (socket === null || typeof socket !== 'object' || typeof socket.send !== 'function' || typeof socket.on !== 'function' || socket.readyState !== OPEN || kConnection in socket) {
-      throw new InvalidSocketError(socket);
-    }
+    assertAttachableSocket(socket);
     const previous = this.#users.get(id)?.[0];
     if (previous !== undefined) {
       previous.log.info('legacy path: replaced by a newer connection of the same user');
@@ -146,10 +127,7 @@ export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents>
     }
     const sessionId = typeof requestedSessionId === 'string' && /^[A-Za-z0-9_-]{8,64}$/.test(requestedSessionId) ? requestedSessionId : randomUUID();
     const connection = new WebSocketConnection(randomUUID(), id, socket, sessionId, auth, this.path, this);
-    (socket as unknown as Record<symbol, WebSocketConnection>)[kConnection] = connection;
-    socket.on('close', onSocketClose);
-    socket.on('error', onSocketError);
-    socket.on('pong', onSocketPong);
+    attachSocket(socket, connection);
     this.#users.set(id, [connection]);
     this.#connections.set(connection.id, connection);
     this.#store.attach(this.#store.stream(id));
@@ -259,14 +237,8 @@ export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents>
   }
 
   #closeConnection(connection: WebSocketConnection, code: number, reason: string, terminateSoon: boolean): void {
-    const socket = connection.socket;
     this.#unregister(connection, code, reason);
-    if (socket.readyState === OPEN) socket.close(code, reason);
-    if (terminateSoon) {
-      const timer = setTimeout(() => socket.terminate(), this.#slowCloseTimeoutMs);
-      timer.unref();
-      socket.once('close', () => clearTimeout(timer));
-    }
+    closeSocket(connection.socket, code, reason, terminateSoon ? this.#slowCloseTimeoutMs : null);
   }
 
   #unregister(connection: WebSocketConnection, code: number, reason: string): void {

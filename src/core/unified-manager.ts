@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { CloseCode } from '../close-codes.js';
 import { resolveManagerOptions, type ManagerOptions, type ResolvedManagerOptions } from '../config.js';
-import { ConnectionLimitError, InvalidOptionError, InvalidSocketError, UnknownEventTypeError } from '../errors.js';
+import { ConnectionLimitError, InvalidOptionError, UnknownEventTypeError } from '../errors.js';
 import {
   CRITICAL_EVENT_TYPES,
   isCriticalEventType,
@@ -23,16 +23,16 @@ import { createDefaultLogger } from '../observability/logger.js';
 import type { WsSsotMetrics } from '../observability/metrics.js';
 import type { ConnectionContext, SendOptions, WebSocketManagerProtocol } from '../protocol.js';
 import type { AuthResult, CodePath, ConnectionHealth, ConnectionId, UserId } from '../types.js';
-import { kConnection, WebSocketConnection, type ConnectionOwner } from './connection.js';
+import { WebSocketConnection, type ConnectionOwner } from './connection.js';
 import { EventStore } from './event-store.js';
 import { deliverToAll } from './fan-out.js';
 import { OutboundFrame } from './outbound-frame.js';
 import type { PathPeer } from './path-peer.js';
 import { sequenceAgentEvent } from './sequence-event.js';
 import { startSession } from './session-handshake.js';
+import { assertAttachableSocket, attachSocket, closeSocket } from './socket-lifecycle.js';
 import { assertCloseArgs, assertConnectionId, assertUserId, deliveryOf, serialize } from './validate.js';
 
-const OPEN = 1;
 const noPeer = (): null => null;
 const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
 
@@ -52,23 +52,6 @@ export interface UnifiedWebSocketManagerEvents {
 }
 
 // Listeners shared by every socket: they find their connection through a private slot, so no closure is
-// created per connection or per message.
-function connectionOf(socket: WebSocket): WebSocketConnection {
-  return (socket as unknown as Record<symbol, WebSocketConnection>)[kConnection] as WebSocketConnection;
-}
-function onSocketClose(this: WebSocket, code: number, reason: Buffer): void {
-  const connection = connectionOf(this);
-  (connection.owner as UnifiedWebSocketManager).handleDisconnection(connection, code, reason.toString());
-}
-function onSocketError(this: WebSocket, err: Error): void {
-  connectionOf(this).log.debug({ err }, 'socket error');
-}
-function onSocketPong(this: WebSocket): void {
-  const connection = connectionOf(this);
-  connection.alive = true;
-  connection.lastSeenAt = Date.now();
-}
-
 export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManagerEvents> implements WebSocketManagerProtocol, ConnectionOwner {
   /** Which code path this manager serves. */
   readonly path: CodePath = 'ssot';
@@ -304,10 +287,7 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
 
   #register(userId: UserId, socket: WebSocket, sessionId: unknown, auth: AuthResult | null): WebSocketConnection {
     assertUserId(userId);
-    if (socket === null || typeof socket !== 'object' || typeof (socket as WebSocket).send !== 'function' || typeof (socket as WebSocket).on !== 'function' || (socket as WebSocket).readyState !== OPEN) {
-      throw new InvalidSocketError(socket);
-    }
-    if (kConnection in socket) throw new InvalidSocketError(socket);
+    assertAttachableSocket(socket);
     const resumed = typeof sessionId === 'string' && SESSION_ID_PATTERN.test(sessionId) ? sessionId : null;
     if (resumed !== null) {
       // A resumed session replaces its ghost: a half-open old socket must not keep receiving.
@@ -322,10 +302,7 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
       this.#closeConnection(oldest, CloseCode.EVICTED_BY_LIMIT, 'connection limit: evicted by a newer connection', false);
     }
     const connection = new WebSocketConnection(randomUUID(), userId, socket, resumed ?? randomUUID(), auth, this.path, this);
-    (socket as unknown as Record<symbol, WebSocketConnection>)[kConnection] = connection;
-    socket.on('close', onSocketClose);
-    socket.on('error', onSocketError);
-    socket.on('pong', onSocketPong);
+    attachSocket(socket, connection);
     const connections = this.#users.get(userId);
     if (connections === undefined) this.#users.set(userId, [connection]);
     else connections.push(connection);
@@ -365,14 +342,8 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
 
   /** Unregisters at once (nothing more is sent) and closes the socket; terminates it later if it hangs. */
   #closeConnection(connection: WebSocketConnection, code: number, reason: string, terminateSoon: boolean): void {
-    const socket = connection.socket;
     this.#unregister(connection, code, reason);
-    if (socket.readyState === OPEN) socket.close(code, reason);
-    if (terminateSoon) {
-      const timer = setTimeout(() => socket.terminate(), this.options.slowCloseTimeoutMs);
-      timer.unref();
-      socket.once('close', () => clearTimeout(timer));
-    }
+    closeSocket(connection.socket, code, reason, terminateSoon ? this.options.slowCloseTimeoutMs : null);
   }
 
   #unregister(connection: WebSocketConnection, code: number, reason: string): void {

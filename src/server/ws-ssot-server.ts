@@ -9,7 +9,8 @@ import type { Logger } from 'pino';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { CloseCode } from '../close-codes.js';
 import { resolveServerOptions, type AuthenticateHook, type MessageHandler, type ResolvedServerOptions, type WebSocketServerOptions } from '../config.js';
-import { kConnection, type WebSocketConnection } from '../core/connection.js';
+import type { WebSocketConnection } from '../core/connection.js';
+import { connectionOf } from '../core/socket-lifecycle.js';
 import { EventStore } from '../core/event-store.js';
 import { UnifiedWebSocketManager } from '../core/unified-manager.js';
 import { assertUserId } from '../core/validate.js';
@@ -67,9 +68,6 @@ interface ResumeParams {
   epoch: string | null;
 }
 
-function connectionOf(socket: WebSocket): WebSocketConnection {
-  return (socket as unknown as Record<symbol, WebSocketConnection>)[kConnection] as WebSocketConnection;
-}
 function isFlagSourceLike(value: unknown): boolean {
   return typeof value === 'object' && value !== null && typeof (value as FlagSource).isEnabled === 'function';
 }
