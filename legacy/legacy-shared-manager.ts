@@ -27,6 +27,7 @@ import { CRITICAL_EVENT_TYPES, isCriticalEventType, type AgentEventEnvelope, typ
 import { createDefaultLogger } from '../src/observability/logger.js';
 import type { WsSsotMetrics } from '../src/observability/metrics.js';
 import type { ConnectionContext, SendOptions } from '../src/protocol.js';
+import type { LegacySendObserver } from '../src/shadow/legacy-send-observer.js';
 import type { AuthResult, ConnectionHealth, ConnectionId, UserId } from '../src/types.js';
 import type { LegacyManagerDeps, LegacyPathManager } from './legacy-path-manager.js';
 import { toConnectionId, toUserId } from './lenient-ids.js';
@@ -68,6 +69,7 @@ export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents>
   readonly #ownsStore: boolean;
   readonly #metrics: WsSsotMetrics | null;
   readonly #peer: () => PathPeer | null;
+  readonly #shadow: LegacySendObserver | null;
 
   /** Standalone (tests, a team's own wiring): pass nothing and it keeps its own store. In a server: the server's deps. */
   constructor(deps: Partial<LegacyManagerDeps> = {}) {
@@ -79,6 +81,7 @@ export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents>
     this.#store = deps.store ?? new EventStore(MANAGER_DEFAULTS.recovery);
     this.#metrics = deps.metrics ?? null;
     this.#peer = deps.peer ?? noPeer;
+    this.#shadow = deps.shadow ?? null;
   }
 
   // ---- connections -------------------------------------------------------------------------------
@@ -152,6 +155,7 @@ export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents>
     this.#connections.set(connection.id, connection);
     this.#store.attach(this.#store.stream(id));
     this.#metrics?.connectionOpened(this.path);
+    this.#shadow?.connectionOpened(connection);
     connection.log.debug('legacy path: connection added');
     return connection;
   }
@@ -202,8 +206,16 @@ export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents>
     const frame = Buffer.from(text);
     const delivery = options?.delivery ?? 'durable';
     let delivered = 0;
-    for (const connection of Array.from(this.#connections.values())) if (connection.deliver(frame, delivery, null)) delivered++;
+    // Shadow mode, sampled: which legacy-path connections received it (only built when compared).
+    const shadowed: WebSocketConnection[] | null = this.#shadow?.sample() === true ? [] : null;
+    for (const connection of Array.from(this.#connections.values())) {
+      if (connection.deliver(frame, delivery, null)) {
+        delivered++;
+        shadowed?.push(connection);
+      }
+    }
     if (peer !== null) for (const connection of Array.from(peer.connections())) if (connection.deliver(frame, delivery, null)) delivered++;
+    if (shadowed !== null) this.#shadow?.broadcast(shadowed);
     this.#metrics?.delivered('broadcast', delivered);
     return delivered;
   }
@@ -250,11 +262,24 @@ export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents>
   #fanOutUser(userId: UserId, text: string, delivery: DeliveryClass, coalesceKey: string | null): number {
     const own = this.#users.get(userId)?.[0];
     const other = this.#peer()?.userConnectionsView(userId);
-    if (other === undefined || other.length === 0) return own?.deliver(text, delivery, coalesceKey) ? 1 : 0;
+    if (other === undefined || other.length === 0) {
+      const ownDelivered = own?.deliver(text, delivery, coalesceKey) === true;
+      this.#compareInShadow(userId, own, ownDelivered);
+      return ownDelivered ? 1 : 0;
+    }
     const frame = Buffer.from(text); // encoded once for both paths
-    let delivered = own?.deliver(frame, delivery, coalesceKey) ? 1 : 0;
+    const ownDelivered = own?.deliver(frame, delivery, coalesceKey) === true;
+    let delivered = ownDelivered ? 1 : 0;
     for (const connection of other.slice()) if (connection.deliver(frame, delivery, coalesceKey)) delivered++;
+    this.#compareInShadow(userId, own, ownDelivered);
     return delivered;
+  }
+
+  /** Shadow mode: reports what this path delivered to the user; the comparator samples and compares. Sends nothing. */
+  #compareInShadow(userId: UserId, own: WebSocketConnection | undefined, delivered: boolean): void {
+    const shadow = this.#shadow;
+    if (shadow === null || !shadow.sample(userId)) return;
+    shadow.userSend(userId, delivered && own !== undefined ? [own] : []);
   }
 
   #closeConnection(connection: WebSocketConnection, code: number, reason: string, terminateSoon: boolean): void {
@@ -275,6 +300,7 @@ export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents>
     this.#connections.delete(connection.id);
     if (this.#users.get(connection.userId)?.[0] === connection) this.#users.delete(connection.userId);
     this.#store.detach(this.#store.stream(connection.userId));
+    this.#shadow?.connectionClosed(connection, code);
     connection.log.debug({ code, reason }, 'legacy path: connection removed');
     this.#emitSafe('disconnection', connection, code, reason);
   }
