@@ -46,7 +46,11 @@ export class FlagChangeDrainer {
   flagsChanged(): void {
     if (this.#stopped) return;
     this.#queue = this.#target.misplacedConnections();
-    if (this.#queue.length === 0) return;
+    if (this.#queue.length === 0) {
+      // Flags point back to where everyone is (e.g. a flip undone mid-drain): nothing left to close.
+      if (this.#timer !== null) this.#finish();
+      return;
+    }
     this.#logger.info({ misplaced: this.#queue.length, batch: this.#batch, tickMs: this.#tickMs }, 'flag change: draining connections on the wrong code path');
     if (this.#timer === null) {
       this.#closedInRun = 0;
