@@ -117,9 +117,11 @@ export class ShadowComparator implements LegacySendObserver {
     const index = view.findIndex((e) => e.id === connection.id);
     if (index === -1) return;
     const entry = view[index] as ViewEntry;
-    if (code === CloseCode.REPLACED_BY_NEWER && entry.ssot) {
-      // A legacy-only close: the SSOT manager keeps every tab of the user.
-      entry.live = false;
+    if (code === CloseCode.REPLACED_BY_NEWER) {
+      // A legacy-only close: the SSOT manager keeps every tab it holds. A newer connection of the user is
+      // about to register, so the view stays even if nothing in it is live for that moment.
+      if (entry.ssot) entry.live = false;
+      else view.splice(index, 1);
       return;
     }
     view.splice(index, 1);
