@@ -11,6 +11,7 @@ import type { PathPeer } from '../src/core/path-peer.js';
 import type { WsSsotMetrics } from '../src/observability/metrics.js';
 import type { WebSocketManagerProtocol } from '../src/protocol.js';
 import type { HeartbeatTarget } from '../src/server/heartbeat.js';
+import type { LegacySendObserver } from '../src/shadow/legacy-send-observer.js';
 
 export interface LegacyPathManager extends WebSocketManagerProtocol, HeartbeatTarget, PathPeer {
   readonly path: 'legacy';
@@ -36,4 +37,6 @@ export interface LegacyManagerDeps {
   highWaterMark: number;
   /** Grace period for a replaced or slow peer to finish closing. */
   slowCloseTimeoutMs: number;
+  /** Shadow mode: told about connections and sends so it can compare with the SSOT path. null = off. */
+  shadow?: LegacySendObserver | null;
 }

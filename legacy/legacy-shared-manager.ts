@@ -30,6 +30,7 @@ import { CRITICAL_EVENT_TYPES, isCriticalEventType, type AgentEventEnvelope, typ
 import { createDefaultLogger } from '../src/observability/logger.js';
 import type { WsSsotMetrics } from '../src/observability/metrics.js';
 import type { ConnectionContext, SendOptions } from '../src/protocol.js';
+import type { LegacySendObserver } from '../src/shadow/legacy-send-observer.js';
 import type { AuthResult, ConnectionHealth, ConnectionId, UserId } from '../src/types.js';
 import type { LegacyManagerDeps, LegacyPathManager } from './legacy-path-manager.js';
 import { toConnectionId, toUserId } from './lenient-ids.js';
@@ -53,6 +54,7 @@ export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents>
   readonly #ownsStore: boolean;
   readonly #metrics: WsSsotMetrics | null;
   readonly #peer: () => PathPeer | null;
+  readonly #shadow: LegacySendObserver | null;
 
   /** Standalone (tests, a team's own wiring): pass nothing and it keeps its own store. In a server: the server's deps. */
   constructor(deps: Partial<LegacyManagerDeps> = {}) {
@@ -64,6 +66,7 @@ export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents>
     this.#store = deps.store ?? new EventStore(MANAGER_DEFAULTS.recovery);
     this.#metrics = deps.metrics ?? null;
     this.#peer = deps.peer ?? noPeer;
+    this.#shadow = deps.shadow ?? null;
   }
 
   // ---- connections -------------------------------------------------------------------------------
@@ -132,6 +135,7 @@ export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents>
     this.#connections.set(connection.id, connection);
     this.#store.attach(this.#store.stream(id));
     this.#metrics?.connectionOpened(this.path);
+    this.#shadow?.connectionOpened(connection);
     connection.log.debug('legacy path: connection added');
     return connection;
   }
@@ -181,8 +185,17 @@ export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents>
     if (this.#connections.size === 0 && (peer === null || peer.getConnectionCount() === 0)) return 0;
     const frame = new OutboundFrame(text);
     const delivery = options?.delivery ?? 'durable';
-    let delivered = deliverToAll(this.#connections.values(), frame, delivery, null);
+    // Shadow mode, sampled: which legacy-path connections received it (only built when compared).
+    const shadowed: WebSocketConnection[] | null = this.#shadow?.sample() === true ? [] : null;
+    let delivered = 0;
+    for (const connection of Array.from(this.#connections.values())) {
+      if (connection.deliver(frame, delivery, null)) {
+        delivered++;
+        shadowed?.push(connection);
+      }
+    }
     if (peer !== null) delivered += deliverToAll(peer.connections(), frame, delivery, null);
+    if (shadowed !== null) this.#shadow?.broadcast(shadowed);
     this.#metrics?.delivered('broadcast', delivered);
     return delivered;
   }
@@ -230,10 +243,22 @@ export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents>
     const own = this.#users.get(userId)?.[0];
     const other = this.#peer()?.userConnectionsView(userId);
     const noPeer = other === undefined || other.length === 0;
-    if (own === undefined && noPeer) return 0;
+    if (own === undefined && noPeer) {
+      this.#compareInShadow(userId, own, false);
+      return 0;
+    }
     const frame = new OutboundFrame(text); // encoded once for both paths
-    const here = own?.deliver(frame, delivery, coalesceKey) ? 1 : 0;
-    return noPeer ? here : here + deliverToAll(other as readonly WebSocketConnection[], frame, delivery, coalesceKey);
+    const ownDelivered = own?.deliver(frame, delivery, coalesceKey) === true;
+    const delivered = (ownDelivered ? 1 : 0) + (noPeer ? 0 : deliverToAll(other as readonly WebSocketConnection[], frame, delivery, coalesceKey));
+    this.#compareInShadow(userId, own, ownDelivered);
+    return delivered;
+  }
+
+  /** Shadow mode: reports what this path delivered to the user; the comparator samples and compares. Sends nothing. */
+  #compareInShadow(userId: UserId, own: WebSocketConnection | undefined, delivered: boolean): void {
+    const shadow = this.#shadow;
+    if (shadow === null || !shadow.sample(userId)) return;
+    shadow.userSend(userId, delivered && own !== undefined ? [own] : []);
   }
 
   #closeConnection(connection: WebSocketConnection, code: number, reason: string, terminateSoon: boolean): void {
@@ -248,6 +273,7 @@ export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents>
     this.#connections.delete(connection.id);
     if (this.#users.get(connection.userId)?.[0] === connection) this.#users.delete(connection.userId);
     this.#store.detach(this.#store.stream(connection.userId));
+    this.#shadow?.connectionClosed(connection, code);
     connection.log.debug({ code, reason }, 'legacy path: connection removed');
     this.#emitSafe('disconnection', connection, code, reason);
   }

@@ -102,6 +102,34 @@ export interface WebSocketServerOptions extends ManagerOptions {
    * @default { idleTimeoutMs: 1_800_000, maxManagersPerUser: 20 }
    */
   factory?: FactoryOptions;
+  /**
+   * When the flag source reports a change (Unleash's `changed`), close with 1012 the connections now on the
+   * wrong code path, at most `ratePerSecond` per second, so clients reconnect onto the right one and resume.
+   * `true` = `{ ratePerSecond: 100 }`. Off: existing connections keep their path until `drain()`.
+   * @default false
+   */
+  drainOnFlagChange?: boolean | DrainOnFlagChangeOptions;
+  /**
+   * Shadow mode: for a sample of legacy-path sends, compare what the legacy path delivered with what the
+   * SSOT manager would have delivered; mismatches are logged and counted, nothing is sent twice.
+   * See docs/shadow-mode.md.
+   * @default undefined (off)
+   */
+  shadow?: ShadowOptions;
+}
+
+/** Rate of the drain that follows a flag change. */
+export interface DrainOnFlagChangeOptions {
+  /** Connections closed per second, at most (spread over the second, not all at once). @default 100 */
+  ratePerSecond?: number;
+}
+
+/** Options of shadow mode. */
+export interface ShadowOptions {
+  /** Share of legacy-path sends compared, 0..1 (0 = off, 1 = every send). @default 0 */
+  sampleRate: number;
+  /** Seed of the deterministic sampler (tests). @default a random seed */
+  seed?: number;
 }
 
 export interface ResolvedServerOptions extends ResolvedManagerOptions {
@@ -111,6 +139,10 @@ export interface ResolvedServerOptions extends ResolvedManagerOptions {
   readonly heartbeatIntervalMs: number;
   readonly closeTimeoutMs: number;
   readonly metricsPrefix: string;
+  /** null = off. */
+  readonly drainOnFlagChange: Readonly<Required<DrainOnFlagChangeOptions>> | null;
+  /** null = off (sampleRate 0). */
+  readonly shadow: Readonly<{ sampleRate: number; seed: number | null }> | null;
 }
 
 export const SERVER_DEFAULTS = Object.freeze({
@@ -119,7 +151,27 @@ export const SERVER_DEFAULTS = Object.freeze({
   heartbeatIntervalMs: 25_000,
   closeTimeoutMs: 5_000,
   metricsPrefix: 'wssot_',
+  drainOnFlagChange: false,
+  drainRatePerSecond: 100,
+  shadowSampleRate: 0,
 });
+
+function resolveDrainOnFlagChange(value: unknown): ResolvedServerOptions['drainOnFlagChange'] {
+  if (value === undefined || value === false) return null;
+  if (value === true) return Object.freeze({ ratePerSecond: SERVER_DEFAULTS.drainRatePerSecond });
+  const o = object('drainOnFlagChange', value);
+  if (o === undefined) return null;
+  return Object.freeze({ ratePerSecond: integer('drainOnFlagChange.ratePerSecond', o.ratePerSecond, SERVER_DEFAULTS.drainRatePerSecond, 1, 100_000) });
+}
+
+function resolveShadow(value: unknown): ResolvedServerOptions['shadow'] {
+  const o = object('shadow', value);
+  if (o === undefined) return null;
+  const rate = o.sampleRate ?? SERVER_DEFAULTS.shadowSampleRate;
+  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0 || rate > 1) throw new InvalidOptionError('shadow.sampleRate', 'a number from 0 to 1', o.sampleRate);
+  const seed = o.seed === undefined ? null : integer('shadow.seed', o.seed, 0, 0, 0xffff_ffff);
+  return rate === 0 ? null : Object.freeze({ sampleRate: rate, seed });
+}
 
 function integer(field: string, value: unknown, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
@@ -190,5 +242,7 @@ export function resolveServerOptions(options: WebSocketServerOptions): ResolvedS
     heartbeatIntervalMs: integer('heartbeatIntervalMs', o.heartbeatIntervalMs, SERVER_DEFAULTS.heartbeatIntervalMs, 0, 3_600_000),
     closeTimeoutMs: integer('closeTimeoutMs', o.closeTimeoutMs, SERVER_DEFAULTS.closeTimeoutMs, 0, 600_000),
     metricsPrefix: prefix,
+    drainOnFlagChange: resolveDrainOnFlagChange(o.drainOnFlagChange),
+    shadow: resolveShadow(o.shadow),
   });
 }

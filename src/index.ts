@@ -27,9 +27,11 @@ export {
   SERVER_DEFAULTS,
   type AuthenticateHook,
   type ConnectionLimitPolicy,
+  type DrainOnFlagChangeOptions,
   type ManagerOptions,
   type MessageHandler,
   type RecoveryOptions,
+  type ShadowOptions,
   type WebSocketServerOptions,
 } from './config.js';
 export { WsSsotMetrics } from './observability/metrics.js';

@@ -4,17 +4,22 @@
  * live counts at scrape time instead of being updated on every connect.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { FlagSourceStatus } from '../flags/flag-source.js';
 import type { CodePath } from '../types.js';
 
 export type RefusalReason = 'unauthorized' | 'forbidden_origin' | 'connection_limit' | 'closing' | 'auth_error' | 'bad_request';
 export type InboundResult = 'ok' | 'invalid_json' | 'binary' | 'too_big' | 'handler_error';
 export type DeliveryKind = 'message' | 'broadcast' | 'event' | 'replay';
 export type RecoveryOutcome = 'recovered' | 'not_recovered';
+/** How a shadow comparison failed: a different number of recipients, or different connections. */
+export type ShadowMismatchKind = 'count' | 'recipients';
 
 /** Live values the gauges read when scraped. */
 export interface MetricsSnapshotSource {
   connectionsByPath(): Record<CodePath, number>;
   users(): number;
+  /** The flag source's status (the primary's, for a composite); omitted: no flag-source gauges. */
+  flagSource?(): FlagSourceStatus;
 }
 
 function metric<T>(registry: Registry, name: string, create: () => T): T {
@@ -34,6 +39,8 @@ export class WsSsotMetrics {
   readonly #routing: Counter<'path'>;
   readonly #heartbeatTerminations: Counter;
   readonly #fanoutSeconds: Histogram;
+  readonly #shadowComparisons: Counter;
+  readonly #shadowMismatches: Record<ShadowMismatchKind, Counter.Internal>;
 
   constructor(source: MetricsSnapshotSource, options: { registry?: Registry; prefix: string }) {
     const registry = options.registry ?? new Registry();
@@ -48,6 +55,17 @@ export class WsSsotMetrics {
       name: `${p}users`, help: 'Users with at least one open connection', registers,
       collect() { this.set(source.users()); },
     }));
+    const flagSource = source.flagSource?.bind(source);
+    if (flagSource !== undefined) {
+      metric(registry, `${p}flag_source_stale`, () => new Gauge({
+        name: `${p}flag_source_stale`, help: '1 if the flag source could not refresh and serves last-known values', registers,
+        collect() { this.set(flagSource().stale ? 1 : 0); },
+      }));
+      metric(registry, `${p}flag_source_last_sync_timestamp_seconds`, () => new Gauge({
+        name: `${p}flag_source_last_sync_timestamp_seconds`, help: 'Unix time of the flag source\'s last successful sync (0 = never)', registers,
+        collect() { const at = flagSource().lastSyncAt; this.set(at === null ? 0 : at / 1000); },
+      }));
+    }
     this.#opened = metric(registry, `${p}connections_opened_total`, () => new Counter({ name: `${p}connections_opened_total`, help: 'Connections accepted, by code path', labelNames: ['path'], registers }));
     this.#refusals = metric(registry, `${p}connection_refusals_total`, () => new Counter({ name: `${p}connection_refusals_total`, help: 'Upgrades refused, by reason', labelNames: ['reason'], registers }));
     this.#inbound = metric(registry, `${p}inbound_messages_total`, () => new Counter({ name: `${p}inbound_messages_total`, help: 'Inbound frames, by outcome', labelNames: ['result'], registers }));
@@ -60,6 +78,9 @@ export class WsSsotMetrics {
     this.#recovery = { recovered: recovery.labels('recovered'), not_recovered: recovery.labels('not_recovered') };
     this.#routing = metric(registry, `${p}routing_decisions_total`, () => new Counter({ name: `${p}routing_decisions_total`, help: 'Code path chosen for new connections', labelNames: ['path'], registers }));
     this.#heartbeatTerminations = metric(registry, `${p}heartbeat_terminations_total`, () => new Counter({ name: `${p}heartbeat_terminations_total`, help: 'Peers terminated for missing a pong', registers }));
+    this.#shadowComparisons = metric(registry, `${p}shadow_comparisons_total`, () => new Counter({ name: `${p}shadow_comparisons_total`, help: 'Sampled legacy-path sends compared with what the SSOT path would have delivered', registers }));
+    const mismatches = metric(registry, `${p}shadow_mismatches_total`, () => new Counter({ name: `${p}shadow_mismatches_total`, help: 'Shadow comparisons where the legacy path and the SSOT path differ, by kind', labelNames: ['kind'], registers }));
+    this.#shadowMismatches = { count: mismatches.labels('count'), recipients: mismatches.labels('recipients') };
     this.#fanoutSeconds = metric(registry, `${p}fanout_duration_seconds`, () => new Histogram({ name: `${p}fanout_duration_seconds`, help: 'Time to serialise and hand one event to all of its connections', buckets: [0.00001, 0.0001, 0.001, 0.01, 0.1, 1], registers }));
   }
 
@@ -73,6 +94,8 @@ export class WsSsotMetrics {
   routed(path: CodePath): void { this.#routing.inc({ path }); }
   heartbeatTerminated(): void { this.#heartbeatTerminations.inc(); }
   fanoutSeconds(seconds: number): void { this.#fanoutSeconds.observe(seconds); }
+  shadowCompared(): void { this.#shadowComparisons.inc(); }
+  shadowMismatch(kind: ShadowMismatchKind): void { this.#shadowMismatches[kind].inc(); }
 
   /** The Prometheus text exposition of the registry. */
   async text(): Promise<string> {

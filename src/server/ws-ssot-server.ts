@@ -20,10 +20,12 @@ import { WsSsotMetrics } from '../observability/metrics.js';
 import type { AuthResult, CodePath, UserId } from '../types.js';
 import { resolveFactoryOptions } from '../factory/factory-options.js';
 import { WebSocketManagerFactory } from '../factory/websocket-manager-factory.js';
-import { evaluateAll, type FlagContext, type FlagSource, type FlagValues } from '../flags/flag-source.js';
+import { evaluateAll, type FlagContext, type FlagSource, type FlagSourceStatus, type FlagValues } from '../flags/flag-source.js';
 import { CompositeFlagSource } from '../flags/composite-flag-source.js';
 import { resolveFlagSource, settableLayer } from '../flags/resolve-flag-source.js';
+import { FlagChangeDrainer } from '../routing/flag-change-drainer.js';
 import { PathRouter } from '../routing/path-router.js';
+import { ShadowComparator } from '../shadow/shadow-comparator.js';
 import { LegacyControl } from '../../legacy/legacy-control.js';
 import type { LegacyPathManager } from '../../legacy/legacy-path-manager.js';
 import { LegacySharedManager } from '../../legacy/legacy-shared-manager.js';
@@ -51,6 +53,8 @@ export interface WebSocketHealth {
   legacy: boolean;
   /** Calls per deprecation code (0 = that legacy entry point is unused). */
   deprecations: Record<DeprecationCode, number>;
+  /** Where the flags come from: the app's remote source (Unleash) if any, with its sync state. */
+  flagSource: FlagSourceStatus;
 }
 
 /** Options of {@link WsSsotServer.drain}. */
@@ -108,6 +112,10 @@ export class WsSsotServer {
   readonly #flagsRelease: 'close' | 'detach' | 'none';
   readonly #unsubscribeFlags: () => void;
   readonly #router: PathRouter;
+  /** Drains wrong-path connections after a flag change (`drainOnFlagChange`); null when off. */
+  readonly #drainer: FlagChangeDrainer | null;
+  /** Shadow mode's comparator (`shadow`); null when off. */
+  readonly shadow: ShadowComparator | null;
   /** The legacy code path (manager), deprecation usage, and the legacy global binding. */
   readonly legacy: LegacyControl;
   /** Isolated per-user managers over `manager` (`WS_ENABLE_FACTORY` decides whether legacy callers get them). */
@@ -131,12 +139,22 @@ export class WsSsotServer {
     this.#authenticate = options.authenticate;
     this.#onMessage = options.onMessage ?? null;
     this.metrics = new WsSsotMetrics(
-      { connectionsByPath: () => this.connectionsByPath(), users: () => this.getUserCount() },
+      { connectionsByPath: () => this.connectionsByPath(), users: () => this.getUserCount(), flagSource: () => this.flagSourceStatus() },
       { registry: options.metrics?.registry, prefix: this.options.metricsPrefix },
     );
     this.store = new EventStore(this.options.recovery);
     this.manager = new UnifiedWebSocketManager({ ...options, logger: this.logger }, { metrics: this.metrics, store: this.store, peer: () => this.legacy.manager });
+    const shadow = this.options.shadow;
+    this.shadow = shadow === null ? null : new ShadowComparator({
+      sampleRate: shadow.sampleRate,
+      seed: shadow.seed,
+      maxConnectionsPerUser: this.options.maxConnectionsPerUser,
+      connectionLimitPolicy: this.options.connectionLimitPolicy,
+      metrics: this.metrics,
+      logger: this.logger,
+    });
     const legacyDeps = {
+      shadow: this.shadow,
       store: this.store,
       metrics: this.metrics,
       logger: this.logger,
@@ -148,8 +166,18 @@ export class WsSsotServer {
     this.legacy = new LegacyControl(this, legacyManager);
     this.factory = new WebSocketManagerFactory(this.manager, factoryOptions);
     this.#router = new PathRouter(this.flags, this.metrics, this.logger);
-    // Routing reads the flags per connection, so a change applies to new connections at once; log it.
-    this.#unsubscribeFlags = this.flags.onChange(() => this.logger.info({ flags: this.flagValues() }, 'migration flags changed: new connections follow'));
+    const drain = this.options.drainOnFlagChange;
+    this.#drainer = drain === null ? null : new FlagChangeDrainer({
+      misplacedConnections: () => this.#misplacedConnections(),
+      isMisplaced: (connection) => this.#router.pathFor(connection.userId) !== connection.path,
+      closeForDrain: (connection) => this.#closeForDrain(connection, 'code path changed; reconnect'),
+    }, drain.ratePerSecond, this.logger);
+    // Routing reads the flags per connection, so a change applies to new connections at once; log it, and
+    // with drainOnFlagChange move the existing ones too.
+    this.#unsubscribeFlags = this.flags.onChange(() => {
+      this.logger.info({ flags: this.flagValues(), flagSource: this.flagSourceStatus() }, 'migration flags changed: new connections follow');
+      this.#drainer?.flagsChanged();
+    });
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: this.options.maxPayload, clientTracking: false, perMessageDeflate: false });
     this.#heartbeat = new Heartbeat(this.options.heartbeatIntervalMs, () => [this.manager, this.legacy.manager], () => this.metrics.heartbeatTerminated());
 
@@ -226,9 +254,24 @@ export class WsSsotServer {
     if (typeof options !== 'object' || options === null) throw new InvalidOptionError('drain options', 'an object { path?, reason? }', options);
     const { path, reason = 'code path changed; reconnect' } = options;
     if (path !== undefined && path !== 'ssot' && path !== 'legacy') throw new InvalidOptionError('path', "'ssot' or 'legacy'", path);
+    const misplaced = path !== undefined ? (connection: WebSocketConnection): boolean => connection.path === path : this.#misplacedByFlags();
+    const closed = [
+      ...this.manager.closeWhere(misplaced, CloseCode.SERVICE_RESTART, reason),
+      ...this.legacy.manager.closeWhere(misplaced, CloseCode.SERVICE_RESTART, reason),
+    ].length;
+    this.logger.info({ closed, path: path ?? 'by flags' }, 'drained connections onto the current code path');
+    return closed;
+  }
+
+  /** True while a `drainOnFlagChange` drain is closing connections. */
+  get draining(): boolean {
+    return this.#drainer?.draining ?? false;
+  }
+
+  /** A predicate: is the connection on another path than the flags now choose for its user? (one decision per user) */
+  #misplacedByFlags(): (connection: WebSocketConnection) => boolean {
     const decisions = new Map<UserId, CodePath>();
-    const misplaced = (connection: WebSocketConnection): boolean => {
-      if (path !== undefined) return connection.path === path;
+    return (connection) => {
       let wanted = decisions.get(connection.userId);
       if (wanted === undefined) {
         wanted = this.#router.pathFor(connection.userId);
@@ -236,12 +279,29 @@ export class WsSsotServer {
       }
       return wanted !== connection.path;
     };
-    const closed = [
-      ...this.manager.closeWhere(misplaced, CloseCode.SERVICE_RESTART, reason),
-      ...this.legacy.manager.closeWhere(misplaced, CloseCode.SERVICE_RESTART, reason),
-    ].length;
-    this.logger.info({ closed, path: path ?? 'by flags' }, 'drained connections onto the current code path');
-    return closed;
+  }
+
+  #misplacedConnections(): WebSocketConnection[] {
+    const misplaced = this.#misplacedByFlags();
+    const out: WebSocketConnection[] = [];
+    for (const connection of this.manager.connections()) if (misplaced(connection)) out.push(connection);
+    for (const connection of this.legacy.manager.connections()) if (misplaced(connection)) out.push(connection);
+    return out;
+  }
+
+  #closeForDrain(connection: WebSocketConnection, reason: string): void {
+    const manager = connection.path === 'ssot' ? this.manager : this.legacy.manager;
+    manager.removeConnection(connection.id, CloseCode.SERVICE_RESTART, reason);
+  }
+
+  /** The flag source's sync state: for a composite, its primary's (Unleash), which is what operators need. */
+  flagSourceStatus(): FlagSourceStatus {
+    const source = this.flags instanceof CompositeFlagSource && this.flags.primary !== null ? this.flags.primary : this.flags;
+    try {
+      return source.status();
+    } catch (err) {
+      return { source: source.name, ready: false, stale: true, lastSyncAt: null, lastError: (err as Error).message };
+    }
   }
 
   health(): WebSocketHealth {
@@ -259,6 +319,7 @@ export class WsSsotServer {
       paths,
       legacy: paths.legacy > 0 || !flags.ssot,
       deprecations: this.legacy.usageCounter.counts(),
+      flagSource: this.flagSourceStatus(),
     };
   }
 
@@ -291,6 +352,7 @@ export class WsSsotServer {
     this.#httpServer.removeListener('upgrade', this.#onUpgradeListener);
     this.#heartbeat.stop();
     this.#unsubscribeFlags();
+    this.#drainer?.stop();
     this.legacy.unbindGlobal();
     await this.factory.close();
     const sockets = [

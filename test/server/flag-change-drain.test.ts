@@ -1,0 +1,81 @@
+/** drainOnFlagChange: after a flag change, wrong-path connections are closed with 1012 at a bounded rate. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { CloseCode, StaticFlagSource } from '../../src/index.js';
+import type { TestClient } from '../support/client.js';
+import { startHarness, type Harness } from '../support/harness.js';
+
+let h: Harness | null = null;
+afterEach(async () => {
+  await h?.close();
+  h = null;
+});
+
+async function waitUntil(what: string, predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+async function connectUsers(harness: Harness, count: number): Promise<TestClient[]> {
+  return Promise.all(Array.from({ length: count }, (_, i) => harness.connectReady(`user-${i}`)));
+}
+
+describe('drainOnFlagChange', () => {
+  it('closes wrong-path connections with 1012 in batches, not all at once, until none is left', async () => {
+    h = await startHarness({ flags: new StaticFlagSource({ ssot: true }), drainOnFlagChange: { ratePerSecond: 10 } });
+    const clients = await connectUsers(h, 12);
+    expect(h.wss.connectionsByPath()).toEqual({ ssot: 12, legacy: 0 });
+
+    h.wss.setFlags({ ssot: false });
+    // 10/s = one close per 100 ms tick; the first goes at once, synchronously.
+    expect(h.wss.connectionsByPath().ssot).toBe(11);
+    expect(h.wss.draining).toBe(true);
+    // A second change mid-drain re-plans; it does not start a second, parallel drain.
+    h.wss.setFlags({ ssot: false, unified: true });
+    expect(h.wss.connectionsByPath().ssot).toBeGreaterThanOrEqual(10);
+
+    await waitUntil('the drain to finish', () => h?.wss.connectionsByPath().ssot === 0 && !h.wss.draining);
+    for (const client of clients) expect((await client.closed).code).toBe(CloseCode.SERVICE_RESTART);
+    // New connections follow the flags at once.
+    await h.connectReady('newcomer');
+    expect(h.wss.connectionsByPath()).toEqual({ ssot: 0, legacy: 1 });
+  });
+
+  it('stops closing once the flags point back to the connections’ path', async () => {
+    h = await startHarness({ flags: new StaticFlagSource({ ssot: true }), drainOnFlagChange: { ratePerSecond: 1 } });
+    await connectUsers(h, 5);
+    h.wss.setFlags({ ssot: false });
+    expect(h.wss.connectionsByPath().ssot).toBe(4);
+    h.wss.setFlags({ ssot: true });
+    expect(h.wss.draining).toBe(false);
+    expect(h.wss.connectionsByPath().ssot).toBe(4);
+  });
+
+  it('is off by default: a flag change leaves existing connections on their path', async () => {
+    h = await startHarness({ flags: new StaticFlagSource({ ssot: true }) });
+    await connectUsers(h, 3);
+    h.wss.setFlags({ ssot: false });
+    expect(h.wss.draining).toBe(false);
+    expect(h.wss.connectionsByPath()).toEqual({ ssot: 3, legacy: 0 });
+  });
+
+  it('stops with close()', async () => {
+    h = await startHarness({ flags: new StaticFlagSource({ ssot: true }), drainOnFlagChange: { ratePerSecond: 1 } });
+    await connectUsers(h, 3);
+    h.wss.setFlags({ ssot: false });
+    expect(h.wss.draining).toBe(true);
+    await h.close();
+    expect(h.wss.draining).toBe(false);
+    h = null;
+  });
+
+  it('health().flagSource shows the source status; metrics expose staleness and last sync', async () => {
+    h = await startHarness({ flags: new StaticFlagSource({ ssot: true }) });
+    expect(h.wss.health().flagSource).toMatchObject({ ready: true, stale: false });
+    const metrics = await h.wss.metrics.text();
+    expect(metrics).toContain('wssot_flag_source_stale 0');
+    expect(metrics).toContain('wssot_flag_source_last_sync_timestamp_seconds');
+  });
+});
