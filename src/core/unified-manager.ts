@@ -27,6 +27,7 @@ import { WebSocketConnection, type ConnectionOwner } from './connection.js';
 import { EventStore } from './event-store.js';
 import { deliverToAll } from './fan-out.js';
 import { OutboundFrame } from './outbound-frame.js';
+import type { LegacySendObserver } from '../shadow/legacy-send-observer.js';
 import type { PathPeer } from './path-peer.js';
 import { sequenceAgentEvent } from './sequence-event.js';
 import { startSession } from './session-handshake.js';
@@ -44,6 +45,8 @@ export interface UnifiedManagerInternals {
   store?: EventStore;
   /** The server's other code path: sends reach its connections too (one serialisation, one seq). */
   peer?: () => PathPeer | null;
+  /** Shadow mode: the part of a send that reaches legacy-path connections is reported, sampled. */
+  shadow?: LegacySendObserver | null;
 }
 
 export interface UnifiedWebSocketManagerEvents {
@@ -64,6 +67,7 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
   readonly #store: EventStore;
   readonly #ownsStore: boolean;
   readonly #peer: () => PathPeer | null;
+  readonly #shadow: LegacySendObserver | null;
 
   constructor(options: ManagerOptions = {}, internals: UnifiedManagerInternals = {}) {
     super();
@@ -73,6 +77,7 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
     this.#ownsStore = internals.store === undefined;
     this.#store = internals.store ?? new EventStore(this.options.recovery);
     this.#peer = internals.peer ?? noPeer;
+    this.#shadow = internals.shadow ?? null;
   }
 
   get highWaterMark(): number {
@@ -226,7 +231,16 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
     if (this.#connections.size === 0 && (peer === null || peer.getConnectionCount() === 0)) return 0;
     const frame = new OutboundFrame(text);
     let delivered = deliverToAll(this.#connections.values(), frame, delivery, null);
-    if (peer !== null) delivered += deliverToAll(peer.connections(), frame, delivery, null);
+    if (peer !== null) {
+      if (this.#shadow === null || !this.#shadow.sample()) {
+        delivered += deliverToAll(peer.connections(), frame, delivery, null);
+      } else {
+        const received: WebSocketConnection[] = [];
+        for (const connection of Array.from(peer.connections())) if (connection.deliver(frame, delivery, null)) received.push(connection);
+        this.#shadow.broadcast(received);
+        delivered += received.length;
+      }
+    }
     this.#metrics?.delivered('broadcast', delivered);
     return delivered;
   }
@@ -337,7 +351,14 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
     if (own === undefined && noPeer) return 0;
     const frame = new OutboundFrame(text); // encoded once for every connection on both paths
     const here = own === undefined ? 0 : deliverToAll(own, frame, delivery, coalesceKey);
-    return noPeer ? here : here + deliverToAll(other as readonly WebSocketConnection[], frame, delivery, coalesceKey);
+    if (noPeer) return here;
+    const legacyPath = other as readonly WebSocketConnection[];
+    if (this.#shadow === null || !this.#shadow.sample(userId)) return here + deliverToAll(legacyPath, frame, delivery, coalesceKey);
+    // Sampled for shadow mode: note which legacy-path connections took it (nothing extra is sent).
+    const received: WebSocketConnection[] = [];
+    for (const connection of legacyPath.slice()) if (connection.deliver(frame, delivery, coalesceKey)) received.push(connection);
+    this.#shadow.userSend(userId, received);
+    return here + received.length;
   }
 
   /** Unregisters at once (nothing more is sent) and closes the socket; terminates it later if it hangs. */

@@ -143,7 +143,6 @@ export class WsSsotServer {
       { registry: options.metrics?.registry, prefix: this.options.metricsPrefix },
     );
     this.store = new EventStore(this.options.recovery);
-    this.manager = new UnifiedWebSocketManager({ ...options, logger: this.logger }, { metrics: this.metrics, store: this.store, peer: () => this.legacy.manager });
     const shadow = this.options.shadow;
     this.shadow = shadow === null ? null : new ShadowComparator({
       sampleRate: shadow.sampleRate,
@@ -153,6 +152,7 @@ export class WsSsotServer {
       metrics: this.metrics,
       logger: this.logger,
     });
+    this.manager = new UnifiedWebSocketManager({ ...options, logger: this.logger }, { metrics: this.metrics, store: this.store, peer: () => this.legacy.manager, shadow: this.shadow });
     const legacyDeps = {
       shadow: this.shadow,
       store: this.store,

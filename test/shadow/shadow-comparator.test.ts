@@ -62,6 +62,20 @@ describe('shadow mode', () => {
     expect(first.frames.filter((f) => f.type === 'agent_started' || f.type === 'note')).toHaveLength(0);
   });
 
+  it('sends through the canonical manager that reach legacy-path connections are compared too, still one copy', async () => {
+    const { h } = await legacyServer();
+    const first = await h.connectReady('dave');
+    const second = await h.connectReady('dave');
+    expect((await first.closed).code).toBe(CloseCode.REPLACED_BY_NEWER);
+    h.wss.manager.emitCriticalEvent('dave', 'agent_started', {});
+    await second.nextOfType('agent_started');
+    expect(h.wss.manager.broadcastMessage({ type: 'hello' })).toBe(1);
+    await second.nextOfType('hello');
+    expect(h.wss.shadow?.counts()).toEqual({ comparisons: 2, mismatches: 2 });
+    await h.wss.close();
+    expect(second.frames.filter((f) => f.type === 'agent_started' || f.type === 'hello')).toHaveLength(2);
+  });
+
   it('one tab: the paths agree, no mismatch', async () => {
     const { h, lines } = await legacyServer();
     const only = await h.connectReady('bob');
