@@ -7,6 +7,7 @@ import http from 'node:http';
 import { WebSocketServer, WebSocket } from 'ws';
 import { nowMs } from '../lib/clock.js';
 import type { BenchServer, CreateBenchServer } from './types.js';
+import { listenOnLoopback } from '../lib/listen.js';
 
 class RawWsServer implements BenchServer {
   private readonly http = http.createServer();
@@ -38,13 +39,7 @@ class RawWsServer implements BenchServer {
   }
 
   start(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.http.once('error', reject);
-      this.http.listen(0, '127.0.0.1', () => {
-        const addr = this.http.address();
-        resolve(typeof addr === 'object' && addr !== null ? addr.port : 0);
-      });
-    });
+    return listenOnLoopback(this.http);
   }
 
   broadcast(msg: object): number {

@@ -6,6 +6,7 @@ import http from 'node:http';
 import { Server } from 'socket.io';
 import { nowMs } from '../lib/clock.js';
 import type { BenchServer, CreateBenchServer } from './types.js';
+import { listenOnLoopback } from '../lib/listen.js';
 
 class SocketIoServer implements BenchServer {
   private readonly http = http.createServer();
@@ -21,13 +22,7 @@ class SocketIoServer implements BenchServer {
   }
 
   start(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.http.once('error', reject);
-      this.http.listen(0, '127.0.0.1', () => {
-        const addr = this.http.address();
-        resolve(typeof addr === 'object' && addr !== null ? addr.port : 0);
-      });
-    });
+    return listenOnLoopback(this.http);
   }
 
   broadcast(msg: object): void {

@@ -7,6 +7,7 @@ import http from 'node:http';
 import pino from 'pino';
 import { createWebSocketServer, type UnifiedWebSocketManager, type WsSsotServer } from '../../src/index.js';
 import type { BenchServer, BenchServerOptions, CreateBenchServer } from './types.js';
+import { listenOnLoopback } from '../lib/listen.js';
 
 class WsSsotBenchServer implements BenchServer {
   private readonly http = http.createServer();
@@ -31,13 +32,7 @@ class WsSsotBenchServer implements BenchServer {
   }
 
   start(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.http.once('error', reject);
-      this.http.listen(0, '127.0.0.1', () => {
-        const addr = this.http.address();
-        resolve(typeof addr === 'object' && addr !== null ? addr.port : 0);
-      });
-    });
+    return listenOnLoopback(this.http);
   }
 
   broadcast(msg: object): number {

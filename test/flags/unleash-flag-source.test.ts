@@ -5,7 +5,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino, type Logger } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '../../src/errors.js';
 import { FLAG_ENV_VARS, type FlagName } from '../../src/flags/flag-source.js';
@@ -18,22 +17,11 @@ import {
   type FaultServer,
   type UnleashTestServer,
 } from '../support/unleash-server.js';
+import { memoryLogger, type LogLine } from '../support/memory-logger.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // helpers
 
-interface LogLine {
-  level: number;
-  msg: string;
-  [key: string]: unknown;
-}
-
-/** A pino logger that keeps its lines in memory. */
-function memoryLogger(): { logger: Logger; lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  const logger = pino({ level: 'debug', base: null }, { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) });
-  return { logger, lines };
-}
 
 const WARN = 40;
 

@@ -2,23 +2,12 @@
  * Shadow mode with real sockets: legacy-path sends are compared with what the SSOT path would have
  * delivered; mismatches are logged and counted; the user never receives a second copy.
  */
-import { pino, type Logger } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CloseCode, InvalidOptionError, StaticFlagSource } from '../../src/index.js';
 import { createSampler } from '../../src/shadow/sampler.js';
 import { startHarness, type Harness } from '../support/harness.js';
+import { memoryLogger, type LogLine } from '../support/memory-logger.js';
 
-interface LogLine {
-  level: number;
-  msg: string;
-  [key: string]: unknown;
-}
-
-function memoryLogger(): { logger: Logger; lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  const logger = pino({ level: 'warn', base: null }, { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) });
-  return { logger, lines };
-}
 
 const mismatchLines = (lines: LogLine[]): LogLine[] => lines.filter((l) => l.msg.startsWith('shadow mismatch'));
 
@@ -29,7 +18,7 @@ afterEach(async () => {
 });
 
 async function legacyServer(sampleRate = 1, extra: Parameters<typeof startHarness>[0] = {}): Promise<{ h: Harness; lines: LogLine[] }> {
-  const { logger, lines } = memoryLogger();
+  const { logger, lines } = memoryLogger('warn');
   h = await startHarness({ flags: new StaticFlagSource({ ssot: false }), shadow: { sampleRate, seed: 42 }, logger, ...extra });
   return { h, lines };
 }
