@@ -15,6 +15,15 @@ import { forkTs, type Child, type IpcMessage } from './proc.js';
 import { median } from './stats.js';
 import type { Column, Row, ScenarioContext } from './types.js';
 
+/**
+ * `BENCH_CPU_PROF=<dir>`: the server child writes a V8 CPU profile (`--cpu-prof`) per run into <dir>, to
+ * open in Chrome DevTools or summarise with `scripts/cpu-profile-summary.ts`.
+ */
+function cpuProfileFlags(impl: string): string[] {
+  const dir = process.env['BENCH_CPU_PROF'];
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=server-${impl}-${Date.now()}.cpuprofile`] : [];
+}
+
 const HOST = fileURLToPath(new URL('../servers/host.ts', import.meta.url));
 const CLIENT = fileURLToPath(new URL('../clients/client.ts', import.meta.url));
 
@@ -109,7 +118,7 @@ async function phase(server: Child, client: Child, scenarioUrl: string, fn: stri
 /** One run of one implementation: fresh server and client processes. */
 export async function runDeliveries(impl: ImplName, spec: DeliverySpec, ctx: ScenarioContext): Promise<DeliveryRun> {
   const info = IMPLEMENTATIONS[impl];
-  const server = forkTs(`server:${impl}`, HOST, [impl, JSON.stringify(spec.serverOptions ?? {})], ['--expose-gc']);
+  const server = forkTs(`server:${impl}`, HOST, [impl, JSON.stringify(spec.serverOptions ?? {})], ['--expose-gc', ...cpuProfileFlags(impl)]);
   let client: Child | null = null;
   const notes: string[] = [];
   try {
