@@ -1,0 +1,53 @@
+/**
+ * The common body of the flag layers that live in the process (environment, options/`setFlags`): values
+ * held in memory, always ready, never stale; listeners notified only when a flag actually changed.
+ */
+import type { FlagLayer } from './flag-layer.js';
+import { FlagListeners } from './flag-listeners.js';
+import { FLAG_NAMES, type FlagName, type FlagSourceStatus, type FlagValues } from './flag-source.js';
+
+export abstract class LocalFlagLayer implements FlagLayer {
+  abstract readonly name: string;
+  readonly #listeners = new FlagListeners();
+  #values: Readonly<Partial<FlagValues>>;
+  #lastSyncAt: number;
+
+  protected constructor(values: Partial<FlagValues>) {
+    this.#values = Object.freeze({ ...values });
+    this.#lastSyncAt = Date.now();
+  }
+
+  /** The flags this layer sets (unset ones are absent). */
+  values(): Readonly<Partial<FlagValues>> {
+    return this.#values;
+  }
+
+  peek(flag: FlagName): boolean | undefined {
+    return this.#values[flag];
+  }
+
+  /** Unset flags are off (the seeds' default). */
+  isEnabled(flag: FlagName): boolean {
+    return this.#values[flag] ?? false;
+  }
+
+  status(): FlagSourceStatus {
+    return { source: this.name, ready: true, stale: false, lastSyncAt: this.#lastSyncAt };
+  }
+
+  onChange(listener: () => void): () => void {
+    return this.#listeners.add(listener);
+  }
+
+  async close(): Promise<void> {
+    this.#listeners.clear();
+  }
+
+  /** Replaces every value; notifies listeners if any flag changed. */
+  protected replace(next: Partial<FlagValues>): void {
+    const changed = FLAG_NAMES.some((flag) => next[flag] !== this.#values[flag]);
+    this.#values = Object.freeze({ ...next });
+    this.#lastSyncAt = Date.now();
+    if (changed) this.#listeners.notify();
+  }
+}
