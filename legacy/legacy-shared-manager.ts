@@ -24,7 +24,7 @@ import type { PathPeer } from '../src/core/path-peer.js';
 import { sequenceAgentEvent } from '../src/core/sequence-event.js';
 import { startSession } from '../src/core/session-handshake.js';
 import { assertAttachableSocket, attachSocket, closeSocket } from '../src/core/socket-lifecycle.js';
-import { serialize } from '../src/core/validate.js';
+import { assertCloseArgs, serialize } from '../src/core/validate.js';
 import { UnknownEventTypeError } from '../src/errors.js';
 import { CRITICAL_EVENT_TYPES, isCriticalEventType, type AgentEventEnvelope, type AgentEventOptions, type CriticalEventDataMap, type CriticalEventType, type DeliveryClass } from '../src/events/agent-events.js';
 import { createDefaultLogger } from '../src/observability/logger.js';
@@ -79,8 +79,10 @@ export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents>
     return this.#users.size;
   }
 
+  /** Whether a send to the user reaches at least one connection, on either code path. */
   isUserConnected(userId: UserId | number): boolean {
-    return this.#users.has(toUserId(userId));
+    const id = toUserId(userId);
+    return this.#users.has(id) || (this.#peer()?.userConnectionsView(id)?.length ?? 0) > 0;
   }
 
   getConnection(connectionId: ConnectionId | number): WebSocketConnection | undefined {
@@ -128,7 +130,10 @@ export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents>
       previous.log.info('legacy path: replaced by a newer connection of the same user');
       this.#closeConnection(previous, CloseCode.REPLACED_BY_NEWER, 'replaced by a newer connection', true);
     }
-    const sessionId = typeof requestedSessionId === 'string' && /^[A-Za-z0-9_-]{8,64}$/.test(requestedSessionId) ? requestedSessionId : randomUUID();
+    const resumed = typeof requestedSessionId === 'string' && /^[A-Za-z0-9_-]{8,64}$/.test(requestedSessionId) ? requestedSessionId : null;
+    // A session resumed here after a path flip: its ghost on the SSOT path must stop receiving.
+    if (resumed !== null) this.#peer()?.closeSessionGhost(id, resumed);
+    const sessionId = resumed ?? randomUUID();
     const connection = new WebSocketConnection(randomUUID(), id, socket, sessionId, auth, this.path, this);
     attachSocket(socket, connection);
     this.#users.set(id, [connection]);
@@ -140,8 +145,21 @@ export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents>
     return connection;
   }
 
+  /** Closes one connection (by id) or the user's connections (by user id), on both code paths. */
   removeConnection(userIdOrConnectionId: UserId | ConnectionId | number, code = 1000, reason = ''): number {
     const id = toConnectionId(userIdOrConnectionId);
+    assertCloseArgs(code, reason);
+    return this.removeOwn(id, code, reason) + (this.#peer()?.removeOwn(id, code, reason) ?? 0);
+  }
+
+  /** PathPeer: closes this path's connection holding the session, if any (4009). */
+  closeSessionGhost(userId: UserId, sessionId: string): void {
+    const ghost = this.#users.get(userId)?.[0];
+    if (ghost !== undefined && ghost.sessionId === sessionId) this.#closeConnection(ghost, CloseCode.SESSION_REPLACED, 'session resumed on a newer connection', true);
+  }
+
+  /** PathPeer: closes this path's own connection only. */
+  removeOwn(id: string, code: number, reason: string): number {
     const connection = this.#connections.get(id) ?? this.#users.get(id)?.[0];
     if (connection === undefined) return 0;
     this.#closeConnection(connection, code, reason, false);
@@ -269,6 +287,8 @@ export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents>
   #unregister(connection: WebSocketConnection, code: number, reason: string): void {
     if (connection.closed) return;
     connection.closed = true;
+    // Coalesced frames still waiting for the buffer to drain are lost with the connection: count them.
+    if (connection.pending !== null) for (let i = 0; i < connection.pending.size; i++) this.noteTransientLoss(connection, 'dropped');
     connection.pending = null;
     this.#connections.delete(connection.id);
     if (this.#users.get(connection.userId)?.[0] === connection) this.#users.delete(connection.userId);

@@ -6,7 +6,7 @@
  * - `WS_ENABLE_FACTORY` on: the factory's isolated manager for (userId, connectionId);
  * - else `WS_ENABLE_UNIFIED` on: `wss.manager`; off: the legacy path manager, as is.
  */
-import { CrossUserAccessError, UnknownEventTypeError } from '../src/errors.js';
+import { CrossUserAccessError, isWsSsotError, UnknownEventTypeError } from '../src/errors.js';
 import { CRITICAL_EVENT_TYPES, isCriticalEventType, type AgentEventEnvelope, type AgentEventOptions, type CriticalEventDataMap, type CriticalEventType } from '../src/events/agent-events.js';
 import type { IsolatedManager } from '../src/factory/isolated-manager.js';
 import type { SendOptions } from '../src/protocol.js';
@@ -17,6 +17,16 @@ import { toConnectionId, toUserId } from './lenient-ids.js';
 import { connectionIdOf, userIdOf, type LegacyUserContext } from './legacy-user-context.js';
 import { resolveLegacyServer, useDeprecated } from './resolve-server.js';
 import { InvalidUserIdError } from '../src/errors.js';
+
+const SEND_OPTION_KEYS: ReadonlySet<string> = new Set(['delivery']);
+const EVENT_OPTION_KEYS: ReadonlySet<string> = new Set(['delivery', 'runId']);
+
+/** A plain object whose keys are all option names (and at least one): an options argument, not a payload. */
+function isOptionsObject(value: unknown, keys: ReadonlySet<string>): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const own = Object.keys(value);
+  return own.length > 0 && own.every((k) => keys.has(k));
+}
 
 /** Options of the legacy user-bound names. */
 export interface LegacyUserBoundOptions {
@@ -50,7 +60,11 @@ export class LegacyUserBoundManager {
 
   /** `(message, options?)`, or the old `(userId, message, options?)` for this same user. */
   sendMessage(...args: [message: unknown, options?: SendOptions] | [userId: UserId | number, message: unknown, options?: SendOptions]): boolean {
-    const [message, options] = args.length >= 2 && (typeof args[0] === 'string' || typeof args[0] === 'number') ? (this.#sameUser(args[0]), [args[1], args[2]]) : [args[0], args[1]];
+    // The old form starts with a user id; a new-form call may also pass a string payload, so a second
+    // argument that is an options object (`{ delivery }`) means the new form.
+    const withUser = args.length >= 3 || (args.length === 2 && (typeof args[0] === 'string' || typeof args[0] === 'number') && !isOptionsObject(args[1], SEND_OPTION_KEYS));
+    if (withUser) this.#sameUser(args[0]);
+    const [message, options] = withUser ? [args[1], args[2]] : [args[0], args[1]];
     const server = this.#use();
     const isolated = this.#isolated(server);
     if (isolated !== null) return isolated.sendMessage(message, options as SendOptions | undefined);
@@ -59,7 +73,9 @@ export class LegacyUserBoundManager {
 
   /** `(type, data?, options?)`, or the old `(userId, type, data, options?)` for this same user. */
   sendAgentEvent(...args: [type: string, data?: unknown, options?: AgentEventOptions] | [userId: UserId | number, type: string, data: unknown, options?: AgentEventOptions]): AgentEventEnvelope {
-    const withUser = args.length >= 3 && typeof args[1] === 'string';
+    // Old: (userId, type, data, options?); new: (type, data?, options?). Three arguments ending in an
+    // options object (`{ runId, delivery }`) are the new form.
+    const withUser = args.length >= 4 || (args.length === 3 && typeof args[1] === 'string' && !isOptionsObject(args[2], EVENT_OPTION_KEYS));
     if (withUser) this.#sameUser(args[0]);
     const [type, data, options] = (withUser ? args.slice(1) : args) as [string, unknown, AgentEventOptions | undefined];
     const server = this.#use();
@@ -149,9 +165,20 @@ export class LegacyUserBoundManager {
     }
   }
 
-  /** With WS_ENABLE_FACTORY: the factory's manager for (userId, connectionId), a Map lookup once created. */
+  /**
+   * With WS_ENABLE_FACTORY: the factory's manager for (userId, connectionId), a Map lookup once created.
+   * Old code creates one adapter per socket and never cleans up; once the user's cap of isolated managers is
+   * reached, the call goes through the canonical manager for the same user instead (same recipients), so
+   * turning the flag on never makes a call throw that did not before.
+   */
   #isolated(server: WsSsotServer): IsolatedManager | null {
-    return this.#flag(server, 'factory') ? server.factory.createIsolatedManager(this.userId, this.connectionId) : null;
+    if (!this.#flag(server, 'factory')) return null;
+    try {
+      return server.factory.createIsolatedManager(this.userId, this.connectionId);
+    } catch (err) {
+      if (isWsSsotError(err) && err.code === 'WSSOT_ERR_MANAGER_LIMIT') return null;
+      throw err;
+    }
   }
 
   #manager(server: WsSsotServer): WsSsotServer['manager'] | WsSsotServer['legacy']['manager'] {

@@ -20,8 +20,8 @@ function normalise(value: unknown): unknown {
 
 /** A user id from a string, number, bigint or `{ value }` / `{ id }` wrapper. Throws `InvalidUserIdError`. */
 export function toUserId(value: unknown): UserId {
-  // Strings pass through untouched: the canonical manager validates them (same error, same code).
-  if (typeof value === 'string') return value;
+  // Fast path for the common case: a valid string id (the same check assertUserId makes).
+  if (typeof value === 'string' && value.length > 0 && value.length <= 256) return value;
   const id = normalise(value);
   try {
     assertUserId(id);

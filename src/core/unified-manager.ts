@@ -118,9 +118,10 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
     return this.#users.get(userId)?.slice() ?? [];
   }
 
+  /** Whether a send to the user reaches at least one connection, on either code path. */
   isUserConnected(userId: UserId): boolean {
     assertUserId(userId);
-    return this.#users.has(userId);
+    return this.#users.has(userId) || (this.#peer()?.userConnectionsView(userId)?.length ?? 0) > 0;
   }
 
   getConnection(connectionId: ConnectionId): WebSocketConnection | undefined {
@@ -169,9 +170,21 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
     return connection;
   }
 
+  /** Closes one connection (by id) or every connection of a user (by user id), on both code paths. */
   removeConnection(userIdOrConnectionId: UserId | ConnectionId, code = 1000, reason = ''): number {
     assertConnectionId(userIdOrConnectionId);
     assertCloseArgs(code, reason);
+    return this.removeOwn(userIdOrConnectionId, code, reason) + (this.#peer()?.removeOwn(userIdOrConnectionId, code, reason) ?? 0);
+  }
+
+  /** PathPeer: closes this manager's connection holding the session, if any (4009). */
+  closeSessionGhost(userId: UserId, sessionId: string): void {
+    const ghost = this.#users.get(userId)?.find((c) => c.sessionId === sessionId);
+    if (ghost !== undefined) this.#closeConnection(ghost, CloseCode.SESSION_REPLACED, 'session resumed on a newer connection', true);
+  }
+
+  /** PathPeer: closes this manager's own connection(s) only. */
+  removeOwn(userIdOrConnectionId: string, code: number, reason: string): number {
     const connection = this.#connections.get(userIdOrConnectionId);
     if (connection !== undefined) {
       this.#closeConnection(connection, code, reason, false);
@@ -305,8 +318,8 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
     const resumed = typeof sessionId === 'string' && SESSION_ID_PATTERN.test(sessionId) ? sessionId : null;
     if (resumed !== null) {
       // A resumed session replaces its ghost: a half-open old socket must not keep receiving.
-      const ghost = this.#users.get(userId)?.find((c) => c.sessionId === resumed);
-      if (ghost !== undefined) this.#closeConnection(ghost, CloseCode.SESSION_REPLACED, 'session resumed on a newer connection', true);
+      this.closeSessionGhost(userId, resumed);
+      this.#peer()?.closeSessionGhost(userId, resumed);
     }
     const existing = this.#users.get(userId);
     if (existing !== undefined && existing.length >= this.options.maxConnectionsPerUser) {
@@ -370,6 +383,8 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
   #unregister(connection: WebSocketConnection, code: number, reason: string): void {
     if (connection.closed) return;
     connection.closed = true;
+    // Coalesced frames still waiting for the buffer to drain are lost with the connection: count them.
+    if (connection.pending !== null) for (let i = 0; i < connection.pending.size; i++) this.noteTransientLoss(connection, 'dropped');
     connection.pending = null;
     this.#connections.delete(connection.id);
     const connections = this.#users.get(connection.userId);

@@ -21,16 +21,18 @@ export class PathRouter {
   }
 
   /** The path for a new connection of `userId`: counted and logged. */
-  route(userId: UserId, sessionId?: string | null): CodePath {
-    const path = this.pathFor(userId, sessionId);
+  route(userId: UserId): CodePath {
+    const path = this.pathFor(userId);
     this.#metrics.routed(path);
     this.#logger.debug({ userId, path }, 'routing decision');
     return path;
   }
 
   /** The path the flags choose for `userId` now, without counting (used by drain). */
-  pathFor(userId: UserId, sessionId?: string | null): CodePath {
-    const context: FlagContext = typeof sessionId === 'string' ? { userId, sessionId } : { userId };
+  pathFor(userId: UserId): CodePath {
+    // Only the authenticated user id: a client-chosen value (its session id) must not choose the path,
+    // and route() and drain() must agree.
+    const context: FlagContext = { userId };
     let ssot = false;
     try {
       ssot = this.#flags.isEnabled('ssot', context);

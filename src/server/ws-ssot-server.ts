@@ -79,12 +79,16 @@ function ignoreSocketError(): void {
   // Errors on a socket still in the upgrade phase (client went away during authentication): nothing to do.
 }
 
+const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
+
 function parseResume(query: string): ResumeParams {
   if (query === '') return { sessionId: null, lastSeq: null, epoch: null };
   const params = new URLSearchParams(query);
   const rawSeq = params.get('lastSeq');
   const seq = rawSeq !== null && /^\d{1,15}$/.test(rawSeq) ? Number(rawSeq) : null;
-  return { sessionId: params.get('sessionId'), lastSeq: seq, epoch: params.get('epoch') };
+  // Client-supplied: only a well-formed session id is kept (it only ever matches the same user's sessions).
+  const sessionId = params.get('sessionId');
+  return { sessionId: sessionId !== null && SESSION_ID_PATTERN.test(sessionId) ? sessionId : null, lastSeq: seq, epoch: params.get('epoch') };
 }
 
 /** HTTP status an `authenticate` hook asked for by throwing `{ status }` / `{ statusCode }`; 500 otherwise. */
@@ -406,7 +410,8 @@ export class WsSsotServer {
       const resume = parseResume(query);
       const userId = auth.userId;
       // After authentication (the flags see the user) and before the limit (the legacy path has none).
-      const path = this.#router.route(userId, resume.sessionId);
+      // Routed on the authenticated user only: nothing the client chooses may pick its code path.
+      const path = this.#router.route(userId);
       if (path === 'ssot' && !this.manager.canAccept(userId, resume.sessionId)) {
         this.logger.info({ userId, limit: this.options.maxConnectionsPerUser }, 'connection limit reached: refusing upgrade');
         return this.#refuse(socket, 429, 'connection_limit', 'too many connections for this user');

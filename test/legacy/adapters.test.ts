@@ -127,6 +127,24 @@ describe('legacy adapters', () => {
       expect(h!.wss.factory.getManagerByUser('alice')!.connectionId).toBe('conn-9');
     });
 
+    it('keeps working past the factory cap when old code makes one adapter per socket and never cleans up', async () => {
+      const { aliceLegacy } = await twoPaths({ factory: true });
+      const cap = h!.wss.factory.options.maxManagersPerUser;
+      for (let i = 0; i < cap + 5; i++) expect(new Adapter('alice', `socket-${i}`).sendMessage({ type: 'n', i })).toBe(true);
+      const got = await aliceLegacy.waitForCount((f) => f.type === 'n', cap + 5);
+      expect(got.map((f) => f.i)).toEqual(Array.from({ length: cap + 5 }, (_, i) => i));
+    });
+
+    it('tells a new-form call with a string payload from the old (userId, …) form', async () => {
+      const { aliceLegacy } = await twoPaths();
+      const alice = new Adapter('alice', 'c1');
+      expect(alice.sendMessage('hello', { delivery: 'droppable' })).toBe(true);
+      expect(alice.sendAgentEvent('progress', '50%', { delivery: 'droppable' })).toMatchObject({ type: 'progress', data: '50%', transient: true });
+      expect(alice.sendAgentEvent('alice', 'agent_started', { agent: 'a' })).toMatchObject({ type: 'agent_started', data: { agent: 'a' } });
+      await aliceLegacy.waitForCount((f) => (f as unknown) === 'hello', 1);
+      await aliceLegacy.nextOfType('agent_started');
+    });
+
     it('refuses a missing user with a coded error', () => {
       expect(() => new Adapter(undefined as never)).toThrow(expect.objectContaining({ code: 'WSSOT_ERR_INVALID_USER_ID' }));
     });

@@ -1,5 +1,5 @@
 /**
- * Property test over real sockets (seeded, reproducible): 10,000 random operations — connect, disconnect,
+ * Property test over real sockets (seeded, reproducible): 20,000 random operations (8 runs × 2,500) — connect, disconnect,
  * reconnect (resume, ghost), sendMessage, broadcast, agent runs, transient and durable agent events —
  * across 24 users. Every client receives only its own user's frames and broadcasts (0 cross-user
  * deliveries), every frame sent to a connection while it is registered (checked at barriers), and durable
