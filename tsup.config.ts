@@ -15,7 +15,8 @@ export default defineConfig({
     'legacy/protocols': 'legacy/protocols.ts',
   },
   format: ['esm', 'cjs'],
-  dts: true,
+  // Members marked @internal (connection bookkeeping the managers own) stay out of the published types.
+  dts: { compilerOptions: { stripInternal: true } },
   sourcemap: true,
   clean: true,
   target: 'node20',

@@ -42,16 +42,24 @@ export class WebSocketConnection {
   messagesSent: number;
   messagesReceived: number;
   dropped: number;
-  /** True once the manager has unregistered it; nothing more is sent. */
+  /**
+   * True once the manager has unregistered it; nothing more is sent. Read `isOpen` instead.
+   * @internal
+   */
   closed: boolean;
-  /** Coalesced transient frames waiting for the buffer to drain, keyed by type + runId. */
+  /**
+   * Coalesced transient frames waiting for the buffer to drain, keyed by type + runId.
+   * @internal
+   */
   pending: Map<string, OutboundFrame> | null;
   /**
    * Bytes of the replay written at connect, added to the high-water mark until the buffer first drains
    * below it: a replay is bounded by the log and must not get a reading client closed as slow by the first
    * live event that follows it.
+   * @internal
    */
   replayAllowance: number;
+  /** @internal */
   readonly owner: ConnectionOwner;
   #log: Logger | null;
   /** A ping is queued behind the buffered data to learn when it has been written (see #awaitDrain). */
