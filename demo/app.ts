@@ -72,6 +72,16 @@ export async function startDemo(config: DemoConfig, logger: Logger = pino({ name
         return;
       }
       res.writeHead(200, { 'set-cookie': cookies.issue(name), 'content-type': 'application/json' }).end(JSON.stringify({ userId: name }));
+    } else if (req.method === 'POST' && path === '/flags') {
+      // Demo only (no auth): flip WS_ENABLE_SSOT live and drain, as an operator would during a rollout.
+      const ssot = new URLSearchParams(await readBody(req)).get('ssot');
+      if (ssot !== 'true' && ssot !== 'false') {
+        res.writeHead(400, { 'content-type': 'text/plain' }).end('ssot=true|false');
+        return;
+      }
+      const flags = wss.setFlags({ ssot: ssot === 'true' });
+      const drained = wss.drain();
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ flags, drained }));
     } else if (req.method === 'GET' && path === '/health/websocket') {
       wss.handleHealth(req, res);
     } else if (req.method === 'GET' && path === '/metrics') {

@@ -47,6 +47,25 @@ describe.skipIf(!chromiumAvailable())('demo page in Chromium', () => {
     expect(await bob.textContent('#events')).not.toContain('What is ws-ssot?');
   });
 
+  it('flipping WS_ENABLE_SSOT moves the live connection to the legacy path and back, losing no event', async () => {
+    const alice = await signIn('alice');
+    await alice.waitForSelector('#path[data-path="ssot"]');
+    await alice.fill('#question', 'before');
+    await alice.click('#send');
+    await alice.waitForSelector('#events li[data-seq="5"]');
+    await alice.click('#flip');
+    await alice.waitForSelector('#path[data-path="legacy"]');
+    expect(demo.wss.connectionsByPath()).toEqual({ ssot: 0, legacy: 1 });
+    await alice.fill('#question', 'on legacy');
+    await alice.click('#send');
+    await alice.waitForSelector('#events li[data-seq="10"]');
+    await alice.click('#flip');
+    await alice.waitForSelector('#path[data-path="ssot"]');
+    expect(demo.wss.connectionsByPath()).toEqual({ ssot: 1, legacy: 0 });
+    const seqs = (await eventTypes(alice)).map(([, seq]) => seq).filter((seq) => seq !== null);
+    expect(seqs).toEqual(Array.from({ length: 10 }, (_, i) => String(i + 1)));
+  });
+
   it('resumes after the server drops the socket: missed events are replayed once', async () => {
     const alice = await signIn('alice');
     await alice.fill('#question', 'first');
