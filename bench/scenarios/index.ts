@@ -1,5 +1,6 @@
 import { agentRuns } from './agent-runs.js';
 import { broadcast } from './broadcast.js';
+import { broadcastPaced } from './broadcast-paced.js';
 import { importTime } from './import-time.js';
 import { memory } from './memory.js';
 import { micro } from './micro.js';
@@ -7,4 +8,4 @@ import { targeted } from './targeted.js';
 import type { Scenario } from '../lib/types.js';
 
 /** Every scenario, in the order `npm run bench` runs them. A new scenario file is added here. */
-export const SCENARIOS: readonly Scenario[] = [broadcast, targeted, agentRuns, micro, memory, importTime];
+export const SCENARIOS: readonly Scenario[] = [broadcast, broadcastPaced, targeted, agentRuns, micro, memory, importTime];
