@@ -16,12 +16,14 @@ import { median } from './stats.js';
 import type { Column, Row, ScenarioContext } from './types.js';
 
 /**
- * `BENCH_CPU_PROF=<dir>`: the server child writes a V8 CPU profile (`--cpu-prof`) per run into <dir>, to
- * open in Chrome DevTools or summarise with `scripts/cpu-profile-summary.ts`.
+ * Diagnostics for the server child: `BENCH_CPU_PROF=<dir>` writes a V8 CPU profile (`--cpu-prof`) per run into
+ * <dir> (open it in Chrome DevTools or summarise it with `scripts/cpu-profile-summary.ts`);
+ * `BENCH_SERVER_FLAGS="--trace-gc …"` adds node flags that NODE_OPTIONS does not allow.
  */
-function cpuProfileFlags(impl: string): string[] {
+function serverDiagnosticFlags(impl: string): string[] {
   const dir = process.env['BENCH_CPU_PROF'];
-  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=server-${impl}-${Date.now()}.cpuprofile`] : [];
+  const extra = (process.env['BENCH_SERVER_FLAGS'] ?? '').split(/\s+/).filter((f) => f.length > 0);
+  return [...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=server-${impl}-${Date.now()}.cpuprofile`] : []), ...extra];
 }
 
 const HOST = fileURLToPath(new URL('../servers/host.ts', import.meta.url));
@@ -118,7 +120,7 @@ async function phase(server: Child, client: Child, scenarioUrl: string, fn: stri
 /** One run of one implementation: fresh server and client processes. */
 export async function runDeliveries(impl: ImplName, spec: DeliverySpec, ctx: ScenarioContext): Promise<DeliveryRun> {
   const info = IMPLEMENTATIONS[impl];
-  const server = forkTs(`server:${impl}`, HOST, [impl, JSON.stringify(spec.serverOptions ?? {})], ['--expose-gc', ...cpuProfileFlags(impl)]);
+  const server = forkTs(`server:${impl}`, HOST, [impl, JSON.stringify(spec.serverOptions ?? {})], ['--expose-gc', ...serverDiagnosticFlags(impl)]);
   let client: Child | null = null;
   const notes: string[] = [];
   try {
