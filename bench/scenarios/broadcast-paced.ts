@@ -6,12 +6,12 @@
  * compares the servers themselves. Reported beside scenario 1; the issue's targets are checked on scenario 1.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DELIVERY_COLUMNS, runDeliveryScenario } from '../lib/deliveries.js';
+import { DELIVERY_COLUMNS } from '../lib/deliveries.js';
 import { makePayload } from '../lib/payload.js';
 import { LABEL } from '../lib/targets.js';
 import type { Scenario, ScenarioContext, ScenarioResult } from '../lib/types.js';
 import type { BenchServer } from '../servers/types.js';
-import { sizes } from './broadcast.js';
+import { runBroadcastRows, sizes } from './broadcast.js';
 
 const INTERVAL_MS = 25;
 
@@ -32,18 +32,7 @@ export const broadcastPaced: Scenario = {
   name: 'broadcast-paced',
   async run(ctx: ScenarioContext): Promise<ScenarioResult> {
     const { connections, events, size } = sizes(ctx.quick);
-    const users = Array.from({ length: connections }, (_, i) => `u${i}`);
-    const warmEvents = Math.max(5, Math.floor(events / 10));
-    const rows = await runDeliveryScenario(
-      {
-        scenarioUrl: import.meta.url,
-        users,
-        warmup: { params: { events: warmEvents, size, intervalMs: INTERVAL_MS }, expected: warmEvents },
-        measure: { params: { events, size, intervalMs: INTERVAL_MS }, expected: events },
-        timeoutMs: ctx.quick ? 5_000 : 120_000,
-      },
-      ctx,
-    );
+    const rows = await runBroadcastRows(ctx, import.meta.url, { intervalMs: INTERVAL_MS });
     return {
       name: 'broadcast-paced',
       title: 'Broadcast at a fixed offered load (latency)',

@@ -8,7 +8,7 @@ import { DELIVERY_COLUMNS, runDeliveryScenario } from '../lib/deliveries.js';
 import { makePayload } from '../lib/payload.js';
 import { LABEL, ratioTarget } from '../lib/targets.js';
 import type { BenchServer } from '../servers/types.js';
-import type { Scenario, ScenarioContext, ScenarioResult } from '../lib/types.js';
+import type { Row, Scenario, ScenarioContext, ScenarioResult } from '../lib/types.js';
 
 export interface BroadcastParams {
   events: number;
@@ -29,22 +29,32 @@ export function sizes(quick: boolean): { connections: number; events: number; si
   return quick ? { connections: 50, events: 20, size: 256 } : { connections: 2_000, events: 100, size: 256 };
 }
 
+/**
+ * Runs a broadcast-shaped scenario: `connections` users of one connection each, a warm-up of a tenth of the
+ * events, then the measured events; `serverPhase` of the module at `scenarioUrl` sends them (with `extra`
+ * params). Shared by every broadcast variant.
+ */
+export async function runBroadcastRows(ctx: ScenarioContext, scenarioUrl: string, extra: Record<string, unknown> = {}): Promise<Row[]> {
+  const { connections, events, size } = sizes(ctx.quick);
+  const users = Array.from({ length: connections }, (_, i) => `u${i}`);
+  const warmEvents = Math.max(5, Math.floor(events / 10));
+  return runDeliveryScenario(
+    {
+      scenarioUrl,
+      users,
+      warmup: { params: { events: warmEvents, size, ...extra }, expected: warmEvents },
+      measure: { params: { events, size, ...extra }, expected: events },
+      timeoutMs: ctx.quick ? 5_000 : 120_000,
+    },
+    ctx,
+  );
+}
+
 export const broadcast: Scenario = {
   name: 'broadcast',
   async run(ctx: ScenarioContext): Promise<ScenarioResult> {
     const { connections, events, size } = sizes(ctx.quick);
-    const users = Array.from({ length: connections }, (_, i) => `u${i}`);
-    const warmEvents = Math.max(5, Math.floor(events / 10));
-    const rows = await runDeliveryScenario(
-      {
-        scenarioUrl: import.meta.url,
-        users,
-        warmup: { params: { events: warmEvents, size }, expected: warmEvents },
-        measure: { params: { events, size }, expected: events },
-        timeoutMs: ctx.quick ? 5_000 : 120_000,
-      },
-      ctx,
-    );
+    const rows = await runBroadcastRows(ctx, import.meta.url);
     return {
       name: 'broadcast',
       title: 'Broadcast (fan-out)',
