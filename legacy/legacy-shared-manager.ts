@@ -23,7 +23,7 @@ import { OutboundFrame } from '../src/core/outbound-frame.js';
 import type { PathPeer } from '../src/core/path-peer.js';
 import { sequenceAgentEvent } from '../src/core/sequence-event.js';
 import { startSession } from '../src/core/session-handshake.js';
-import { assertAttachableSocket, attachSocket, closeSocket } from '../src/core/socket-lifecycle.js';
+import { assertAttachableSocket, attachSocket, closeMatching, closeSocket } from '../src/core/socket-lifecycle.js';
 import { assertCloseArgs, serialize } from '../src/core/validate.js';
 import { UnknownEventTypeError } from '../src/errors.js';
 import { CRITICAL_EVENT_TYPES, isCriticalEventType, type AgentEventEnvelope, type AgentEventOptions, type CriticalEventDataMap, type CriticalEventType, type DeliveryClass } from '../src/events/agent-events.js';
@@ -177,14 +177,9 @@ export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents>
     if (connection !== undefined) this.#unregister(connection, code, reason);
   }
 
+  /** Closes every connection matching `predicate` with `code` and unregisters it at once; returns the sockets. */
   closeWhere(predicate: (connection: WebSocketConnection) => boolean, code: number, reason: string): WebSocket[] {
-    const sockets: WebSocket[] = [];
-    for (const connection of Array.from(this.#connections.values())) {
-      if (!predicate(connection)) continue;
-      sockets.push(connection.socket);
-      this.#closeConnection(connection, code, reason, false);
-    }
-    return sockets;
+    return closeMatching(this.#connections.values(), predicate, code, reason, (connection) => this.#closeConnection(connection, code, reason, false));
   }
 
   // ---- sending (reaches the user's connections on both paths) ------------------------------------
@@ -285,11 +280,10 @@ export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents>
   }
 
   #unregister(connection: WebSocketConnection, code: number, reason: string): void {
-    if (connection.closed) return;
-    connection.closed = true;
+    const lost = connection.markClosed();
+    if (lost === null) return;
     // Coalesced frames still waiting for the buffer to drain are lost with the connection: count them.
-    if (connection.pending !== null) for (let i = 0; i < connection.pending.size; i++) this.noteTransientLoss(connection, 'dropped');
-    connection.pending = null;
+    this.#metrics?.transientLoss('dropped', lost);
     this.#connections.delete(connection.id);
     if (this.#users.get(connection.userId)?.[0] === connection) this.#users.delete(connection.userId);
     this.#store.detach(this.#store.stream(connection.userId));

@@ -125,6 +125,19 @@ export class WebSocketConnection {
     return true;
   }
 
+  /**
+   * Marks it unregistered (nothing more is sent) and drops its pending coalesced frames. Returns how many
+   * were dropped, or null if it was already closed.
+   * @internal
+   */
+  markClosed(): number | null {
+    if (this.closed) return null;
+    this.closed = true;
+    const lost = this.pending?.size ?? 0;
+    this.pending = null;
+    return lost;
+  }
+
   /** Writes a frame regardless of the high-water mark (bounded replays, control frames). */
   write(frame: OutboundFrame | string): boolean {
     if (!this.isOpen) return false;

@@ -4,8 +4,9 @@
  * a bounded grace period.
  */
 import type { WebSocket } from 'ws';
-import { InvalidSocketError } from '../errors.js';
+import { InvalidOptionError, InvalidSocketError } from '../errors.js';
 import { kConnection, type ConnectionOwner, type WebSocketConnection } from './connection.js';
+import { assertCloseArgs } from './validate.js';
 
 const OPEN = 1;
 
@@ -58,4 +59,26 @@ export function closeSocket(socket: WebSocket, code: number, reason: string, ter
   const timer = setTimeout(() => socket.terminate(), terminateAfterMs);
   timer.unref();
   socket.once('close', () => clearTimeout(timer));
+}
+
+/**
+ * Closes (through `close`, which unregisters) every connection matching `predicate`; returns their sockets
+ * so a caller can wait for them. Validates its arguments before closing anything.
+ */
+export function closeMatching(
+  connections: IterableIterator<WebSocketConnection>,
+  predicate: (connection: WebSocketConnection) => boolean,
+  code: number,
+  reason: string,
+  close: (connection: WebSocketConnection) => void,
+): WebSocket[] {
+  if (typeof predicate !== 'function') throw new InvalidOptionError('predicate', 'a function (connection) => boolean', predicate);
+  assertCloseArgs(code, reason);
+  const sockets: WebSocket[] = [];
+  for (const connection of Array.from(connections)) {
+    if (!predicate(connection)) continue;
+    sockets.push(connection.socket);
+    close(connection);
+  }
+  return sockets;
 }

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { CloseCode } from '../close-codes.js';
 import { resolveManagerOptions, type ManagerOptions, type ResolvedManagerOptions } from '../config.js';
-import { ConnectionLimitError, InvalidOptionError, UnknownEventTypeError } from '../errors.js';
+import { ConnectionLimitError, UnknownEventTypeError } from '../errors.js';
 import {
   CRITICAL_EVENT_TYPES,
   isCriticalEventType,
@@ -31,7 +31,7 @@ import type { LegacySendObserver } from '../shadow/legacy-send-observer.js';
 import type { PathPeer } from './path-peer.js';
 import { sequenceAgentEvent } from './sequence-event.js';
 import { startSession } from './session-handshake.js';
-import { assertAttachableSocket, attachSocket, closeSocket } from './socket-lifecycle.js';
+import { assertAttachableSocket, attachSocket, closeMatching, closeSocket } from './socket-lifecycle.js';
 import { assertCloseArgs, assertConnectionId, assertUserId, deliveryOf, serialize } from './validate.js';
 
 const noPeer = (): null => null;
@@ -215,15 +215,7 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
    * and unregisters it at once. Returns the sockets so a caller can wait for them.
    */
   closeWhere(predicate: (connection: WebSocketConnection) => boolean, code: number, reason: string): WebSocket[] {
-    if (typeof predicate !== 'function') throw new InvalidOptionError('predicate', 'a function (connection) => boolean', predicate);
-    assertCloseArgs(code, reason);
-    const sockets: WebSocket[] = [];
-    for (const connection of Array.from(this.#connections.values())) {
-      if (!predicate(connection)) continue;
-      sockets.push(connection.socket);
-      this.#closeConnection(connection, code, reason, false);
-    }
-    return sockets;
+    return closeMatching(this.#connections.values(), predicate, code, reason, (connection) => this.#closeConnection(connection, code, reason, false));
   }
 
   // ---- sending -----------------------------------------------------------------------------------
@@ -381,11 +373,10 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
   }
 
   #unregister(connection: WebSocketConnection, code: number, reason: string): void {
-    if (connection.closed) return;
-    connection.closed = true;
+    const lost = connection.markClosed();
+    if (lost === null) return;
     // Coalesced frames still waiting for the buffer to drain are lost with the connection: count them.
-    if (connection.pending !== null) for (let i = 0; i < connection.pending.size; i++) this.noteTransientLoss(connection, 'dropped');
-    connection.pending = null;
+    this.#metrics?.transientLoss('dropped', lost);
     this.#connections.delete(connection.id);
     const connections = this.#users.get(connection.userId);
     if (connections !== undefined) {

@@ -87,7 +87,7 @@ export class WsSsotMetrics {
   refused(reason: RefusalReason): void { this.#refusals.inc({ reason }); }
   inbound(result: InboundResult): void { this.#inbound.inc({ result }); }
   delivered(kind: DeliveryKind, count: number): void { if (count > 0) this.#delivered[kind].inc(count); }
-  transientLoss(reason: 'dropped' | 'coalesced'): void { this.#transientLoss[reason].inc(); }
+  transientLoss(reason: 'dropped' | 'coalesced', count = 1): void { if (count > 0) this.#transientLoss[reason].inc(count); }
   slowConsumerClosed(): void { this.#slowConsumers.inc(); }
   recovery(outcome: RecoveryOutcome): void { this.#recovery[outcome].inc(); }
   connectionOpened(path: CodePath): void { this.#opened.inc({ path }); }
