@@ -4,7 +4,7 @@
  * still gets a coded error, never an `undefined` property error.
  */
 import { InvalidConnectionIdError, InvalidUserIdError } from '../src/errors.js';
-import { assertConnectionId, assertUserId } from '../src/core/validate.js';
+import { assertConnectionId, assertUserId, MAX_USER_ID_LENGTH } from '../src/core/validate.js';
 import type { ConnectionId, UserId } from '../src/types.js';
 
 function normalise(value: unknown): unknown {
@@ -21,7 +21,7 @@ function normalise(value: unknown): unknown {
 /** A user id from a string, number, bigint or `{ value }` / `{ id }` wrapper. Throws `InvalidUserIdError`. */
 export function toUserId(value: unknown): UserId {
   // Fast path for the common case: a valid string id (the same check assertUserId makes).
-  if (typeof value === 'string' && value.length > 0 && value.length <= 256) return value;
+  if (typeof value === 'string' && value.length > 0 && value.length <= MAX_USER_ID_LENGTH) return value;
   const id = normalise(value);
   try {
     assertUserId(id);

@@ -3,7 +3,8 @@ import { InvalidConnectionIdError, InvalidOptionError, InvalidUserIdError, Messa
 import type { DeliveryClass } from '../events/agent-events.js';
 import type { ConnectionId, UserId } from '../types.js';
 
-const MAX_USER_ID_LENGTH = 256;
+/** Longest user id accepted anywhere (the canonical check below and the legacy path's fast path). */
+export const MAX_USER_ID_LENGTH = 256;
 
 export function assertUserId(value: unknown): asserts value is UserId {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_USER_ID_LENGTH) throw new InvalidUserIdError(value);
