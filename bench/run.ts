@@ -3,7 +3,7 @@
  * writes bench/results/latest.json and bench/results/latest.md (paste the latter into BENCHMARKS.md).
  *
  *   --scenario <name>   repeatable or comma-separated: broadcast, targeted, agent-runs, micro, memory, import-time
- *   --impl <name>       repeatable or comma-separated: raw-ws, socket-io, ws-ssot (default: all)
+ *   --impl <name>       repeatable or comma-separated: raw-ws, socket-io, ws-ssot, write-floor (default: the first three)
  *   --runs N            runs per implementation, medians reported (default 3)
  *   --quick             small sizes for a smoke run
  *   --max-other-load P  repeat a delivery run (3 attempts max) if other processes used > P% of the CPU (default 15, or 100 = off with --quick)
@@ -13,7 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { IMPL_NAMES, isImplName, type ImplName } from './servers/index.js';
+import { DEFAULT_IMPLS, IMPL_NAMES, isImplName, type ImplName } from './servers/index.js';
 import { SCENARIOS } from './scenarios/index.js';
 import { fullMarkdown, machine, scenarioMarkdown } from './lib/report.js';
 import type { ScenarioContext, ScenarioResult } from './lib/types.js';
@@ -35,7 +35,7 @@ export async function main(argv: string[]): Promise<ScenarioResult[]> {
     },
   });
   if (values.help) {
-    console.log('usage: npm run bench -- [--scenario name[,name]] [--impl raw-ws,socket-io,ws-ssot] [--runs N] [--quick] [--max-other-load P] [--out dir]');
+    console.log('usage: npm run bench -- [--scenario name[,name]] [--impl raw-ws,socket-io,ws-ssot,write-floor] [--runs N] [--quick] [--max-other-load P] [--out dir]');
     console.log(`scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}`);
     return [];
   }
@@ -46,7 +46,7 @@ export async function main(argv: string[]): Promise<ScenarioResult[]> {
   const implArgs = list(values.impl);
   const badImpl = implArgs.filter((n) => !isImplName(n));
   if (badImpl.length > 0) throw new Error(`unknown implementation(s): ${badImpl.join(', ')}; known: ${IMPL_NAMES.join(', ')}`);
-  const impls: ImplName[] = implArgs.length === 0 ? [...IMPL_NAMES] : IMPL_NAMES.filter((n) => implArgs.includes(n));
+  const impls: ImplName[] = implArgs.length === 0 ? [...DEFAULT_IMPLS] : IMPL_NAMES.filter((n) => implArgs.includes(n));
   const runs = values.runs === undefined ? 3 : Number.parseInt(values.runs, 10);
   if (!Number.isInteger(runs) || runs < 1 || runs > 20) throw new Error('--runs must be an integer from 1 to 20');
 

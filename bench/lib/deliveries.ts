@@ -16,14 +16,17 @@ import { median } from './stats.js';
 import type { Column, Row, ScenarioContext } from './types.js';
 
 /**
- * Diagnostics for the server child: `BENCH_CPU_PROF=<dir>` writes a V8 CPU profile (`--cpu-prof`) per run into
- * <dir> (open it in Chrome DevTools or summarise it with `scripts/cpu-profile-summary.ts`);
- * `BENCH_SERVER_FLAGS="--trace-gc …"` adds node flags that NODE_OPTIONS does not allow.
+ * Diagnostics for the server child: `BENCH_CPU_PROF=<dir>` writes V8 CPU profiles (`--cpu-prof`) per run into
+ * `<dir>/server-<impl>-<time>/` (open them in Chrome DevTools or summarise them with
+ * `scripts/cpu-profile-summary.ts`); `BENCH_SERVER_FLAGS="--trace-gc …"` adds node flags that NODE_OPTIONS does
+ * not allow. No `--cpu-prof-name`: tsx's module hooks run on a second thread that writes its own profile, and
+ * with one fixed name the last thread to exit (the hooks thread) overwrote the main thread's. Node's default
+ * names carry pid and thread id; the main thread's is the one with thread id 0.
  */
 function serverDiagnosticFlags(impl: string): string[] {
   const dir = process.env['BENCH_CPU_PROF'];
   const extra = (process.env['BENCH_SERVER_FLAGS'] ?? '').split(/\s+/).filter((f) => f.length > 0);
-  return [...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=server-${impl}-${Date.now()}.cpuprofile`] : []), ...extra];
+  return [...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}/server-${impl}-${Date.now()}`] : []), ...extra];
 }
 
 const HOST = fileURLToPath(new URL('../servers/host.ts', import.meta.url));

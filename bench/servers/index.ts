@@ -3,8 +3,10 @@ import { fileURLToPath } from 'node:url';
 import type { ClientKind } from './types.js';
 
 /** Implementation names, in the order they run (raw ws first: it is the reference for ratios). */
-export const IMPL_NAMES = ['raw-ws', 'socket-io', 'ws-ssot'] as const;
+export const IMPL_NAMES = ['raw-ws', 'socket-io', 'ws-ssot', 'write-floor'] as const;
 export type ImplName = (typeof IMPL_NAMES)[number];
+/** What runs without `--impl`: the write floor is a diagnostic reference, opt-in. */
+export const DEFAULT_IMPLS: readonly ImplName[] = ['raw-ws', 'socket-io', 'ws-ssot'];
 
 export interface ImplInfo {
   name: ImplName;
@@ -46,6 +48,14 @@ export const IMPLEMENTATIONS: Readonly<Record<ImplName, ImplInfo>> = {
     path: '/ws',
     unavailable: () =>
       existsSync(here('../../src/index.ts')) ? null : 'src/index.ts not present yet (core not merged)',
+  },
+  'write-floor': {
+    name: 'write-floor',
+    label: 'write floor',
+    module: here('./write-floor.ts'),
+    clientKind: 'ws',
+    path: '/ws',
+    unavailable: () => null,
   },
 };
 
