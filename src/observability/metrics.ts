@@ -11,6 +11,8 @@ export type RefusalReason = 'unauthorized' | 'forbidden_origin' | 'connection_li
 export type InboundResult = 'ok' | 'invalid_json' | 'binary' | 'too_big' | 'handler_error';
 export type DeliveryKind = 'message' | 'broadcast' | 'event' | 'replay';
 export type RecoveryOutcome = 'recovered' | 'not_recovered';
+/** What closed a connection with 1012 to move it: `drainOnFlagChange`, or a call to `drain()`. */
+export type DrainTrigger = 'flag_change' | 'manual';
 /** How a shadow comparison failed: a different number of recipients, or different connections. */
 export type ShadowMismatchKind = 'count' | 'recipients';
 
@@ -38,6 +40,7 @@ export class WsSsotMetrics {
   readonly #opened: Counter<'path'>;
   readonly #routing: Counter<'path'>;
   readonly #heartbeatTerminations: Counter;
+  readonly #drained: Counter<'trigger' | 'path'>;
   readonly #fanoutSeconds: Histogram;
   readonly #shadowComparisons: Counter;
   readonly #shadowMismatches: Record<ShadowMismatchKind, Counter.Internal>;
@@ -77,6 +80,7 @@ export class WsSsotMetrics {
     const recovery = metric(registry, `${p}recoveries_total`, () => new Counter({ name: `${p}recoveries_total`, help: 'Reconnects asking for replay, by outcome', labelNames: ['outcome'], registers }));
     this.#recovery = { recovered: recovery.labels('recovered'), not_recovered: recovery.labels('not_recovered') };
     this.#routing = metric(registry, `${p}routing_decisions_total`, () => new Counter({ name: `${p}routing_decisions_total`, help: 'Code path chosen for new connections', labelNames: ['path'], registers }));
+    this.#drained = metric(registry, `${p}drained_connections_total`, () => new Counter({ name: `${p}drained_connections_total`, help: 'Connections closed with 1012 to move them to the code path the flags choose, by trigger and by the path they were on', labelNames: ['trigger', 'path'], registers }));
     this.#heartbeatTerminations = metric(registry, `${p}heartbeat_terminations_total`, () => new Counter({ name: `${p}heartbeat_terminations_total`, help: 'Peers terminated for missing a pong', registers }));
     this.#shadowComparisons = metric(registry, `${p}shadow_comparisons_total`, () => new Counter({ name: `${p}shadow_comparisons_total`, help: 'Sampled legacy-path sends compared with what the SSOT path would have delivered', registers }));
     const mismatches = metric(registry, `${p}shadow_mismatches_total`, () => new Counter({ name: `${p}shadow_mismatches_total`, help: 'Shadow comparisons where the legacy path and the SSOT path differ, by kind', labelNames: ['kind'], registers }));
@@ -92,6 +96,7 @@ export class WsSsotMetrics {
   recovery(outcome: RecoveryOutcome): void { this.#recovery[outcome].inc(); }
   connectionOpened(path: CodePath): void { this.#opened.inc({ path }); }
   routed(path: CodePath): void { this.#routing.inc({ path }); }
+  drained(trigger: DrainTrigger, path: CodePath, count = 1): void { if (count > 0) this.#drained.inc({ trigger, path }, count); }
   heartbeatTerminated(): void { this.#heartbeatTerminations.inc(); }
   fanoutSeconds(seconds: number): void { this.#fanoutSeconds.observe(seconds); }
   shadowCompared(): void { this.#shadowComparisons.inc(); }

@@ -259,10 +259,11 @@ export class WsSsotServer {
     const { path, reason = 'code path changed; reconnect' } = options;
     if (path !== undefined && path !== 'ssot' && path !== 'legacy') throw new InvalidOptionError('path', "'ssot' or 'legacy'", path);
     const misplaced = path !== undefined ? (connection: WebSocketConnection): boolean => connection.path === path : this.#misplacedByFlags();
-    const closed = [
-      ...this.manager.closeWhere(misplaced, CloseCode.SERVICE_RESTART, reason),
-      ...this.legacy.manager.closeWhere(misplaced, CloseCode.SERVICE_RESTART, reason),
-    ].length;
+    const fromSsot = this.manager.closeWhere(misplaced, CloseCode.SERVICE_RESTART, reason).length;
+    const fromLegacy = this.legacy.manager.closeWhere(misplaced, CloseCode.SERVICE_RESTART, reason).length;
+    this.metrics.drained('manual', 'ssot', fromSsot);
+    this.metrics.drained('manual', 'legacy', fromLegacy);
+    const closed = fromSsot + fromLegacy;
     this.logger.info({ closed, path: path ?? 'by flags' }, 'drained connections onto the current code path');
     return closed;
   }
@@ -295,7 +296,7 @@ export class WsSsotServer {
 
   #closeForDrain(connection: WebSocketConnection, reason: string): void {
     const manager = connection.path === 'ssot' ? this.manager : this.legacy.manager;
-    manager.removeConnection(connection.id, CloseCode.SERVICE_RESTART, reason);
+    this.metrics.drained('flag_change', connection.path, manager.removeConnection(connection.id, CloseCode.SERVICE_RESTART, reason));
   }
 
   /** The flag source's sync state: for a composite, its primary's (Unleash), which is what operators need. */

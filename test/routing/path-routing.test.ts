@@ -128,6 +128,7 @@ describe('WsSsotServer routing', () => {
       expect(await back.nextOfType('recovery')).toMatchObject({ recovered: true, fromSeq: 2, toSeq: 2 });
       expect(h.wss.connectionsByPath()).toEqual({ ssot: 2, legacy: 0 });
       expect(h.wss.drain()).toBe(0);
+      expect(await h.wss.metrics.text()).toMatch(/wssot_drained_connections_total\{trigger="manual",path="legacy"\} 2\b/);
     });
 
     it('drains a whole path on request, and validates its options', async () => {

@@ -38,6 +38,8 @@ describe('drainOnFlagChange', () => {
 
     await waitUntil('the drain to finish', () => h?.wss.connectionsByPath().ssot === 0 && !h.wss.draining);
     for (const client of clients) expect((await client.closed).code).toBe(CloseCode.SERVICE_RESTART);
+    // Operators see the move in metrics, not only in a log line.
+    expect(await h.wss.metrics.text()).toMatch(/wssot_drained_connections_total\{trigger="flag_change",path="ssot"\} 12\b/);
     // New connections follow the flags at once.
     await h.connectReady('newcomer');
     expect(h.wss.connectionsByPath()).toEqual({ ssot: 0, legacy: 1 });
