@@ -130,6 +130,26 @@ describe('backpressure', () => {
   }, 60_000);
 });
 
+describe('a slow consumer met mid-broadcast', () => {
+  it('is closed with 4008 while every connection before and after it in the registry still gets the frame', async () => {
+    h = await startHarness({ highWaterMark: 64 * 1024 });
+    const m = h.wss.manager;
+    const before = await Promise.all(['a1', 'a2', 'a3'].map((u) => h!.connectReady(u)));
+    const slow = await h.connectReady('slow');
+    const after = await Promise.all(['b1', 'b2', 'b3'].map((u) => h!.connectReady(u)));
+    (slow.ws as unknown as { _socket: net.Socket })._socket.pause();
+    const connection = m.getUserConnections('slow')[0]!;
+    for (let i = 0; connection.socket.bufferedAmount <= m.highWaterMark && i < 10_000; i++) m.sendMessage('slow', { type: 'filler', blob: BLOB }, { delivery: 'droppable' });
+    // The slow peer sits in the middle of the registry: the broadcast unregisters it mid-loop.
+    expect(m.broadcastMessage({ type: 'notice', n: 1 })).toBe(6);
+    expect(m.isUserConnected('slow')).toBe(false);
+    for (const client of [...before, ...after]) expect(await client.nextOfType('notice')).toMatchObject({ n: 1 });
+    (slow.ws as unknown as { _socket: net.Socket })._socket.resume();
+    expect((await slow.closed).code).toBe(CloseCode.SLOW_CONSUMER);
+    expect(m.broadcastMessage({ type: 'notice', n: 2 })).toBe(6);
+  }, 30_000);
+});
+
 describe('coalesced frames', () => {
   it('go out as soon as the buffer drains, with no further send and no heartbeat', async () => {
     h = await startHarness({ highWaterMark: 64 * 1024, heartbeatIntervalMs: 0 });
