@@ -11,24 +11,22 @@
  * Not deprecated itself (it is the rollback target); the deprecated names live in the other legacy modules.
  */
 import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
-import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { CloseCode } from '../src/close-codes.js';
 import { MANAGER_DEFAULTS } from '../src/config.js';
-import { WebSocketConnection, type ConnectionOwner } from '../src/core/connection.js';
+import { WebSocketConnection } from '../src/core/connection.js';
+import { ConnectionRegistry, type ConnectionRegistryEvents } from '../src/core/connection-registry.js';
 import { EventStore } from '../src/core/event-store.js';
 import { deliverToAll } from '../src/core/fan-out.js';
 import { OutboundFrame } from '../src/core/outbound-frame.js';
 import type { PathPeer } from '../src/core/path-peer.js';
 import { sequenceAgentEvent } from '../src/core/sequence-event.js';
 import { startSession } from '../src/core/session-handshake.js';
-import { assertAttachableSocket, attachSocket, closeMatching, closeSocket } from '../src/core/socket-lifecycle.js';
+import { assertAttachableSocket, attachSocket } from '../src/core/socket-lifecycle.js';
 import { assertCloseArgs, serialize } from '../src/core/validate.js';
 import { UnknownEventTypeError } from '../src/errors.js';
 import { CRITICAL_EVENT_TYPES, isCriticalEventType, type AgentEventEnvelope, type AgentEventOptions, type CriticalEventDataMap, type CriticalEventType, type DeliveryClass } from '../src/events/agent-events.js';
 import { createDefaultLogger } from '../src/observability/logger.js';
-import type { WsSsotMetrics } from '../src/observability/metrics.js';
 import type { ConnectionContext, SendOptions } from '../src/protocol.js';
 import type { LegacySendObserver } from '../src/shadow/legacy-send-observer.js';
 import type { AuthResult, ConnectionHealth, ConnectionId, UserId } from '../src/types.js';
@@ -37,43 +35,31 @@ import { toConnectionId, toUserId } from './lenient-ids.js';
 
 const noPeer = (): null => null;
 
-export interface LegacySharedManagerEvents {
-  connection: [connection: WebSocketConnection];
-  disconnection: [connection: WebSocketConnection, code: number, reason: string];
-}
+export type LegacySharedManagerEvents = ConnectionRegistryEvents;
 
-export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents> implements LegacyPathManager, ConnectionOwner {
+export class LegacySharedManager extends ConnectionRegistry implements LegacyPathManager {
   readonly path = 'legacy' as const;
-  readonly logger: Logger;
   readonly highWaterMark: number;
-  readonly #slowCloseTimeoutMs: number;
   /** userId → [its one connection]; a one-element array so cross-path sends need no allocation. */
   readonly #users = new Map<UserId, [WebSocketConnection]>();
-  readonly #connections = new Map<ConnectionId, WebSocketConnection>();
-  readonly #store: EventStore;
-  readonly #ownsStore: boolean;
-  readonly #metrics: WsSsotMetrics | null;
   readonly #peer: () => PathPeer | null;
   readonly #shadow: LegacySendObserver | null;
 
   /** Standalone (tests, a team's own wiring): pass nothing and it keeps its own store. In a server: the server's deps. */
   constructor(deps: Partial<LegacyManagerDeps> = {}) {
-    super();
-    this.logger = deps.logger ?? createDefaultLogger();
+    super({
+      logger: deps.logger ?? createDefaultLogger(),
+      metrics: deps.metrics ?? null,
+      store: deps.store ?? new EventStore(MANAGER_DEFAULTS.recovery),
+      ownsStore: deps.store === undefined,
+      slowCloseTimeoutMs: deps.slowCloseTimeoutMs ?? MANAGER_DEFAULTS.slowCloseTimeoutMs,
+    });
     this.highWaterMark = deps.highWaterMark ?? MANAGER_DEFAULTS.highWaterMark;
-    this.#slowCloseTimeoutMs = deps.slowCloseTimeoutMs ?? MANAGER_DEFAULTS.slowCloseTimeoutMs;
-    this.#ownsStore = deps.store === undefined;
-    this.#store = deps.store ?? new EventStore(MANAGER_DEFAULTS.recovery);
-    this.#metrics = deps.metrics ?? null;
     this.#peer = deps.peer ?? noPeer;
     this.#shadow = deps.shadow ?? null;
   }
 
   // ---- connections -------------------------------------------------------------------------------
-
-  getConnectionCount(): number {
-    return this.#connections.size;
-  }
 
   getUserCount(): number {
     return this.#users.size;
@@ -86,7 +72,7 @@ export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents>
   }
 
   getConnection(connectionId: ConnectionId | number): WebSocketConnection | undefined {
-    return this.#connections.get(toConnectionId(connectionId));
+    return this.connectionsById.get(toConnectionId(connectionId));
   }
 
   getConnectionHealth(connectionId: ConnectionId | number): ConnectionHealth | undefined {
@@ -98,10 +84,6 @@ export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents>
     return this.#users.get(toUserId(userId))?.[0];
   }
 
-  connections(): IterableIterator<WebSocketConnection> {
-    return this.#connections.values();
-  }
-
   userConnectionsView(userId: UserId): readonly WebSocketConnection[] | undefined {
     return this.#users.get(userId);
   }
@@ -109,7 +91,7 @@ export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents>
   /** Registers a socket; the user's previous legacy connection, if any, is closed with 4010 (last one wins). */
   addConnection(userId: UserId | number, socket: WebSocket, options: { sessionId?: string | null; auth?: AuthResult | null } = {}): WebSocketConnection {
     const connection = this.#register(userId, socket, options?.sessionId, options?.auth ?? null);
-    this.#emitSafe('connection', connection);
+    this.emitSafe('connection', connection);
     return connection;
   }
 
@@ -117,8 +99,8 @@ export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents>
     const c: Partial<ConnectionContext> = context !== null && typeof context === 'object' ? context : {};
     const connection = this.#register(c.userId as UserId, socket, c.sessionId, c.auth ?? null);
     // The session frame and replay go out before 'connection' listeners can send anything.
-    startSession(connection, this.#store.stream(connection.userId), c.lastSeq, c.epoch, this.#metrics);
-    this.#emitSafe('connection', connection);
+    startSession(connection, this.store.stream(connection.userId), c.lastSeq, c.epoch, this.metrics);
+    this.emitSafe('connection', connection);
     return connection;
   }
 
@@ -128,7 +110,7 @@ export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents>
     const previous = this.#users.get(id)?.[0];
     if (previous !== undefined) {
       previous.log.info('legacy path: replaced by a newer connection of the same user');
-      this.#closeConnection(previous, CloseCode.REPLACED_BY_NEWER, 'replaced by a newer connection', true);
+      this.closeConnection(previous, CloseCode.REPLACED_BY_NEWER, 'replaced by a newer connection', true);
     }
     const resumed = typeof requestedSessionId === 'string' && /^[A-Za-z0-9_-]{8,64}$/.test(requestedSessionId) ? requestedSessionId : null;
     // A session resumed here after a path flip: its ghost on the SSOT path must stop receiving.
@@ -137,9 +119,9 @@ export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents>
     const connection = new WebSocketConnection(randomUUID(), id, socket, sessionId, auth, this.path, this);
     attachSocket(socket, connection);
     this.#users.set(id, [connection]);
-    this.#connections.set(connection.id, connection);
-    this.#store.attach(this.#store.stream(id));
-    this.#metrics?.connectionOpened(this.path);
+    this.connectionsById.set(connection.id, connection);
+    this.store.attach(this.store.stream(id));
+    this.metrics?.connectionOpened(this.path);
     this.#shadow?.connectionOpened(connection);
     connection.log.debug('legacy path: connection added');
     return connection;
@@ -155,31 +137,26 @@ export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents>
   /** PathPeer: closes this path's connection holding the session, if any (4009). */
   closeSessionGhost(userId: UserId, sessionId: string): void {
     const ghost = this.#users.get(userId)?.[0];
-    if (ghost !== undefined && ghost.sessionId === sessionId) this.#closeConnection(ghost, CloseCode.SESSION_REPLACED, 'session resumed on a newer connection', true);
+    if (ghost !== undefined && ghost.sessionId === sessionId) this.closeConnection(ghost, CloseCode.SESSION_REPLACED, 'session resumed on a newer connection', true);
   }
 
   /** PathPeer: closes this path's own connection only. */
   removeOwn(id: string, code: number, reason: string): number {
-    const connection = this.#connections.get(id) ?? this.#users.get(id)?.[0];
+    const connection = this.connectionsById.get(id) ?? this.#users.get(id)?.[0];
     if (connection === undefined) return 0;
-    this.#closeConnection(connection, code, reason, false);
+    this.closeConnection(connection, code, reason, false);
     return 1;
   }
 
   handleDisconnection(target: UserId | ConnectionId | number | WebSocketConnection, code = 1005, reason = ''): void {
     if (target instanceof WebSocketConnection) {
       // Another manager's connection (the SSOT path's) is not this manager's to unregister.
-      if (target.owner === this) this.#unregister(target, code, reason);
+      if (target.owner === this) this.unregister(target, code, reason);
       return;
     }
     const id = toConnectionId(target);
-    const connection = this.#connections.get(id) ?? this.#users.get(id)?.[0];
-    if (connection !== undefined) this.#unregister(connection, code, reason);
-  }
-
-  /** Closes every connection matching `predicate` with `code` and unregisters it at once; returns the sockets. */
-  closeWhere(predicate: (connection: WebSocketConnection) => boolean, code: number, reason: string): WebSocket[] {
-    return closeMatching(this.#connections.values(), predicate, code, reason, (connection) => this.#closeConnection(connection, code, reason, false));
+    const connection = this.connectionsById.get(id) ?? this.#users.get(id)?.[0];
+    if (connection !== undefined) this.unregister(connection, code, reason);
   }
 
   // ---- sending (reaches the user's connections on both paths) ------------------------------------
@@ -188,20 +165,20 @@ export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents>
     const id = toUserId(userId);
     const text = serialize(message);
     const delivered = this.#fanOutUser(id, text, options?.delivery ?? 'durable', null);
-    this.#metrics?.delivered('message', delivered);
+    this.metrics?.delivered('message', delivered);
     return delivered > 0;
   }
 
   broadcastMessage(message: unknown, options?: SendOptions): number {
     const text = serialize(message);
     const peer = this.#peer();
-    if (this.#connections.size === 0 && (peer === null || peer.getConnectionCount() === 0)) return 0;
+    if (this.connectionsById.size === 0 && (peer === null || peer.getConnectionCount() === 0)) return 0;
     const frame = new OutboundFrame(text);
     const delivery = options?.delivery ?? 'durable';
     // Shadow mode, sampled: which legacy-path connections received it (only built when compared).
     const shadowed: WebSocketConnection[] | null = this.#shadow?.sample() === true ? [] : null;
     let delivered = 0;
-    for (const connection of Array.from(this.#connections.values())) {
+    for (const connection of Array.from(this.connectionsById.values())) {
       if (connection.deliver(frame, delivery, null)) {
         delivered++;
         shadowed?.push(connection);
@@ -209,15 +186,15 @@ export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents>
     }
     if (peer !== null) delivered += deliverToAll(peer.connections(), frame, delivery, null);
     if (shadowed !== null) this.#shadow?.broadcast(shadowed);
-    this.#metrics?.delivered('broadcast', delivered);
+    this.metrics?.delivered('broadcast', delivered);
     return delivered;
   }
 
   sendAgentEvent(userId: UserId | number, type: string, data: unknown = {}, options?: AgentEventOptions): AgentEventEnvelope {
     const id = toUserId(userId);
-    const event = sequenceAgentEvent(this.#store, id, type, data, options);
-    if (event.stream.holders > 0) this.#metrics?.delivered('event', this.#fanOutUser(id, event.text, event.delivery, event.coalesceKey));
-    else this.#store.release(event.stream);
+    const event = sequenceAgentEvent(this.store, id, type, data, options);
+    if (event.stream.holders > 0) this.metrics?.delivered('event', this.#fanOutUser(id, event.text, event.delivery, event.coalesceKey));
+    else this.store.release(event.stream);
     return event.envelope;
   }
 
@@ -225,29 +202,6 @@ export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents>
   emitCriticalEvent<T extends CriticalEventType>(userId: UserId | number, type: T, data: CriticalEventDataMap[T], options?: { runId?: string }): AgentEventEnvelope<T, CriticalEventDataMap[T]> {
     if (!isCriticalEventType(type)) throw new UnknownEventTypeError(type, CRITICAL_EVENT_TYPES);
     return this.sendAgentEvent(userId, type, data, { runId: options?.runId, delivery: 'durable' }) as AgentEventEnvelope<T, CriticalEventDataMap[T]>;
-  }
-
-  flushPending(): void {
-    for (const connection of this.#connections.values()) if (connection.pending !== null) connection.flushPending();
-  }
-
-  /** Closes every connection (1001 by default). Idempotent. */
-  close(code: number = CloseCode.GOING_AWAY, reason = 'server shutting down; reconnect'): WebSocket[] {
-    const sockets = this.closeWhere(() => true, code, reason);
-    if (this.#ownsStore) this.#store.close();
-    return sockets;
-  }
-
-  // ---- ConnectionOwner ---------------------------------------------------------------------------
-
-  closeSlowConsumer(connection: WebSocketConnection): void {
-    connection.log.warn({ bufferedAmount: connection.socket.bufferedAmount }, 'slow consumer: closing so it reconnects and recovers');
-    this.#metrics?.slowConsumerClosed();
-    this.#closeConnection(connection, CloseCode.SLOW_CONSUMER, 'slow consumer', true);
-  }
-
-  noteTransientLoss(_connection: WebSocketConnection, reason: 'dropped' | 'coalesced'): void {
-    this.#metrics?.transientLoss(reason);
   }
 
   // ---- internals ---------------------------------------------------------------------------------
@@ -274,34 +228,10 @@ export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents>
     shadow.userSend(userId, delivered && own !== undefined ? [own] : []);
   }
 
-  #closeConnection(connection: WebSocketConnection, code: number, reason: string, terminateSoon: boolean): void {
-    this.#unregister(connection, code, reason);
-    closeSocket(connection.socket, code, reason, terminateSoon ? this.#slowCloseTimeoutMs : null);
-  }
-
-  #unregister(connection: WebSocketConnection, code: number, reason: string): void {
-    const lost = connection.markClosed();
-    if (lost === null) return;
-    // Coalesced frames still waiting for the buffer to drain are lost with the connection: count them.
-    this.#metrics?.transientLoss('dropped', lost);
-    this.#connections.delete(connection.id);
+  /** @internal */
+  protected forgetUser(connection: WebSocketConnection, code: number): void {
     if (this.#users.get(connection.userId)?.[0] === connection) this.#users.delete(connection.userId);
-    this.#store.detach(this.#store.stream(connection.userId));
+    this.store.detach(this.store.stream(connection.userId));
     this.#shadow?.connectionClosed(connection, code);
-    connection.log.debug({ code, reason }, 'legacy path: connection removed');
-    this.#emitSafe('disconnection', connection, code, reason);
-  }
-
-  /** Emits to every listener even if one throws: an app listener must not break bookkeeping or a fan-out. */
-  #emitSafe<K extends keyof LegacySharedManagerEvents>(event: K, ...args: LegacySharedManagerEvents[K]): void {
-    if (this.listenerCount(event) === 0) return;
-    // rawListeners: 'once' wrappers, so a once-listener is removed as it runs.
-    for (const listener of this.rawListeners(event) as Array<(...a: LegacySharedManagerEvents[K]) => unknown>) {
-      try {
-        listener.apply(this, args);
-      } catch (err) {
-        this.logger.error({ err, event }, 'a legacy manager event listener threw');
-      }
-    }
   }
 }

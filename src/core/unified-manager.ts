@@ -4,8 +4,6 @@
  * per-user connection limit; backpressure by delivery class; replay on reconnect.
  */
 import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
-import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { CloseCode } from '../close-codes.js';
 import { resolveManagerOptions, type ManagerOptions, type ResolvedManagerOptions } from '../config.js';
@@ -23,7 +21,8 @@ import { createDefaultLogger } from '../observability/logger.js';
 import type { WsSsotMetrics } from '../observability/metrics.js';
 import type { ConnectionContext, SendOptions, WebSocketManagerProtocol } from '../protocol.js';
 import type { AuthResult, CodePath, ConnectionHealth, ConnectionId, UserId } from '../types.js';
-import { WebSocketConnection, type ConnectionOwner } from './connection.js';
+import { WebSocketConnection } from './connection.js';
+import { ConnectionRegistry, type ConnectionRegistryEvents } from './connection-registry.js';
 import { EventStore } from './event-store.js';
 import { deliverToAll } from './fan-out.js';
 import { OutboundFrame } from './outbound-frame.js';
@@ -31,7 +30,7 @@ import type { LegacySendObserver } from '../shadow/legacy-send-observer.js';
 import type { PathPeer } from './path-peer.js';
 import { sequenceAgentEvent } from './sequence-event.js';
 import { startSession } from './session-handshake.js';
-import { assertAttachableSocket, attachSocket, closeMatching, closeSocket } from './socket-lifecycle.js';
+import { assertAttachableSocket, attachSocket } from './socket-lifecycle.js';
 import { assertCloseArgs, assertConnectionId, assertUserId, deliveryOf, serialize } from './validate.js';
 
 const noPeer = (): null => null;
@@ -49,33 +48,28 @@ export interface UnifiedManagerInternals {
   shadow?: LegacySendObserver | null;
 }
 
-export interface UnifiedWebSocketManagerEvents {
-  connection: [connection: WebSocketConnection];
-  disconnection: [connection: WebSocketConnection, code: number, reason: string];
-}
+/** Events of a manager: `connection` once the session frame (and any replay) is out, `disconnection` once unregistered. */
+export type UnifiedWebSocketManagerEvents = ConnectionRegistryEvents;
 
 // Listeners shared by every socket: they find their connection through a private slot, so no closure is
-export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManagerEvents> implements WebSocketManagerProtocol, ConnectionOwner {
-  /** Which code path this manager serves. */
+export class UnifiedWebSocketManager extends ConnectionRegistry implements WebSocketManagerProtocol {
   readonly path: CodePath = 'ssot';
   readonly options: ResolvedManagerOptions;
-  readonly logger: Logger;
   /** userId → open connections, oldest first. */
   readonly #users = new Map<UserId, WebSocketConnection[]>();
-  readonly #connections = new Map<ConnectionId, WebSocketConnection>();
-  readonly #metrics: WsSsotMetrics | null;
-  readonly #store: EventStore;
-  readonly #ownsStore: boolean;
   readonly #peer: () => PathPeer | null;
   readonly #shadow: LegacySendObserver | null;
 
   constructor(options: ManagerOptions = {}, internals: UnifiedManagerInternals = {}) {
-    super();
-    this.options = resolveManagerOptions(options);
-    this.logger = options.logger ?? createDefaultLogger();
-    this.#metrics = internals.metrics ?? null;
-    this.#ownsStore = internals.store === undefined;
-    this.#store = internals.store ?? new EventStore(this.options.recovery);
+    const resolved = resolveManagerOptions(options);
+    super({
+      logger: options.logger ?? createDefaultLogger(),
+      metrics: internals.metrics ?? null,
+      store: internals.store ?? new EventStore(resolved.recovery),
+      ownsStore: internals.store === undefined,
+      slowCloseTimeoutMs: resolved.slowCloseTimeoutMs,
+    });
+    this.options = resolved;
     this.#peer = internals.peer ?? noPeer;
     this.#shadow = internals.shadow ?? null;
   }
@@ -85,10 +79,6 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
   }
 
   // ---- connections -------------------------------------------------------------------------------
-
-  getConnectionCount(): number {
-    return this.#connections.size;
-  }
 
   /** Users with at least one open connection. */
   getUserCount(): number {
@@ -126,16 +116,11 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
 
   getConnection(connectionId: ConnectionId): WebSocketConnection | undefined {
     assertConnectionId(connectionId);
-    return this.#connections.get(connectionId);
+    return this.connectionsById.get(connectionId);
   }
 
   getConnectionHealth(connectionId: ConnectionId): ConnectionHealth | undefined {
     return this.getConnection(connectionId)?.health();
-  }
-
-  /** Every open connection (live iterator; do not add or remove while iterating). */
-  connections(): IterableIterator<WebSocketConnection> {
-    return this.#connections.values();
   }
 
   /**
@@ -153,7 +138,7 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
   addConnection(userId: UserId, socket: WebSocket, options: { sessionId?: string | null; auth?: AuthResult | null } = {}): WebSocketConnection {
     const o = options !== null && typeof options === 'object' ? options : {};
     const connection = this.#register(userId, socket, o.sessionId ?? null, o.auth ?? null);
-    this.#emitSafe('connection', connection);
+    this.emitSafe('connection', connection);
     return connection;
   }
 
@@ -165,8 +150,8 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
   handleConnection(socket: WebSocket, context: ConnectionContext): WebSocketConnection {
     const c: Partial<ConnectionContext> = context !== null && typeof context === 'object' ? context : {};
     const connection = this.#register(c.userId as UserId, socket, c.sessionId ?? null, c.auth ?? null);
-    startSession(connection, this.#store.stream(connection.userId), c.lastSeq, c.epoch, this.#metrics);
-    this.#emitSafe('connection', connection);
+    startSession(connection, this.store.stream(connection.userId), c.lastSeq, c.epoch, this.metrics);
+    this.emitSafe('connection', connection);
     return connection;
   }
 
@@ -180,42 +165,34 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
   /** PathPeer: closes this manager's connection holding the session, if any (4009). */
   closeSessionGhost(userId: UserId, sessionId: string): void {
     const ghost = this.#users.get(userId)?.find((c) => c.sessionId === sessionId);
-    if (ghost !== undefined) this.#closeConnection(ghost, CloseCode.SESSION_REPLACED, 'session resumed on a newer connection', true);
+    if (ghost !== undefined) this.closeConnection(ghost, CloseCode.SESSION_REPLACED, 'session resumed on a newer connection', true);
   }
 
   /** PathPeer: closes this manager's own connection(s) only. */
   removeOwn(userIdOrConnectionId: string, code: number, reason: string): number {
-    const connection = this.#connections.get(userIdOrConnectionId);
+    const connection = this.connectionsById.get(userIdOrConnectionId);
     if (connection !== undefined) {
-      this.#closeConnection(connection, code, reason, false);
+      this.closeConnection(connection, code, reason, false);
       return 1;
     }
     const all = this.#users.get(userIdOrConnectionId)?.slice() ?? [];
-    for (const c of all) this.#closeConnection(c, code, reason, false);
+    for (const c of all) this.closeConnection(c, code, reason, false);
     return all.length;
   }
 
   handleDisconnection(target: UserId | ConnectionId | WebSocketConnection, code = 1005, reason = ''): void {
     if (target instanceof WebSocketConnection) {
       // Only this manager's own connections: another manager's must not be marked closed from here.
-      if (target.owner === this) this.#unregister(target, code, reason);
+      if (target.owner === this) this.unregister(target, code, reason);
       return;
     }
     assertConnectionId(target);
-    const connection = this.#connections.get(target);
+    const connection = this.connectionsById.get(target);
     if (connection !== undefined) {
-      this.#unregister(connection, code, reason);
+      this.unregister(connection, code, reason);
       return;
     }
-    for (const c of this.#users.get(target)?.slice() ?? []) this.#unregister(c, code, reason);
-  }
-
-  /**
-   * Closes every connection matching `predicate` with `code` (1012 for a path drain, 1001 at shutdown)
-   * and unregisters it at once. Returns the sockets so a caller can wait for them.
-   */
-  closeWhere(predicate: (connection: WebSocketConnection) => boolean, code: number, reason: string): WebSocket[] {
-    return closeMatching(this.#connections.values(), predicate, code, reason, (connection) => this.#closeConnection(connection, code, reason, false));
+    for (const c of this.#users.get(target)?.slice() ?? []) this.unregister(c, code, reason);
   }
 
   // ---- sending -----------------------------------------------------------------------------------
@@ -225,7 +202,7 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
     const delivery = deliveryOf(options);
     const text = serialize(message);
     const delivered = this.#fanOutUser(userId, text, delivery, null);
-    this.#metrics?.delivered('message', delivered);
+    this.metrics?.delivered('message', delivered);
     return delivered > 0;
   }
 
@@ -233,9 +210,9 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
     const delivery = deliveryOf(options);
     const text = serialize(message);
     const peer = this.#peer();
-    if (this.#connections.size === 0 && (peer === null || peer.getConnectionCount() === 0)) return 0;
+    if (this.connectionsById.size === 0 && (peer === null || peer.getConnectionCount() === 0)) return 0;
     const frame = new OutboundFrame(text);
-    let delivered = deliverToAll(this.#connections.values(), frame, delivery, null);
+    let delivered = deliverToAll(this.connectionsById.values(), frame, delivery, null);
     if (peer !== null) {
       if (this.#shadow === null || !this.#shadow.sample()) {
         delivered += deliverToAll(peer.connections(), frame, delivery, null);
@@ -246,20 +223,20 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
         delivered += received.length;
       }
     }
-    this.#metrics?.delivered('broadcast', delivered);
+    this.metrics?.delivered('broadcast', delivered);
     return delivered;
   }
 
   sendAgentEvent(userId: UserId, type: string, data: unknown = {}, options?: AgentEventOptions): AgentEventEnvelope {
     assertUserId(userId);
-    const started = this.#metrics === null ? 0 : performance.now();
-    const event = sequenceAgentEvent(this.#store, userId, type, data, options);
+    const started = this.metrics === null ? 0 : performance.now();
+    const event = sequenceAgentEvent(this.store, userId, type, data, options);
     if (event.stream.holders > 0) {
       const delivered = this.#fanOutUser(userId, event.text, event.delivery, event.coalesceKey);
-      this.#metrics?.delivered('event', delivered);
-      if (this.#metrics !== null) this.#metrics.fanoutSeconds((performance.now() - started) / 1000);
+      this.metrics?.delivered('event', delivered);
+      if (this.metrics !== null) this.metrics.fanoutSeconds((performance.now() - started) / 1000);
     } else {
-      this.#store.release(event.stream);
+      this.store.release(event.stream);
     }
     return event.envelope;
   }
@@ -273,33 +250,8 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
   /** The latest durable seq and the epoch of a user's log (0 and null if the manager holds nothing for them). */
   getUserSequence(userId: UserId): { seq: number; epoch: string | null } {
     assertUserId(userId);
-    const stream = this.#store.peek(userId);
+    const stream = this.store.peek(userId);
     return { seq: stream?.seq ?? 0, epoch: stream?.epoch ?? null };
-  }
-
-  /** Sends coalesced frames to connections whose buffers have drained (called by the heartbeat, too). */
-  flushPending(): void {
-    for (const connection of this.#connections.values()) if (connection.pending !== null) connection.flushPending();
-  }
-
-  /** Closes every connection (1001 by default), stops timers, and forgets all state. Idempotent. */
-  close(code: number = CloseCode.GOING_AWAY, reason = 'server shutting down; reconnect'): WebSocket[] {
-    this.flushPending(); // coalesced frames whose buffer has room go out before the close frame
-    const sockets = this.closeWhere(() => true, code, reason);
-    if (this.#ownsStore) this.#store.close();
-    return sockets;
-  }
-
-  // ---- ConnectionOwner ---------------------------------------------------------------------------
-
-  closeSlowConsumer(connection: WebSocketConnection): void {
-    connection.log.warn({ bufferedAmount: connection.socket.bufferedAmount }, 'slow consumer: closing so it reconnects and recovers');
-    this.#metrics?.slowConsumerClosed();
-    this.#closeConnection(connection, CloseCode.SLOW_CONSUMER, 'slow consumer', true);
-  }
-
-  noteTransientLoss(_connection: WebSocketConnection, reason: 'dropped' | 'coalesced'): void {
-    this.#metrics?.transientLoss(reason);
   }
 
   // ---- internals ---------------------------------------------------------------------------------
@@ -318,34 +270,18 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
       if (this.options.connectionLimitPolicy === 'reject-newest') throw new ConnectionLimitError(userId, this.options.maxConnectionsPerUser);
       const oldest = existing[0] as WebSocketConnection;
       oldest.log.info('evicting the oldest connection: connection limit reached');
-      this.#closeConnection(oldest, CloseCode.EVICTED_BY_LIMIT, 'connection limit: evicted by a newer connection', false);
+      this.closeConnection(oldest, CloseCode.EVICTED_BY_LIMIT, 'connection limit: evicted by a newer connection', false);
     }
     const connection = new WebSocketConnection(randomUUID(), userId, socket, resumed ?? randomUUID(), auth, this.path, this);
     attachSocket(socket, connection);
     const connections = this.#users.get(userId);
     if (connections === undefined) this.#users.set(userId, [connection]);
     else connections.push(connection);
-    this.#store.attach(this.#store.stream(userId));
-    this.#connections.set(connection.id, connection);
-    this.#metrics?.connectionOpened(this.path);
+    this.store.attach(this.store.stream(userId));
+    this.connectionsById.set(connection.id, connection);
+    this.metrics?.connectionOpened(this.path);
     connection.log.debug('connection added');
     return connection;
-  }
-
-  /**
-   * Emits to every listener even if one throws: an application listener that throws must not break the
-   * manager's bookkeeping nor a fan-out to other connections (nor escape into ws's 'close' handler).
-   */
-  #emitSafe<K extends keyof UnifiedWebSocketManagerEvents>(event: K, ...args: UnifiedWebSocketManagerEvents[K]): void {
-    if (this.listenerCount(event) === 0) return;
-    // rawListeners: 'once' wrappers, so a once-listener is removed as it runs.
-    for (const listener of this.rawListeners(event) as Array<(...a: UnifiedWebSocketManagerEvents[K]) => unknown>) {
-      try {
-        listener.apply(this, args);
-      } catch (err) {
-        this.logger.error({ err, event }, 'a manager event listener threw');
-      }
-    }
   }
 
   /** Delivers to the user's connections here and on the peer path; the frame is encoded once for both. */
@@ -366,29 +302,14 @@ export class UnifiedWebSocketManager extends EventEmitter<UnifiedWebSocketManage
     return here + received.length;
   }
 
-  /** Unregisters at once (nothing more is sent) and closes the socket; terminates it later if it hangs. */
-  #closeConnection(connection: WebSocketConnection, code: number, reason: string, terminateSoon: boolean): void {
-    this.#unregister(connection, code, reason);
-    closeSocket(connection.socket, code, reason, terminateSoon ? this.options.slowCloseTimeoutMs : null);
-  }
-
-  #unregister(connection: WebSocketConnection, code: number, reason: string): void {
-    const lost = connection.markClosed();
-    if (lost === null) return;
-    // Coalesced frames still waiting for the buffer to drain are lost with the connection: count them.
-    this.#metrics?.transientLoss('dropped', lost);
-    this.#connections.delete(connection.id);
+  /** @internal */
+  protected forgetUser(connection: WebSocketConnection): void {
     const connections = this.#users.get(connection.userId);
-    if (connections !== undefined) {
-      const index = connections.indexOf(connection);
-      if (index !== -1) {
-        connections.splice(index, 1);
-        if (connections.length === 0) this.#users.delete(connection.userId);
-        const stream = this.#store.stream(connection.userId);
-        this.#store.detach(stream);
-      }
-    }
-    connection.log.debug({ code, reason }, 'connection removed');
-    this.#emitSafe('disconnection', connection, code, reason);
+    if (connections === undefined) return;
+    const index = connections.indexOf(connection);
+    if (index === -1) return;
+    connections.splice(index, 1);
+    if (connections.length === 0) this.#users.delete(connection.userId);
+    this.store.detach(this.store.stream(connection.userId));
   }
 }

@@ -17,7 +17,7 @@ import {
   type FaultServer,
   type UnleashTestServer,
 } from '../support/unleash-server.js';
-import { memoryLogger, type LogLine } from '../support/memory-logger.js';
+import { memoryLogger } from '../support/memory-logger.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // helpers
