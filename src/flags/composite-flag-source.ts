@@ -14,7 +14,7 @@ import type { FlagLayer } from './flag-layer.js';
 import { FlagListeners } from './flag-listeners.js';
 import type { FlagContext, FlagName, FlagSource, FlagSourceStatus, FlagValues } from './flag-source.js';
 import { StaticFlagSource } from './static-flag-source.js';
-import { validateFlagValues } from './flag-values.js';
+import { FlagSlots, validateFlagValues } from './flag-values.js';
 
 export interface CompositeFlagSourceOptions {
   /** The environment layer (kill switch, then fallback). @default null */
@@ -42,7 +42,7 @@ export class CompositeFlagSource implements FlagSource {
   readonly primary: FlagSource | null;
   /** The settable layer behind `wss.setFlags()`. */
   readonly bootstrap: StaticFlagSource;
-  readonly #defaults: Readonly<Partial<FlagValues>>;
+  readonly #defaults: FlagSlots;
   readonly #listeners = new FlagListeners();
   readonly #unsubscribe: Array<() => void>;
 
@@ -50,7 +50,7 @@ export class CompositeFlagSource implements FlagSource {
     this.env = options.env ?? null;
     this.primary = options.primary ?? null;
     this.bootstrap = options.bootstrap ?? new StaticFlagSource({}, 'bootstrap');
-    this.#defaults = validateFlagValues('defaults', options.defaults ?? {});
+    this.#defaults = new FlagSlots(validateFlagValues('defaults', options.defaults ?? {}));
     const notify = (): void => this.#listeners.notify();
     this.#unsubscribe = [this.env, this.primary, this.bootstrap].filter((s): s is FlagSource => s !== null).map((s) => s.onChange(notify));
   }
@@ -69,7 +69,7 @@ export class CompositeFlagSource implements FlagSource {
     const fromBootstrap = safePeek(this.bootstrap, flag, context);
     if (fromBootstrap !== undefined) return fromBootstrap;
     if (fromEnv === true) return true;
-    return this.#defaults[flag] ?? false;
+    return this.#defaults.get(flag) ?? false;
   }
 
   /** Which layer decides `flag` for `context` now (for health and debugging). */

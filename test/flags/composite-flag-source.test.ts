@@ -11,6 +11,17 @@ describe('CompositeFlagSource', () => {
     expect(['ssot', 'unified', 'factory'].map((f) => c.isEnabled(f as never))).toEqual([false, false, false]);
   });
 
+  it('applies its defaults per flag, under every layer', () => {
+    const bootstrap = new StaticFlagSource();
+    const c = new CompositeFlagSource({ bootstrap, defaults: { unified: true, factory: false } });
+    expect(['ssot', 'unified', 'factory'].map((f) => c.isEnabled(f as never))).toEqual([false, true, false]);
+    bootstrap.set({ unified: false, factory: true });
+    expect(['ssot', 'unified', 'factory'].map((f) => c.isEnabled(f as never))).toEqual([false, false, true]);
+    bootstrap.set({ unified: undefined });
+    expect(c.isEnabled('unified')).toBe(true);
+    expect(c.decidedBy('unified')).toBe('default');
+  });
+
   it('env false is a kill switch over the primary and the bootstrap', () => {
     const c = new CompositeFlagSource({
       env: new EnvFlagSource({ env: { WS_ENABLE_SSOT: 'false' } }),
