@@ -10,6 +10,8 @@ import { FlagSlots } from './flag-values.js';
 export abstract class LocalFlagLayer implements FlagLayer {
   abstract readonly name: string;
   readonly #listeners = new FlagListeners();
+  /** Called when the values change, before the listeners: decisions derived from the values (composites). */
+  readonly #dependents = new Set<() => void>();
   #values: Readonly<Partial<FlagValues>>;
   /** The same values in a fixed shape, for peek() and isEnabled() (evaluated per call: routing, legacy calls). */
   #slots: FlagSlots;
@@ -43,6 +45,19 @@ export abstract class LocalFlagLayer implements FlagLayer {
     return this.#listeners.add(listener);
   }
 
+  /**
+   * Calls `invalidate` whenever the values change, synchronously and before any `onChange` listener runs,
+   * so that a listener reading flags through a composite over this layer already sees the new values.
+   * `invalidate` must not throw. Returns the unsubscribe function.
+   * @internal
+   */
+  onValuesChanged(invalidate: () => void): () => void {
+    this.#dependents.add(invalidate);
+    return () => {
+      this.#dependents.delete(invalidate);
+    };
+  }
+
   async close(): Promise<void> {
     this.#listeners.clear();
   }
@@ -53,6 +68,8 @@ export abstract class LocalFlagLayer implements FlagLayer {
     this.#values = Object.freeze({ ...next });
     this.#slots = new FlagSlots(this.#values);
     this.#lastSyncAt = Date.now();
-    if (changed) this.#listeners.notify();
+    if (!changed) return;
+    for (const invalidate of this.#dependents) invalidate();
+    this.#listeners.notify();
   }
 }
