@@ -11,13 +11,14 @@ import type { WebSocket } from 'ws';
 import type { WebSocketConnection } from '../src/core/connection.js';
 import { CRITICAL_EVENT_TYPES, isCriticalEventType, type AgentEventEnvelope, type AgentEventOptions, type CriticalEventDataMap, type CriticalEventType } from '../src/events/agent-events.js';
 import { InvalidUserIdError, UnknownEventTypeError } from '../src/errors.js';
+import type { FlagContext } from '../src/flags/flag-source.js';
 import type { ConnectionContext, SendOptions, WebSocketManagerProtocol } from '../src/protocol.js';
 import type { WsSsotServer } from '../src/server/ws-ssot-server.js';
 import type { ConnectionHealth, ConnectionId, UserId } from '../src/types.js';
 import type { DeprecationCode } from './deprecation-codes.js';
 import { toConnectionId, toUserId } from './lenient-ids.js';
 import { userIdOf, type LegacyUserContext } from './legacy-user-context.js';
-import { resolveLegacyServer, useDeprecated } from './resolve-server.js';
+import { LegacyEntryPoint, useDeprecated } from './resolve-server.js';
 
 /** Options every legacy manager name accepts. */
 export interface LegacyManagerOptions {
@@ -32,17 +33,18 @@ export interface LegacyManagerOptions {
 export class LegacyManagerFacade implements WebSocketManagerProtocol {
   /** The user this object is bound to through `userContext`, or null. */
   readonly boundUserId: UserId | null;
-  readonly #code: DeprecationCode;
-  readonly #name: string;
   readonly #server: WsSsotServer | null;
+  readonly #entry: LegacyEntryPoint;
+  /** The flag context of every call (the bound user), made once: no allocation per call. */
+  readonly #flagContext: Readonly<FlagContext> | undefined;
 
   /** @internal subclasses pass their deprecation code and old name. */
   constructor(code: DeprecationCode, name: string, options?: LegacyManagerOptions | null) {
     const o = typeof options === 'object' && options !== null ? options : {};
-    this.#code = code;
-    this.#name = name;
     this.#server = o.server ?? null;
     this.boundUserId = userIdOf(o.userContext);
+    this.#flagContext = this.boundUserId === null ? undefined : { userId: this.boundUserId };
+    this.#entry = new LegacyEntryPoint(code, name, this.#server);
     useDeprecated(code, this.#server);
   }
 
@@ -187,23 +189,20 @@ export class LegacyManagerFacade implements WebSocketManagerProtocol {
 
   /** Resolves the server, warns once, counts the call. */
   #use(): WsSsotServer {
-    const server = resolveLegacyServer(this.#server, this.#name);
-    useDeprecated(this.#code, server);
-    return server;
+    return this.#entry.use();
   }
 
   #unified(server: WsSsotServer): boolean {
     try {
-      return server.flags.isEnabled('unified', this.boundUserId === null ? undefined : { userId: this.boundUserId });
+      return server.flags.isEnabled('unified', this.#flagContext);
     } catch {
       return false;
     }
   }
 
-  /** The manager a call goes to: translated onto the unified interface, or the legacy path as is. */
+  /** Resolves the server, warns once, counts the call, and picks the manager it goes to: translated onto the unified interface, or the legacy path as is. */
   #target(): WebSocketManagerProtocol {
-    const server = this.#use();
-    return this.#unified(server) ? server.manager : server.legacy.manager;
+    return this.#entry.target(this.#flagContext);
   }
 
   #snake(): void {

@@ -9,13 +9,14 @@
 import { CrossUserAccessError, isWsSsotError, UnknownEventTypeError } from '../src/errors.js';
 import { CRITICAL_EVENT_TYPES, isCriticalEventType, type AgentEventEnvelope, type AgentEventOptions, type CriticalEventDataMap, type CriticalEventType } from '../src/events/agent-events.js';
 import type { IsolatedManager } from '../src/factory/isolated-manager.js';
+import type { FlagContext } from '../src/flags/flag-source.js';
 import type { SendOptions } from '../src/protocol.js';
 import type { WsSsotServer } from '../src/server/ws-ssot-server.js';
 import type { ConnectionId, UserId } from '../src/types.js';
 import type { DeprecationCode } from './deprecation-codes.js';
 import { toConnectionId, toUserId } from './lenient-ids.js';
 import { connectionIdOf, userIdOf, type LegacyUserContext } from './legacy-user-context.js';
-import { resolveLegacyServer, useDeprecated } from './resolve-server.js';
+import { LegacyEntryPoint, useDeprecated } from './resolve-server.js';
 import { InvalidUserIdError } from '../src/errors.js';
 
 const SEND_OPTION_KEYS: ReadonlySet<string> = new Set(['delivery']);
@@ -40,21 +41,22 @@ export const LEGACY_DEFAULT_CONNECTION_ID = 'legacy';
 export class LegacyUserBoundManager {
   readonly userId: UserId;
   readonly connectionId: ConnectionId;
-  readonly #code: DeprecationCode;
-  readonly #name: string;
   readonly #server: WsSsotServer | null;
+  readonly #entry: LegacyEntryPoint;
+  /** The flag context of every call (this user), made once: no allocation per call. */
+  readonly #flagContext: Readonly<FlagContext>;
 
   /** @internal subclasses pass their deprecation code and old name. */
   constructor(code: DeprecationCode, name: string, user: LegacyUserContext | UserId | number, connectionId?: ConnectionId | number | null, options?: LegacyUserBoundOptions | null) {
     const userId = userIdOf(user);
     if (userId === null) throw new InvalidUserIdError(user);
     this.userId = userId;
+    this.#flagContext = { userId };
     this.connectionId = connectionId !== undefined && connectionId !== null
       ? toConnectionId(connectionId)
       : connectionIdOf(typeof user === 'object' ? user : null) ?? LEGACY_DEFAULT_CONNECTION_ID;
-    this.#code = code;
-    this.#name = name;
     this.#server = options?.server ?? null;
+    this.#entry = new LegacyEntryPoint(code, name, this.#server);
     useDeprecated(code, this.#server);
   }
 
@@ -151,15 +153,14 @@ export class LegacyUserBoundManager {
     if (id !== this.userId) throw new CrossUserAccessError(this.userId, requested);
   }
 
+  /** Resolves the server, warns once, counts the call. */
   #use(): WsSsotServer {
-    const server = resolveLegacyServer(this.#server, this.#name);
-    useDeprecated(this.#code, server);
-    return server;
+    return this.#entry.use();
   }
 
   #flag(server: WsSsotServer, flag: 'unified' | 'factory'): boolean {
     try {
-      return server.flags.isEnabled(flag, { userId: this.userId });
+      return server.flags.isEnabled(flag, this.#flagContext);
     } catch {
       return false;
     }

@@ -20,8 +20,13 @@ function normalise(value: unknown): unknown {
 
 /** A user id from a string, number, bigint or `{ value }` / `{ id }` wrapper. Throws `InvalidUserIdError`. */
 export function toUserId(value: unknown): UserId {
-  // Fast path for the common case: a valid string id (the same check assertUserId makes).
+  // Fast path for the common case: a valid string id (the same check assertUserId makes). Kept apart from
+  // the lenient forms so it stays small enough to be inlined into every legacy call.
   if (typeof value === 'string' && value.length > 0 && value.length <= MAX_USER_ID_LENGTH) return value;
+  return lenientUserId(value);
+}
+
+function lenientUserId(value: unknown): UserId {
   const id = normalise(value);
   try {
     assertUserId(id);

@@ -1,9 +1,12 @@
 /** Which server a legacy object talks to: the one it was given, else the one bound as the legacy global. */
 import { LegacyNotBoundError } from '../src/errors.js';
+import type { FlagContext } from '../src/flags/flag-source.js';
+import type { WebSocketManagerProtocol } from '../src/protocol.js';
 import type { WsSsotServer } from '../src/server/ws-ssot-server.js';
 import type { DeprecationCode } from './deprecation-codes.js';
 import { warnDeprecated } from './deprecations.js';
 import { boundLegacyServer } from './global-binding.js';
+import type { DeprecationCounter } from './legacy-usage.js';
 
 export function resolveLegacyServer(explicit: WsSsotServer | null, what: string): WsSsotServer {
   const server = explicit ?? boundLegacyServer();
@@ -15,4 +18,63 @@ export function resolveLegacyServer(explicit: WsSsotServer | null, what: string)
 export function useDeprecated(code: DeprecationCode, server: WsSsotServer | null): void {
   warnDeprecated(code);
   (server ?? boundLegacyServer())?.legacy.usageCounter.record(code);
+}
+
+/**
+ * The per-call part of a legacy object: {@link resolveLegacyServer} then {@link useDeprecated} for its code,
+ * with the lookups done once per server instead of per call. The server is still resolved on every call,
+ * so a new global binding applies at once; the first call on a server warns (Node's warn-once per code
+ * and process still decides) and finds the server's counter for the code, later calls only count.
+ */
+export class LegacyEntryPoint {
+  readonly #code: DeprecationCode;
+  readonly #name: string;
+  readonly #explicit: WsSsotServer | null;
+  /** The server of the previous call, and its counter for the code. */
+  #server: WsSsotServer | null = null;
+  #counter: DeprecationCounter | null = null;
+
+  /** `name` is the old name, for `LegacyNotBoundError`; `server` the explicit one, or null for the bound one. */
+  constructor(code: DeprecationCode, name: string, server: WsSsotServer | null) {
+    this.#code = code;
+    this.#name = name;
+    this.#explicit = server;
+  }
+
+  /** The server for this call; warns once per process and counts the call. Throws `LegacyNotBoundError`. */
+  use(): WsSsotServer {
+    const server = this.#explicit ?? boundLegacyServer();
+    if (server === null || server !== this.#server) return this.#useOn(server);
+    this.#counter!.record();
+    return server;
+  }
+
+  /**
+   * {@link use}, then the manager the call goes to: `wss.manager` if `WS_ENABLE_UNIFIED` is on for `context`
+   * (asked of the server's flag source on every call), else the legacy path's manager. All in one method,
+   * so a call's legacy part is either inlined whole into its caller or one call away.
+   */
+  target(context: FlagContext | undefined): WebSocketManagerProtocol {
+    let server = this.#explicit ?? boundLegacyServer();
+    if (server !== null && server === this.#server) this.#counter!.record();
+    else server = this.#useOn(server);
+    let unified = false;
+    try {
+      unified = server.flags.isEnabled('unified', context);
+    } catch {
+      // a flag source must not throw; if an app's does, the legacy path is the safe answer
+    }
+    return unified ? server.manager : server.legacy.manager;
+  }
+
+  /** The first call (on this server): warn, find the counter, count. Kept apart so `use()` stays small. */
+  #useOn(server: WsSsotServer | null): WsSsotServer {
+    if (server === null) throw new LegacyNotBoundError(this.#name);
+    warnDeprecated(this.#code);
+    const counter = server.legacy.usageCounter.counter(this.#code);
+    this.#counter = counter;
+    this.#server = server;
+    counter.record();
+    return server;
+  }
 }

@@ -5,6 +5,9 @@
  *  - a legacy adapter call vs the canonical call it translates to (overhead %).
  *
  * Timing: warm-up, then 7 timed batches (bounded by count and by time), ns/op = median batch.
+ * Legacy vs canonical: both sides warmed up, then timed in interleaved rounds whose order alternates
+ * (canonical first, then legacy first, …); ns/op = median round per side, overhead % = median of the
+ * per-round legacy/canonical ratios (each ratio from two adjacent measurements).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -86,24 +89,51 @@ function flagBench(wss: WsSsotServer, quick: boolean): MicroOutcome {
   return { name: 'flag routing decision', nsPerOp: timeOp((i) => router.route(ids[i % 1_000]!), quick ? 100_000 : 1_000_000) };
 }
 
-/** `sendMessage` through the deprecated `WebSocketManager` vs `wss.manager.sendMessage` (no connection: the smallest canonical cost, so the largest relative overhead). */
-function legacyBench(wss: WsSsotServer, quick: boolean): MicroOutcome[] {
-  const legacy = new WebSocketManager({ server: wss });
-  const message = { type: 'note', text: 'hello' };
-  const n = quick ? 100_000 : 1_000_000;
+/**
+ * Times `canonical` and `legacy` in `rounds` interleaved rounds, after one untimed round of each (so neither
+ * side's first timed round pays for its compilation). The order alternates by round, so neither side always
+ * runs right after the other. ns/op per side = median round; overhead % = median of the per-round ratios,
+ * which pairs measurements taken next to each other in time (a slow spell of the machine hits both).
+ */
+async function compareInterleaved(rounds: number, canonical: () => number | Promise<number>, legacy: () => number | Promise<number>): Promise<{ l: number | null; c: number | null; percent: number | null }> {
+  await canonical();
+  await legacy();
   const legacyNs: number[] = [];
   const canonicalNs: number[] = [];
-  // Interleave so drift on a noisy machine hits both sides alike.
-  for (let r = 0; r < 5; r++) {
-    canonicalNs.push(timeOp((i) => wss.manager.sendMessage(`u${i & 1023}`, message), n, 3));
-    legacyNs.push(timeOp((i) => legacy.sendMessage(`u${i & 1023}`, message), n, 3));
+  const ratios: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    let c: number;
+    let l: number;
+    if (r % 2 === 0) {
+      c = await canonical();
+      l = await legacy();
+    } else {
+      l = await legacy();
+      c = await canonical();
+    }
+    canonicalNs.push(c);
+    legacyNs.push(l);
+    ratios.push(l / c);
   }
-  const l = median(legacyNs);
-  const c = median(canonicalNs);
+  const ratio = median(ratios);
+  return { l: median(legacyNs), c: median(canonicalNs), percent: ratio === null ? null : (ratio - 1) * 100 };
+}
+
+/** `sendMessage` through the deprecated `WebSocketManager` vs `wss.manager.sendMessage` (no connection: the smallest canonical cost, so the largest relative overhead). */
+async function legacyBench(wss: WsSsotServer, quick: boolean): Promise<MicroOutcome[]> {
+  const legacy = new WebSocketManager({ server: wss });
+  const message = { type: 'note', text: 'hello' };
+  // 15 rounds of 3 batches of n/3 calls: the calls of 5 rounds of n, interleaved more finely.
+  const n = Math.round((quick ? 100_000 : 1_000_000) / 3);
+  const { l, c, percent } = await compareInterleaved(
+    15,
+    () => timeOp((i) => wss.manager.sendMessage(`u${i & 1023}`, message), n, 3),
+    () => timeOp((i) => legacy.sendMessage(`u${i & 1023}`, message), n, 3),
+  );
   return [
     { name: 'legacy call, no connection', nsPerOp: l },
     { name: 'canonical call, no connection', nsPerOp: c },
-    { name: 'legacy overhead %, no connection', nsPerOp: l !== null && c !== null ? ((l - c) / c) * 100 : null },
+    { name: 'legacy overhead %, no connection', nsPerOp: percent },
   ];
 }
 
@@ -154,28 +184,25 @@ async function legacyConnectedBench(quick: boolean): Promise<MicroOutcome[]> {
     }
     return ns / (batch * batches);
   };
-  const legacyNs: number[] = [];
-  const canonicalNs: number[] = [];
-  for (let r = 0; r < 5; r++) {
-    canonicalNs.push(await timeBatches(() => wss.manager.sendMessage('connected', message)));
-    legacyNs.push(await timeBatches(() => legacy.sendMessage('connected', message)));
-  }
+  const { l, c, percent } = await compareInterleaved(
+    5,
+    () => timeBatches(() => wss.manager.sendMessage('connected', message)),
+    () => timeBatches(() => legacy.sendMessage('connected', message)),
+  );
   client.close();
   await wss.close();
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  const l = median(legacyNs);
-  const c = median(canonicalNs);
   return [
     { name: 'legacy call, connected user', nsPerOp: l },
     { name: 'canonical call, connected user', nsPerOp: c },
-    { name: 'legacy overhead %, connected user', nsPerOp: l !== null && c !== null ? ((l - c) / c) * 100 : null },
+    { name: 'legacy overhead %, connected user', nsPerOp: percent },
   ];
 }
 
 /** Child side: runs the benches and reports. */
 async function child(quick: boolean): Promise<void> {
   const wss = benchServer();
-  const outcomes = [...factoryBenches(wss, quick), flagBench(wss, quick), ...legacyBench(wss, quick), ...(await legacyConnectedBench(quick))];
+  const outcomes = [...factoryBenches(wss, quick), flagBench(wss, quick), ...(await legacyBench(wss, quick)), ...(await legacyConnectedBench(quick))];
   await wss.close();
   process.send?.({ type: 'micro', outcomes });
 }
@@ -219,7 +246,7 @@ export const micro: Scenario = {
     return {
       name: 'micro',
       title: 'Micro benchmarks',
-      setup: `in a child process; median of timed batches, ${ctx.runs} run(s), medians`,
+      setup: `in a child process; median of timed batches, ${ctx.runs} run(s), medians; legacy vs canonical: warmed up, interleaved rounds in alternating order, overhead % = median per-round ratio`,
       columns: [
         { key: 'nsPerOp', label: 'ns/op', digits: 0 },
         { key: 'usPerOp', label: 'µs/op', digits: 3 },

@@ -14,7 +14,8 @@ import type { FlagLayer } from './flag-layer.js';
 import { FlagListeners } from './flag-listeners.js';
 import type { FlagContext, FlagName, FlagSource, FlagSourceStatus, FlagValues } from './flag-source.js';
 import { StaticFlagSource } from './static-flag-source.js';
-import { validateFlagValues } from './flag-values.js';
+import { FlagSlots, validateFlagValues } from './flag-values.js';
+import { LocalFlagLayer } from './local-flag-layer.js';
 
 export interface CompositeFlagSourceOptions {
   /** The environment layer (kill switch, then fallback). @default null */
@@ -25,6 +26,11 @@ export interface CompositeFlagSourceOptions {
   bootstrap?: StaticFlagSource;
   /** Values when no layer sets a flag. @default { ssot: false, unified: false, factory: false } */
   defaults?: Partial<FlagValues>;
+}
+
+/** An in-process layer whose answers are its values alone (its peek() is not overridden). */
+function isPlainLocalLayer(layer: FlagLayer | null): layer is LocalFlagLayer {
+  return layer instanceof LocalFlagLayer && layer.peek === LocalFlagLayer.prototype.peek;
 }
 
 function safePeek(layer: FlagLayer | null, flag: FlagName, context: FlagContext | undefined): boolean | undefined {
@@ -42,20 +48,47 @@ export class CompositeFlagSource implements FlagSource {
   readonly primary: FlagSource | null;
   /** The settable layer behind `wss.setFlags()`. */
   readonly bootstrap: StaticFlagSource;
-  readonly #defaults: Readonly<Partial<FlagValues>>;
+  readonly #defaults: FlagSlots;
   readonly #listeners = new FlagListeners();
   readonly #unsubscribe: Array<() => void>;
+  /**
+   * Over in-process layers only (no primary; env and bootstrap plain LocalFlagLayers), a decision depends
+   * on their values alone, not on the context or the time: the three decisions are derived when first asked
+   * after a change of those values (the layers invalidate them before notifying anyone) and read per call.
+   * With a primary or another kind of layer, and after detach(), every call asks the layers in turn.
+   */
+  #local: boolean;
+  #resolved: FlagSlots | null = null;
 
   constructor(options: CompositeFlagSourceOptions = {}) {
     this.env = options.env ?? null;
     this.primary = options.primary ?? null;
     this.bootstrap = options.bootstrap ?? new StaticFlagSource({}, 'bootstrap');
-    this.#defaults = validateFlagValues('defaults', options.defaults ?? {});
+    this.#defaults = new FlagSlots(validateFlagValues('defaults', options.defaults ?? {}));
     const notify = (): void => this.#listeners.notify();
     this.#unsubscribe = [this.env, this.primary, this.bootstrap].filter((s): s is FlagSource => s !== null).map((s) => s.onChange(notify));
+    this.#local = this.primary === null && isPlainLocalLayer(this.bootstrap) && (this.env === null || isPlainLocalLayer(this.env));
+    if (this.#local) {
+      const invalidate = (): void => {
+        this.#resolved = null;
+      };
+      this.#unsubscribe.push(this.bootstrap.onValuesChanged(invalidate));
+      if (this.env !== null) this.#unsubscribe.push((this.env as LocalFlagLayer).onValuesChanged(invalidate));
+    }
   }
 
   isEnabled(flag: FlagName, context?: FlagContext): boolean {
+    const resolved = this.#resolved;
+    if (resolved !== null) return resolved.get(flag) ?? false;
+    if (this.#local) {
+      this.#resolved = new FlagSlots({ ssot: this.#evaluate('ssot'), unified: this.#evaluate('unified'), factory: this.#evaluate('factory') });
+      return this.#resolved.get(flag) ?? false;
+    }
+    return this.#evaluate(flag, context);
+  }
+
+  /** The decision layer by layer. */
+  #evaluate(flag: FlagName, context?: FlagContext): boolean {
     const fromEnv = safePeek(this.env, flag, context);
     if (fromEnv === false) return false;
     const primary = this.primary;
@@ -69,7 +102,7 @@ export class CompositeFlagSource implements FlagSource {
     const fromBootstrap = safePeek(this.bootstrap, flag, context);
     if (fromBootstrap !== undefined) return fromBootstrap;
     if (fromEnv === true) return true;
-    return this.#defaults[flag] ?? false;
+    return this.#defaults.get(flag) ?? false;
   }
 
   /** Which layer decides `flag` for `context` now (for health and debugging). */
@@ -103,6 +136,9 @@ export class CompositeFlagSource implements FlagSource {
 
   /** Unsubscribes from the layers without closing them (they belong to someone else). Idempotent. */
   detach(): void {
+    // No longer told of layer changes: ask the layers on every call from now on.
+    this.#local = false;
+    this.#resolved = null;
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
     this.#listeners.clear();
   }

@@ -14,3 +14,25 @@ export function validateFlagValues(field: string, values: unknown): Readonly<Par
   }
   return Object.freeze(out);
 }
+
+/**
+ * Flag values in one fixed shape: every flag a field (undefined when unset), every instance of the same
+ * hidden class. Reading a flag is a field load (one, when the flag name is a constant at the call site),
+ * where a keyed read of a values object goes megamorphic once several flags and layers are read through it.
+ */
+export class FlagSlots {
+  readonly ssot: boolean | undefined;
+  readonly unified: boolean | undefined;
+  readonly factory: boolean | undefined;
+
+  constructor(values: Readonly<Partial<FlagValues>>) {
+    this.ssot = values.ssot;
+    this.unified = values.unified;
+    this.factory = values.factory;
+  }
+
+  /** The flag's value, or undefined if unset. */
+  get(flag: FlagName): boolean | undefined {
+    return flag === 'ssot' ? this.ssot : flag === 'unified' ? this.unified : flag === 'factory' ? this.factory : undefined;
+  }
+}

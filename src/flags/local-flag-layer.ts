@@ -5,15 +5,21 @@
 import type { FlagLayer } from './flag-layer.js';
 import { FlagListeners } from './flag-listeners.js';
 import { FLAG_NAMES, type FlagName, type FlagSourceStatus, type FlagValues } from './flag-source.js';
+import { FlagSlots } from './flag-values.js';
 
 export abstract class LocalFlagLayer implements FlagLayer {
   abstract readonly name: string;
   readonly #listeners = new FlagListeners();
+  /** Called when the values change, before the listeners: decisions derived from the values (composites). */
+  readonly #dependents = new Set<() => void>();
   #values: Readonly<Partial<FlagValues>>;
+  /** The same values in a fixed shape, for peek() and isEnabled() (evaluated per call: routing, legacy calls). */
+  #slots: FlagSlots;
   #lastSyncAt: number;
 
   protected constructor(values: Partial<FlagValues>) {
     this.#values = Object.freeze({ ...values });
+    this.#slots = new FlagSlots(this.#values);
     this.#lastSyncAt = Date.now();
   }
 
@@ -23,12 +29,12 @@ export abstract class LocalFlagLayer implements FlagLayer {
   }
 
   peek(flag: FlagName): boolean | undefined {
-    return this.#values[flag];
+    return this.#slots.get(flag);
   }
 
   /** Unset flags are off (the seeds' default). */
   isEnabled(flag: FlagName): boolean {
-    return this.#values[flag] ?? false;
+    return this.#slots.get(flag) ?? false;
   }
 
   status(): FlagSourceStatus {
@@ -39,6 +45,19 @@ export abstract class LocalFlagLayer implements FlagLayer {
     return this.#listeners.add(listener);
   }
 
+  /**
+   * Calls `invalidate` whenever the values change, synchronously and before any `onChange` listener runs,
+   * so that a listener reading flags through a composite over this layer already sees the new values.
+   * `invalidate` must not throw. Returns the unsubscribe function.
+   * @internal
+   */
+  onValuesChanged(invalidate: () => void): () => void {
+    this.#dependents.add(invalidate);
+    return () => {
+      this.#dependents.delete(invalidate);
+    };
+  }
+
   async close(): Promise<void> {
     this.#listeners.clear();
   }
@@ -47,7 +66,10 @@ export abstract class LocalFlagLayer implements FlagLayer {
   protected replace(next: Partial<FlagValues>): void {
     const changed = FLAG_NAMES.some((flag) => next[flag] !== this.#values[flag]);
     this.#values = Object.freeze({ ...next });
+    this.#slots = new FlagSlots(this.#values);
     this.#lastSyncAt = Date.now();
-    if (changed) this.#listeners.notify();
+    if (!changed) return;
+    for (const invalidate of this.#dependents) invalidate();
+    this.#listeners.notify();
   }
 }

@@ -11,6 +11,17 @@ describe('CompositeFlagSource', () => {
     expect(['ssot', 'unified', 'factory'].map((f) => c.isEnabled(f as never))).toEqual([false, false, false]);
   });
 
+  it('applies its defaults per flag, under every layer', () => {
+    const bootstrap = new StaticFlagSource();
+    const c = new CompositeFlagSource({ bootstrap, defaults: { unified: true, factory: false } });
+    expect(['ssot', 'unified', 'factory'].map((f) => c.isEnabled(f as never))).toEqual([false, true, false]);
+    bootstrap.set({ unified: false, factory: true });
+    expect(['ssot', 'unified', 'factory'].map((f) => c.isEnabled(f as never))).toEqual([false, false, true]);
+    bootstrap.set({ unified: undefined });
+    expect(c.isEnabled('unified')).toBe(true);
+    expect(c.decidedBy('unified')).toBe('default');
+  });
+
   it('env false is a kill switch over the primary and the bootstrap', () => {
     const c = new CompositeFlagSource({
       env: new EnvFlagSource({ env: { WS_ENABLE_SSOT: 'false' } }),
@@ -55,6 +66,55 @@ describe('CompositeFlagSource', () => {
     expect(c.isEnabled('unified')).toBe(true);
     expect(c.isEnabled('ssot')).toBe(false);
     expect(c.status()).toMatchObject({ source: 'composite', stale: true, lastError: 'down' });
+  });
+
+  it('over in-process layers, follows every change of either layer at once (even in a listener of the layer)', () => {
+    const vars: NodeJS.ProcessEnv = {};
+    const env = new EnvFlagSource({ env: vars });
+    const bootstrap = new StaticFlagSource({ unified: true });
+    // Subscribed to the layer before the composite exists: runs before the composite hears of the change.
+    const seenInLayerListener: boolean[] = [];
+    let c: CompositeFlagSource | null = null;
+    bootstrap.onChange(() => seenInLayerListener.push(c!.isEnabled('unified')));
+    c = new CompositeFlagSource({ env, bootstrap });
+    const read = (): boolean[] => (['ssot', 'unified', 'factory'] as const).map((f) => c.isEnabled(f, { userId: 'u1' }));
+    expect(read()).toEqual([false, true, false]);
+    bootstrap.set({ unified: false, ssot: true });
+    expect(seenInLayerListener).toEqual([false]);
+    expect(read()).toEqual([true, false, false]);
+    vars.WS_ENABLE_SSOT = 'false';
+    vars.WS_ENABLE_FACTORY = 'true';
+    env.reload();
+    expect(read()).toEqual([false, false, true]);
+    expect(c.decidedBy('ssot')).toBe('env');
+    delete vars.WS_ENABLE_SSOT;
+    env.reload();
+    bootstrap.set({ unified: true });
+    expect(read()).toEqual([true, true, true]);
+  });
+
+  it('asks the layers on every call when an answer may change without a layer change: a primary, a layer of its own kind, after detach()', () => {
+    const values: Record<string, boolean> = { unified: true };
+    const primary = fakePrimary(values);
+    const withPrimary = new CompositeFlagSource({ primary, bootstrap: new StaticFlagSource({ unified: false }) });
+    expect(withPrimary.isEnabled('unified')).toBe(true);
+    values.unified = false; // no notification
+    expect(withPrimary.isEnabled('unified')).toBe(false);
+
+    class PerUserLayer extends StaticFlagSource {
+      override peek(flag: 'ssot' | 'unified' | 'factory', context?: { userId?: string }): boolean | undefined {
+        return flag === 'ssot' ? context?.userId === 'alice' : super.peek(flag);
+      }
+    }
+    const perUser = new CompositeFlagSource({ bootstrap: new PerUserLayer() });
+    expect([perUser.isEnabled('ssot', { userId: 'alice' }), perUser.isEnabled('ssot', { userId: 'bob' })]).toEqual([true, false]);
+
+    const bootstrap = new StaticFlagSource({ ssot: false });
+    const detached = new CompositeFlagSource({ bootstrap });
+    expect(detached.isEnabled('ssot')).toBe(false);
+    detached.detach();
+    bootstrap.set({ ssot: true });
+    expect(detached.isEnabled('ssot')).toBe(true);
   });
 
   it('forwards layer changes to its listeners', () => {

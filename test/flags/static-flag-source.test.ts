@@ -19,6 +19,16 @@ describe('StaticFlagSource', () => {
     expect(listener).toHaveBeenCalledTimes(2);
   });
 
+  it('peek() and isEnabled() follow every set(), flag by flag', () => {
+    const s = new StaticFlagSource({ factory: true });
+    const read = () => (['ssot', 'unified', 'factory'] as const).map((f) => [s.peek(f), s.isEnabled(f)]);
+    expect(read()).toEqual([[undefined, false], [undefined, false], [true, true]]);
+    s.set({ ssot: true, unified: false });
+    expect(read()).toEqual([[true, true], [false, false], [true, true]]);
+    s.set({ ssot: undefined, factory: false });
+    expect(read()).toEqual([[undefined, false], [false, false], [false, false]]);
+  });
+
   it('rejects unknown flags and non-boolean values with a coded error naming the field', () => {
     const s = new StaticFlagSource();
     for (const bad of [{ sssot: true }, { ssot: 'yes' }]) {
