@@ -7,9 +7,10 @@ import { TestClient } from '../support/client.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 let child: ChildProcess | null = null;
 afterEach(async () => {
-  if (child && child.exitCode === null) {
+  if (child && child.exitCode === null && child.pid !== undefined) {
     const exited = new Promise((resolve) => child!.once('exit', resolve));
-    child.kill('SIGTERM');
+    // The whole process group: npm does not pass SIGTERM on to the tsx and node processes under it.
+    process.kill(-child.pid, 'SIGTERM');
     await exited;
   }
   child = null;
@@ -17,7 +18,7 @@ afterEach(async () => {
 
 describe('npm start', () => {
   it('starts the demo, which serves the page, health, and an authenticated socket', async () => {
-    child = spawn('npm', ['start', '--silent'], { cwd: root, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn('npm', ['start', '--silent'], { cwd: root, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const url = await new Promise<string>((resolve, reject) => {
       let out = '';
       const timer = setTimeout(() => reject(new Error(`no listening line in 20 s: ${out}`)), 20_000);
