@@ -177,13 +177,7 @@ export class LegacySharedManager extends ConnectionRegistry implements LegacyPat
     const delivery = options?.delivery ?? 'durable';
     // Shadow mode, sampled: which legacy-path connections received it (only built when compared).
     const shadowed: WebSocketConnection[] | null = this.#shadow?.sample() === true ? [] : null;
-    let delivered = 0;
-    for (const connection of Array.from(this.connectionsById.values())) {
-      if (connection.deliver(frame, delivery, null)) {
-        delivered++;
-        shadowed?.push(connection);
-      }
-    }
+    let delivered = deliverToAll(this.connectionsById.values(), frame, delivery, null, shadowed);
     if (peer !== null) delivered += deliverToAll(peer.connections(), frame, delivery, null);
     if (shadowed !== null) this.#shadow?.broadcast(shadowed);
     this.metrics?.delivered('broadcast', delivered);

@@ -214,14 +214,10 @@ export class UnifiedWebSocketManager extends ConnectionRegistry implements WebSo
     const frame = new OutboundFrame(text);
     let delivered = deliverToAll(this.connectionsById.values(), frame, delivery, null);
     if (peer !== null) {
-      if (this.#shadow === null || !this.#shadow.sample()) {
-        delivered += deliverToAll(peer.connections(), frame, delivery, null);
-      } else {
-        const received: WebSocketConnection[] = [];
-        for (const connection of Array.from(peer.connections())) if (connection.deliver(frame, delivery, null)) received.push(connection);
-        this.#shadow.broadcast(received);
-        delivered += received.length;
-      }
+      // Shadow mode, sampled: which legacy-path connections received it (only built when compared).
+      const received: WebSocketConnection[] | null = this.#shadow?.sample() === true ? [] : null;
+      delivered += deliverToAll(peer.connections(), frame, delivery, null, received);
+      if (received !== null) this.#shadow?.broadcast(received);
     }
     this.metrics?.delivered('broadcast', delivered);
     return delivered;
@@ -297,9 +293,9 @@ export class UnifiedWebSocketManager extends ConnectionRegistry implements WebSo
     if (this.#shadow === null || !this.#shadow.sample(userId)) return here + deliverToAll(legacyPath, frame, delivery, coalesceKey);
     // Sampled for shadow mode: note which legacy-path connections took it (nothing extra is sent).
     const received: WebSocketConnection[] = [];
-    for (const connection of legacyPath.slice()) if (connection.deliver(frame, delivery, coalesceKey)) received.push(connection);
+    const there = deliverToAll(legacyPath, frame, delivery, coalesceKey, received);
     this.#shadow.userSend(userId, received);
-    return here + received.length;
+    return here + there;
   }
 
   /** @internal */
