@@ -23,4 +23,6 @@ export default defineConfig({
   platform: 'node',
   splitting: true,
   treeshake: true,
+  // import.meta.url in the CommonJS build too (src/observability/deferred-modules.ts resolves from it).
+  shims: true,
 });

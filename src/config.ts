@@ -38,7 +38,7 @@ export interface ManagerOptions {
   slowCloseTimeoutMs?: number;
   /** Per-user event log bounds. @default { maxEvents: 500, maxAgeMs: 300_000 } */
   recovery?: RecoveryOptions;
-  /** pino logger. @default pino({ name: 'ws-ssot' }) */
+  /** pino logger. @default pino({ name: 'ws-ssot' }) at WSSOT_LOG_LEVEL / LOG_LEVEL (info) */
   logger?: Logger;
 }
 

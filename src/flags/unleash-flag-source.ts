@@ -10,9 +10,10 @@
  *   payload leave the last known toggles in place and show up as `status().stale === true`.
  */
 import { promises as fs } from 'node:fs';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { ClientFeaturesResponse, Context, Unleash, UnleashConfig } from 'unleash-client';
 import { InvalidOptionError } from '../errors.js';
+import { createDefaultLogger } from '../observability/logger.js';
 import {
   FLAG_ENV_VARS,
   FLAG_NAMES,
@@ -115,7 +116,7 @@ export interface UnleashFlagSourceOptions {
   disableMetrics?: boolean;
   /**
    * Where the source logs.
-   * @default pino({ name: 'ws-ssot' })
+   * @default pino({ name: 'ws-ssot' }) at WSSOT_LOG_LEVEL / LOG_LEVEL (info)
    */
   logger?: Logger;
   /**
@@ -287,7 +288,7 @@ export function resolveUnleashFlagSourceOptions(options: UnleashFlagSourceOption
     }
     logger = options.logger;
   } else {
-    logger = pino({ name: 'ws-ssot' });
+    logger = createDefaultLogger();
   }
 
   return {

@@ -1,9 +1,11 @@
 /**
  * Prometheus metrics of one ws-ssot server, in a registry the app owns (a new one by default, never
  * prom-client's global). Labelled children are bound once so hot paths only call `inc()`. Gauges read
- * live counts at scrape time instead of being updated on every connect.
+ * live counts at scrape time instead of being updated on every connect. prom-client itself is loaded with the
+ * first server's metrics, not when ws-ssot is imported.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Counter, Histogram, Registry } from 'prom-client';
+import { loadPromClient } from './deferred-modules.js';
 import type { FlagSourceStatus } from '../flags/flag-source.js';
 import type { CodePath } from '../types.js';
 
@@ -46,6 +48,7 @@ export class WsSsotMetrics {
   readonly #shadowMismatches: Record<ShadowMismatchKind, Counter.Internal>;
 
   constructor(source: MetricsSnapshotSource, options: { registry?: Registry; prefix: string }) {
+    const { Counter, Gauge, Histogram, Registry } = loadPromClient();
     const registry = options.registry ?? new Registry();
     const p = options.prefix;
     this.registry = registry;

@@ -29,6 +29,40 @@ describe('package exports', () => {
     expect(out).toBe('function function 5');
   });
 
+  // pino and prom-client cost about as much to load as ws itself: ws-ssot loads them when it first needs them.
+  const loaded = "const loaded = (name) => Object.keys(require.cache).some((k) => k.includes(`/node_modules/${name}/`));";
+  const useServer = [
+    "const wss = m.createWebSocketServer({ server: require('node:http').createServer(), authenticate: () => null });",
+    'const text = await wss.metrics.text();',
+    "console.log(loaded('prom-client'), loaded('pino'), text.includes('wssot_connections'), typeof wss.manager.logger.info);",
+    'await wss.close();',
+  ].join('\n');
+
+  /** Not loaded at import; loaded by a server (metrics served, default logger working: its close is logged). */
+  function expectDeferredLoads(out: string): void {
+    const [atImport, withServer, log] = out.split('\n');
+    expect(atImport).toBe('false false');
+    expect(withServer).toBe('true true true function');
+    expect(JSON.parse(log ?? '')).toMatchObject({ name: 'ws-ssot', msg: 'ws-ssot server closed' });
+  }
+
+  it('loads neither prom-client nor pino at import, and both once a server needs them (ESM)', () => {
+    const script = [
+      "import { createRequire } from 'node:module';",
+      'const require = createRequire(process.cwd() + "/");',
+      loaded,
+      "const m = await import('ws-ssot');",
+      "console.log(loaded('prom-client'), loaded('pino'));",
+      useServer,
+    ].join('\n');
+    expectDeferredLoads(node(['--input-type=module', '-e', script]));
+  });
+
+  it('loads neither prom-client nor pino at require, and both once a server needs them (CommonJS)', () => {
+    const script = [loaded, "const m = require('ws-ssot');", "console.log(loaded('prom-client'), loaded('pino'));", `(async () => {\n${useServer}\n})();`].join('\n');
+    expectDeferredLoads(node(['-e', script]));
+  });
+
   it('recognises an error thrown by the CommonJS copy from the ESM copy', () => {
     const script = [
       "import { createRequire } from 'node:module';",
