@@ -3,6 +3,8 @@
  * `import()` with `performance.now()` (ESM, `--input-type=module`) and prints it; samples alternate
  * between the modules, and the median is reported. The process's whole wall time is reported too.
  * ws-ssot is imported from the built `dist/index.js` (built here first if missing or older than `src/`).
+ * ws-ssot loads prom-client and pino only when first needed, so two more rows time the import plus creating
+ * (and closing) a first server, for ws-ssot and for raw ws: what an app that serves pays, deferred cost included.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -15,8 +17,18 @@ import type { Row, Scenario, ScenarioContext, ScenarioResult } from '../lib/type
 
 const DIST = path.join(ROOT, 'dist', 'index.js');
 
-function sample(specifier: string): { importMs: number; wallMs: number } | null {
-  const code = `const t = performance.now(); await import(${JSON.stringify(specifier)}); process.stdout.write(String(performance.now() - t));`;
+/** Code timing `import()` of `specifier`, then `afterImport` (with the module as `m`), in one fresh process. */
+function importCode(specifier: string, afterImport = ''): string {
+  return `const t = performance.now(); const m = await import(${JSON.stringify(specifier)}); ${afterImport} process.stdout.write(String(performance.now() - t));`;
+}
+
+/** A first server on an http.Server that never listens, closed again; ws-ssot makes its default (pino) logger. */
+const FIRST_SERVER = {
+  ws: 'new m.WebSocketServer({ noServer: true }).close();',
+  ssot: "process.env.WSSOT_LOG_LEVEL = 'silent'; const { createServer } = await import('node:http'); await m.createWebSocketServer({ server: createServer(), authenticate: () => null }).close();",
+};
+
+function sample(code: string): { importMs: number; wallMs: number } | null {
   const t0 = performance.now();
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
   const wallMs = performance.now() - t0;
@@ -49,26 +61,29 @@ export const importTime: Scenario = {
   async run(ctx: ScenarioContext): Promise<ScenarioResult> {
     const samples = ctx.quick ? 3 : 15;
     const distProblem = ctx.impls.includes('ws-ssot') ? ensureDist(ctx) : 'not selected';
-    const modules: Array<{ name: string; specifier: string | null; why?: string }> = [
-      { name: LABEL.ws, specifier: 'ws' },
-      { name: LABEL.sio, specifier: ctx.impls.includes('socket-io') ? 'socket.io' : null, why: 'not selected' },
-      { name: LABEL.ssot, specifier: distProblem === null ? pathToFileURL(DIST).href : null, why: distProblem ?? '' },
+    const dist = pathToFileURL(DIST).href;
+    const modules: Array<{ name: string; code: string | null; why?: string }> = [
+      { name: LABEL.ws, code: importCode('ws') },
+      { name: LABEL.sio, code: ctx.impls.includes('socket-io') ? importCode('socket.io') : null, why: 'not selected' },
+      { name: LABEL.ssot, code: distProblem === null ? importCode(dist) : null, why: distProblem ?? '' },
+      { name: `${LABEL.ws}, import + first server`, code: importCode('ws', FIRST_SERVER.ws) },
+      { name: `${LABEL.ssot}, import + first server`, code: distProblem === null ? importCode(dist, FIRST_SERVER.ssot) : null, why: distProblem ?? '' },
     ];
     const baseline: number[] = [];
     const results = new Map<string, Array<{ importMs: number; wallMs: number }>>();
     for (let i = 0; i < samples; i++) {
-      const empty = sample('node:os');
+      const empty = sample(importCode('node:os'));
       if (empty) baseline.push(empty.wallMs);
       for (const m of modules) {
-        if (m.specifier === null) continue;
-        const s = sample(m.specifier);
+        if (m.code === null) continue;
+        const s = sample(m.code);
         if (s) (results.get(m.name) ?? results.set(m.name, []).get(m.name)!).push(s);
       }
     }
     const nodeWall = median(baseline);
     const rows: Row[] = modules.map((m): Row => {
       const list = results.get(m.name);
-      if (m.specifier === null || !list) return { name: m.name, metrics: {}, notes: [`n/a: ${m.why ?? 'import failed'}`] };
+      if (m.code === null || !list) return { name: m.name, metrics: {}, notes: [`n/a: ${m.why ?? 'import failed'}`] };
       const wall = median(list.map((x) => x.wallMs));
       return {
         name: m.name,
