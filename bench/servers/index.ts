@@ -3,9 +3,9 @@ import { fileURLToPath } from 'node:url';
 import type { ClientKind } from './types.js';
 
 /** Implementation names, in the order they run (raw ws first: it is the reference for ratios). */
-export const IMPL_NAMES = ['raw-ws', 'socket-io', 'ws-ssot', 'write-floor'] as const;
+export const IMPL_NAMES = ['raw-ws', 'socket-io', 'ws-ssot', 'write-floor', 'greeting-floor'] as const;
 export type ImplName = (typeof IMPL_NAMES)[number];
-/** What runs without `--impl`: the write floor is a diagnostic reference, opt-in. */
+/** What runs without `--impl`: the write floor and the greeting floor are diagnostic references, opt-in. */
 export const DEFAULT_IMPLS: readonly ImplName[] = ['raw-ws', 'socket-io', 'ws-ssot'];
 
 export interface ImplInfo {
@@ -53,6 +53,14 @@ export const IMPLEMENTATIONS: Readonly<Record<ImplName, ImplInfo>> = {
     name: 'write-floor',
     label: 'write floor',
     module: here('./write-floor.ts'),
+    clientKind: 'ws',
+    path: '/ws',
+    unavailable: () => null,
+  },
+  'greeting-floor': {
+    name: 'greeting-floor',
+    label: 'greeting floor',
+    module: here('./greeting-floor.ts'),
     clientKind: 'ws',
     path: '/ws',
     unavailable: () => null,

@@ -4,7 +4,10 @@
  * bypassing ws's sender (no queue, no backpressure, no checks). What is left is the socket write itself,
  * so its deliveries/s show the ceiling any design that writes each delivery when it is sent can reach on
  * this machine. Opt-in: `npm run bench -- --impl raw-ws,socket-io,ws-ssot,write-floor`.
+ * With `greeting`, it also writes one session-sized text frame to each connection as it opens, as ws-ssot's
+ * protocol does (its `session` frame): `greeting-floor.ts`, which isolates what that one frame costs here.
  */
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import * as ws from 'ws';
@@ -21,14 +24,20 @@ function encode(msg: object): Buffer {
   return Buffer.concat(frame(Buffer.from(JSON.stringify(msg)), TEXT));
 }
 
-class WriteFloorServer implements BenchServer {
+/** About the size of ws-ssot's `session` frame (two UUIDs); clients ignore it (no `bench: 1`). */
+function greetingFrame(): Buffer {
+  return encode({ v: 1, type: 'session', sessionId: randomUUID(), epoch: randomUUID(), lastSeq: 0 });
+}
+
+export class WriteFloorServer implements BenchServer {
   private readonly http = http.createServer();
   private readonly wss = new ws.WebSocketServer({ server: this.http, path: '/ws' });
   private readonly users = new Map<string, Socket[]>();
   private readonly all: Socket[] = [];
   private readonly seqs = new Map<string, number>();
 
-  constructor() {
+  constructor(options: { greeting?: boolean } = {}) {
+    const greeting = options.greeting === true;
     this.wss.on('connection', (socket, req) => {
       const userId = new URL(req.url ?? '/', 'http://127.0.0.1').searchParams.get('user') ?? 'anonymous';
       const raw = (socket as unknown as { _socket: Socket })._socket;
@@ -37,6 +46,7 @@ class WriteFloorServer implements BenchServer {
       list.push(raw);
       this.all.push(raw);
       socket.on('error', () => {});
+      if (greeting) raw.write(greetingFrame());
     });
   }
 
