@@ -1,6 +1,7 @@
 /**
- * Smoke test of the benchmark harness: the broadcast scenario at --quick sizes, raw ws, ws-ssot, the write floor and the
- * greeting floor (whose extra frame per connection must not count as a delivery), one run each. A correctness check (every connection got every event exactly once), never a timing assertion.
+ * Smoke test of the benchmark harness: the broadcast scenario at --quick sizes, raw ws, ws-ssot, the write floor and
+ * the greeting floor (whose extra frame per connection must not count as a delivery), one run each. A correctness
+ * check (every connection got every event exactly once), never a timing assertion.
  */
 import { describe, expect, it } from 'vitest';
 import { broadcast, sizes } from '../../bench/scenarios/broadcast.js';
