@@ -7,6 +7,7 @@
  *   --runs N            runs per implementation, medians reported (default 3)
  *   --quick             small sizes for a smoke run
  *   --max-other-load P  repeat a delivery run (3 attempts max) if other processes used > P% of the CPU (default 15, or 100 = off with --quick)
+ *   --client node|native  the load client: ws / socket.io-client in Node (default), or the C client in bench/native
  *   --out <dir>         results directory (default bench/results)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_IMPLS, IMPL_NAMES, isImplName, type ImplName } from './servers/index.js';
 import { SCENARIOS } from './scenarios/index.js';
+import { ensureNativeClient } from './lib/native-client.js';
 import { fullMarkdown, machine, scenarioMarkdown } from './lib/report.js';
 import type { ScenarioContext, ScenarioResult } from './lib/types.js';
 
@@ -30,12 +32,13 @@ export async function main(argv: string[]): Promise<ScenarioResult[]> {
       runs: { type: 'string' },
       quick: { type: 'boolean', default: false },
       'max-other-load': { type: 'string' },
+      client: { type: 'string', default: 'node' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
-    console.log('usage: npm run bench -- [--scenario name[,name]] [--impl raw-ws,socket-io,ws-ssot,write-floor,greeting-floor] [--runs N] [--quick] [--max-other-load P] [--out dir]');
+    console.log('usage: npm run bench -- [--scenario name[,name]] [--impl raw-ws,socket-io,ws-ssot,write-floor,greeting-floor] [--runs N] [--quick] [--max-other-load P] [--client node|native] [--out dir]');
     console.log(`scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}`);
     return [];
   }
@@ -53,7 +56,11 @@ export async function main(argv: string[]): Promise<ScenarioResult[]> {
   // Quick phases are too short for 10 ms CPU ticks to say anything: no repeats there unless asked.
   const maxOtherLoadPct = values['max-other-load'] === undefined ? (values.quick ? 100 : 15) : Number(values['max-other-load']);
   if (!Number.isFinite(maxOtherLoadPct) || maxOtherLoadPct < 0 || maxOtherLoadPct > 100) throw new Error('--max-other-load must be a number from 0 to 100');
-  const ctx: ScenarioContext = { quick: values.quick, runs, impls, maxOtherLoadPct, log: (m) => console.error(m) };
+  const client = values.client;
+  if (client !== 'node' && client !== 'native') throw new Error('--client must be node or native');
+  // Built before any measurement (and a missing compiler reported before any run).
+  if (client === 'native') ensureNativeClient();
+  const ctx: ScenarioContext = { quick: values.quick, runs, impls, maxOtherLoadPct, client, log: (m) => console.error(m) };
   const results: ScenarioResult[] = [];
   for (const s of scenarios) {
     console.error(`\n== ${s.name}${ctx.quick ? ' (quick)' : ''}`);
@@ -65,10 +72,10 @@ export async function main(argv: string[]): Promise<ScenarioResult[]> {
   const m = machine();
   const date = new Date().toISOString();
   const command = `npm run bench -- ${argv.join(' ')}`.trim();
-  const md = fullMarkdown(results, m, { date, runs, quick: ctx.quick, command });
+  const md = fullMarkdown(results, m, { date, runs, quick: ctx.quick, command, client });
   const outDir = values.out ?? path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(path.join(outDir, 'latest.json'), `${JSON.stringify({ date, machine: m, runs, quick: ctx.quick, maxOtherLoadPct, impls, results }, null, 2)}\n`);
+  writeFileSync(path.join(outDir, 'latest.json'), `${JSON.stringify({ date, machine: m, runs, quick: ctx.quick, maxOtherLoadPct, impls, client, results }, null, 2)}\n`);
   writeFileSync(path.join(outDir, 'latest.md'), md);
   console.log(md.slice(md.indexOf('### Targets')));
   console.error(`\nwrote ${path.join(outDir, 'latest.json')} and latest.md`);

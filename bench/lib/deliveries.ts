@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { IMPLEMENTATIONS, type ImplName } from '../servers/index.js';
 import type { BenchServerOptions } from '../servers/types.js';
 import type { ClientStats } from '../clients/client.js';
+import { forkClient } from './client-child.js';
 import { cpuSnapshot, foreignCpuPct } from './machine-load.js';
 import { forkTs, type Child, type IpcMessage } from './proc.js';
 import { median } from './stats.js';
@@ -30,7 +31,6 @@ function serverDiagnosticFlags(impl: string): string[] {
 }
 
 const HOST = fileURLToPath(new URL('../servers/host.ts', import.meta.url));
-const CLIENT = fileURLToPath(new URL('../clients/client.ts', import.meta.url));
 
 export interface PhaseSpec {
   params: Record<string, unknown>;
@@ -128,7 +128,7 @@ export async function runDeliveries(impl: ImplName, spec: DeliverySpec, ctx: Sce
   const notes: string[] = [];
   try {
     const { port } = await server.waitFor<IpcMessage & { port: number }>('ready', 30_000);
-    client = forkTs(`client:${impl}`, CLIENT, [], ['--max-old-space-size=2048']);
+    client = forkClient(ctx, `client:${impl}`);
     await client.waitFor('hello', 30_000);
     const url = info.clientKind === 'ws' ? `ws://127.0.0.1:${port}${info.path}` : `http://127.0.0.1:${port}`;
     const conn = await client.request<IpcMessage & { open: number; failed: number; ms: number; firstError?: string }>(

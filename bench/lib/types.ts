@@ -1,5 +1,8 @@
 import type { ImplName } from '../servers/index.js';
 
+/** Which program holds the client connections (`--client`). */
+export type ClientImpl = 'node' | 'native';
+
 /** What the CLI passes to every scenario. */
 export interface ScenarioContext {
   /** Small sizes for a smoke run (seconds, not minutes). */
@@ -13,6 +16,11 @@ export interface ScenarioContext {
    * repeated, up to 3 attempts in all. 100 disables. @default 15
    */
   maxOtherLoadPct: number;
+  /**
+   * The load client: `node` (ws and socket.io-client in a Node process) or `native` (one C process, a
+   * fraction of the CPU per frame, so the server rather than the client sets the pace). @default 'node'
+   */
+  client: ClientImpl;
   log(message: string): void;
 }
 

@@ -6,13 +6,13 @@
  */
 import { fileURLToPath } from 'node:url';
 import { IMPLEMENTATIONS, type ImplName } from '../servers/index.js';
+import { forkClient } from '../lib/client-child.js';
 import { forkTs, type IpcMessage } from '../lib/proc.js';
 import { median } from '../lib/stats.js';
 import { LABEL, metric } from '../lib/targets.js';
 import type { Row, Scenario, ScenarioContext, ScenarioResult, TargetCheck } from '../lib/types.js';
 
 const HOST = fileURLToPath(new URL('../servers/host.ts', import.meta.url));
-const CLIENT = fileURLToPath(new URL('../clients/client.ts', import.meta.url));
 
 type Mem = IpcMessage & { heapUsed: number; rss: number; connections: number };
 
@@ -22,10 +22,10 @@ interface MemRun {
   notes: string[];
 }
 
-async function measure(impl: ImplName, n: number, settleMs: number): Promise<MemRun> {
+async function measure(ctx: ScenarioContext, impl: ImplName, n: number, settleMs: number): Promise<MemRun> {
   const info = IMPLEMENTATIONS[impl];
   const server = forkTs(`server:${impl}`, HOST, [impl, '{}'], ['--expose-gc']);
-  const client = forkTs(`client:${impl}`, CLIENT, [], ['--max-old-space-size=2048']);
+  const client = forkClient(ctx, `client:${impl}`);
   try {
     const { port } = await server.waitFor<IpcMessage & { port: number }>('ready', 30_000);
     await client.waitFor('hello', 30_000);
@@ -65,7 +65,7 @@ export const memory: Scenario = {
         const list = runs.get(impl) ?? [];
         runs.set(impl, list);
         try {
-          const m = await measure(impl, n, ctx.quick ? 300 : 1_500);
+          const m = await measure(ctx, impl, n, ctx.quick ? 300 : 1_500);
           ctx.log(`  ${IMPLEMENTATIONS[impl].label}: heap ${((m.heapPerConn ?? 0) / 1024).toFixed(2)} KB/conn, RSS ${((m.rssPerConn ?? 0) / 1024).toFixed(2)} KB/conn`);
           list.push(m);
         } catch (err) {

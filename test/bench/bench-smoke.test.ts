@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { broadcast, sizes } from '../../bench/scenarios/broadcast.js';
 import type { ScenarioContext } from '../../bench/lib/types.js';
 
-const ctx: ScenarioContext = { quick: true, runs: 1, impls: ['raw-ws', 'ws-ssot', 'write-floor', 'greeting-floor'], maxOtherLoadPct: 100, log: () => {} };
+const ctx: ScenarioContext = { quick: true, runs: 1, impls: ['raw-ws', 'ws-ssot', 'write-floor', 'greeting-floor'], maxOtherLoadPct: 100, client: 'node', log: () => {} };
 
 describe('bench', () => {
   describe('broadcast --quick', () => {
