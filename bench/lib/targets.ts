@@ -41,9 +41,12 @@ export function ratioTarget(rows: Row[], key: string, ref: string, op: '>=' | '<
   return { target, actual: `${r.toFixed(2)}×${spread}`, pass: op === '>=' ? r >= bound : r <= bound };
 }
 
-/** An absolute target on one row's metric. */
+/** An absolute target on one row's metric (its median); with more than one run, the per-run values follow in brackets. */
 export function valueTarget(rows: Row[], name: string, key: string, op: '<' | '<=', bound: number, unit: string, target: string): TargetCheck {
   const v = metric(rows, name, key);
   if (v === null) return { target, actual: 'n/a', pass: null };
-  return { target, actual: `${v.toFixed(v < 10 ? 2 : 0)} ${unit}`, pass: op === '<' ? v < bound : v <= bound };
+  const digits = (x: number): string => x.toFixed(Math.abs(x) < 10 ? 2 : 0);
+  const runs = (rows.find((r) => r.name === name)?.perRun ?? []).map((r) => r[key]).filter((x): x is number => typeof x === 'number');
+  const spread = runs.length > 1 ? ` (per run: ${runs.map(digits).join(', ')})` : '';
+  return { target, actual: `${digits(v)} ${unit}${spread}`, pass: op === '<' ? v < bound : v <= bound };
 }

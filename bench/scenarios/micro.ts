@@ -4,7 +4,8 @@
  *  - one flag routing decision (ns/op);
  *  - a legacy adapter call vs the canonical call it translates to (overhead %).
  *
- * Timing: warm-up, then 7 timed batches (bounded by count and by time), ns/op = median batch.
+ * Timing: each op in a timing loop of its own (see opTimer), warm-up, then 7 timed batches (bounded by count
+ * and by time), ns/op = median batch.
  * Legacy vs canonical: both sides warmed up, then timed in interleaved rounds whose order alternates
  * (canonical first, then legacy first, …); ns/op = median round per side, overhead % = median of the
  * per-round legacy/canonical ratios (each ratio from two adjacent measurements).
@@ -30,24 +31,42 @@ interface MicroOutcome {
   note?: string;
 }
 
+/** Timed batches of one op: `(batch, batches, maxMs) => ns/op of each batch`. */
+type BatchTimer = (batch: number, batches: number, maxMs: number) => number[];
+
+/**
+ * A timing loop of `op`'s own: compiled from source on each call, so its call site sees `op` alone and V8
+ * may inline it, as it does at an app's own call site. One shared loop would see every op measured in the
+ * process, go megamorphic, and add the same call cost to both sides of a comparison (hiding part of a
+ * difference). Warm-up: up to 10,000 calls; a batch stops early after `maxMs`.
+ */
+export function opTimer(op: (i: number) => unknown): (batch: number, batches?: number, maxMs?: number) => number {
+  const source = `return function timeBatches(batch, batches, maxMs) {
+    let sink;
+    for (let i = 0; i < Math.min(batch, 10000); i++) sink = op(i);
+    const per = [];
+    let i = 0;
+    for (let b = 0; b < batches; b++) {
+      const t0 = hr();
+      const limit = t0 + BigInt(maxMs) * 1000000n;
+      let n = 0;
+      for (; n < batch; n++) {
+        sink = op(i++);
+        if ((n & 1023) === 1023 && hr() > limit) break;
+      }
+      per.push(Number(hr() - t0) / Math.max(1, n));
+    }
+    if (sink === never) per.push(0);
+    return per;
+  };`;
+  // A new function per op, from source: the point (see above).
+  const timeBatches = new Function('op', 'hr', 'never', source)(op, process.hrtime.bigint, Symbol('never')) as BatchTimer;
+  return (batch, batches = 7, maxMs = 500) => median(timeBatches(batch, batches, maxMs)) ?? Number.NaN;
+}
+
 /** Median ns/op of `op(i)` over timed batches; at most `maxMs` per batch and `batch` ops per batch. */
 export function timeOp(op: (i: number) => unknown, batch: number, batches = 7, maxMs = 500): number {
-  let sink: unknown;
-  for (let i = 0; i < Math.min(batch, 10_000); i++) sink = op(i);
-  const per: number[] = [];
-  let i = 0;
-  for (let b = 0; b < batches; b++) {
-    const t0 = process.hrtime.bigint();
-    const limit = t0 + BigInt(maxMs) * 1_000_000n;
-    let n = 0;
-    for (; n < batch; n++) {
-      sink = op(i++);
-      if ((n & 1023) === 1023 && process.hrtime.bigint() > limit) break;
-    }
-    per.push(Number(process.hrtime.bigint() - t0) / Math.max(1, n));
-  }
-  if (sink === Symbol.for('never')) console.log('');
-  return median(per) ?? Number.NaN;
+  return opTimer(op)(batch, batches, maxMs);
 }
 
 /** ---- The APIs measured: factory, flag routing, a legacy adapter vs the canonical call. ---- */
@@ -125,10 +144,12 @@ async function legacyBench(wss: WsSsotServer, quick: boolean): Promise<MicroOutc
   const message = { type: 'note', text: 'hello' };
   // 15 rounds of 3 batches of n/3 calls: the calls of 5 rounds of n, interleaved more finely.
   const n = Math.round((quick ? 100_000 : 1_000_000) / 3);
+  const canonical = opTimer((i) => wss.manager.sendMessage(`u${i & 1023}`, message));
+  const viaLegacy = opTimer((i) => legacy.sendMessage(`u${i & 1023}`, message));
   const { l, c, percent } = await compareInterleaved(
     15,
-    () => timeOp((i) => wss.manager.sendMessage(`u${i & 1023}`, message), n, 3),
-    () => timeOp((i) => legacy.sendMessage(`u${i & 1023}`, message), n, 3),
+    () => canonical(n, 3),
+    () => viaLegacy(n, 3),
   );
   return [
     { name: 'legacy call, no connection', nsPerOp: l },
@@ -232,9 +253,10 @@ export const micro: Scenario = {
     const rows: Row[] = [...all.entries()].map(([name, list]): Row => {
       const ns = median(list.map((o) => o.nsPerOp));
       const notes = [...new Set(list.map((o) => o.note).filter((n): n is string => n !== undefined))];
+      const perRun = list.map((o): Record<string, number | null> => (name.startsWith('legacy overhead %') ? { percent: o.nsPerOp } : { nsPerOp: o.nsPerOp, usPerOp: o.nsPerOp === null ? null : o.nsPerOp / 1000 }));
       return name.startsWith('legacy overhead %')
-        ? { name, metrics: { percent: ns }, notes }
-        : { name, metrics: { nsPerOp: ns, usPerOp: ns === null ? null : ns / 1000 }, notes };
+        ? { name, metrics: { percent: ns }, notes, perRun }
+        : { name, metrics: { nsPerOp: ns, usPerOp: ns === null ? null : ns / 1000 }, notes, perRun };
     });
     const targets: TargetCheck[] = [
       valueTarget(rows, 'createIsolatedManager', 'usPerOp', '<', 10, 'µs', 'isolated-manager creation < 10 µs'),
