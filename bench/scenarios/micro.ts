@@ -4,7 +4,7 @@
  *  - one flag routing decision (ns/op);
  *  - a legacy adapter call vs the canonical call it translates to (overhead %).
  *
- * Timing: each op in a timing loop of its own (see opTimer), warm-up, then 7 timed batches (bounded by count
+ * Timing: each op in a call loop of its own (see opLoop), warm-up, then 7 timed batches (bounded by count
  * and by time), ns/op = median batch.
  * Legacy vs canonical: both sides warmed up, then timed in interleaved rounds whose order alternates
  * (canonical first, then legacy first, …); ns/op = median round per side, overhead % = median of the
@@ -31,37 +31,56 @@ interface MicroOutcome {
   note?: string;
 }
 
-/** Timed batches of one op: `(batch, batches, maxMs) => ns/op of each batch`. */
-type BatchTimer = (batch: number, batches: number, maxMs: number) => number[];
+/** Calls `op(start)` … `op(start + n - 1)`; returns the last result (so the calls cannot be dropped). */
+type OpLoop = (start: number, n: number) => unknown;
 
 /**
- * A timing loop of `op`'s own: compiled from source on each call, so its call site sees `op` alone and V8
- * may inline it, as it does at an app's own call site. One shared loop would see every op measured in the
- * process, go megamorphic, and add the same call cost to both sides of a comparison (hiding part of a
- * difference). Warm-up: up to 10,000 calls; a batch stops early after `maxMs`.
+ * A call loop of `op`'s own: compiled from source on each call, with a unique comment so that V8's compilation
+ * cache cannot hand two ops the same function (and with it optimised or on-stack-replaced code specialised for
+ * the other op). Its call site then sees `op` alone and V8 may inline it, as it does at an app's own call site;
+ * one loop shared by every op would go megamorphic and add the same call cost to both sides of a comparison,
+ * hiding part of a difference. The loop does nothing but call, so the timing around it cannot deoptimise it.
+ */
+function opLoop(op: (i: number) => unknown): OpLoop {
+  const source = `// op loop ${process.hrtime.bigint()}
+    return function loop(start, n) {
+      let sink;
+      for (let i = 0; i < n; i++) sink = op(start + i);
+      return sink;
+    };`;
+  return new Function('op', source)(op) as OpLoop;
+}
+
+const CHUNK = 1024;
+
+/**
+ * Times `op` in its own loop ({@link opLoop}): up to 10,000 warm-up calls, then `batches` timed batches of
+ * `batch` calls (a batch stops early after `maxMs`, checked every 1,024 calls); ns/op = median batch.
  */
 export function opTimer(op: (i: number) => unknown): (batch: number, batches?: number, maxMs?: number) => number {
-  const source = `return function timeBatches(batch, batches, maxMs) {
-    let sink;
-    for (let i = 0; i < Math.min(batch, 10000); i++) sink = op(i);
-    const per = [];
-    let i = 0;
+  const loop = opLoop(op);
+  let sink: unknown;
+  let next = 0;
+  return (batch, batches = 7, maxMs = 500) => {
+    sink = loop(next, Math.min(batch, 10_000));
+    next += Math.min(batch, 10_000);
+    const per: number[] = [];
     for (let b = 0; b < batches; b++) {
-      const t0 = hr();
-      const limit = t0 + BigInt(maxMs) * 1000000n;
+      const t0 = process.hrtime.bigint();
+      const limit = t0 + BigInt(maxMs) * 1_000_000n;
       let n = 0;
-      for (; n < batch; n++) {
-        sink = op(i++);
-        if ((n & 1023) === 1023 && hr() > limit) break;
+      while (n < batch) {
+        const k = Math.min(CHUNK, batch - n);
+        sink = loop(next, k);
+        next += k;
+        n += k;
+        if (process.hrtime.bigint() > limit) break;
       }
-      per.push(Number(hr() - t0) / Math.max(1, n));
+      per.push(Number(process.hrtime.bigint() - t0) / n);
     }
-    if (sink === never) per.push(0);
-    return per;
-  };`;
-  // A new function per op, from source: the point (see above).
-  const timeBatches = new Function('op', 'hr', 'never', source)(op, process.hrtime.bigint, Symbol('never')) as BatchTimer;
-  return (batch, batches = 7, maxMs = 500) => median(timeBatches(batch, batches, maxMs)) ?? Number.NaN;
+    if (sink === Symbol.for('never')) console.log('');
+    return median(per) ?? Number.NaN;
+  };
 }
 
 /** Median ns/op of `op(i)` over timed batches; at most `maxMs` per batch and `batch` ops per batch. */
