@@ -22,12 +22,26 @@ import { InvalidUserIdError } from '../src/errors.js';
 const SEND_OPTION_KEYS: ReadonlySet<string> = new Set(['delivery']);
 const EVENT_OPTION_KEYS: ReadonlySet<string> = new Set(['delivery', 'runId']);
 
-/** A plain object whose keys are all option names (and at least one): an options argument, not a payload. */
+/**
+ * A plain object whose own enumerable keys are all option names (and at least one): an options argument, not
+ * a payload. Walks the keys without collecting them (no array per call) and stops at the first other key, which
+ * for a payload is usually its first.
+ */
 function isOptionsObject(value: unknown, keys: ReadonlySet<string>): boolean {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const own = Object.keys(value);
-  return own.length > 0 && own.every((k) => keys.has(k));
+  let any = false;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (!keys.has(key)) return false;
+    any = true;
+  }
+  return any;
 }
+
+/** The two forms `sendMessage` accepts. */
+type SendMessageArgs = [message: unknown, options?: SendOptions] | [userId: UserId | number, message: unknown, options?: SendOptions];
+/** The two forms `sendAgentEvent` accepts. */
+type SendAgentEventArgs = [type: string, data?: unknown, options?: AgentEventOptions] | [userId: UserId | number, type: string, data: unknown, options?: AgentEventOptions];
 
 /** Options of the legacy user-bound names. */
 export interface LegacyUserBoundOptions {
@@ -60,26 +74,38 @@ export class LegacyUserBoundManager {
     useDeprecated(code, this.#server);
   }
 
-  /** `(message, options?)`, or the old `(userId, message, options?)` for this same user. */
-  sendMessage(...args: [message: unknown, options?: SendOptions] | [userId: UserId | number, message: unknown, options?: SendOptions]): boolean {
+  /**
+   * `(message, options?)`, or the old `(userId, message, options?)` for this same user. The form is told by the
+   * number of arguments passed (`arguments.length`, which allocates nothing), as the old code called it.
+   */
+  sendMessage(message: unknown, options?: SendOptions): boolean;
+  sendMessage(userId: UserId | number, message: unknown, options?: SendOptions): boolean;
+  sendMessage(a: unknown, b?: unknown, c?: unknown): boolean {
     // The old form starts with a user id; a new-form call may also pass a string payload, so a second
     // argument that is an options object (`{ delivery }`) means the new form.
-    const withUser = args.length >= 3 || (args.length === 2 && (typeof args[0] === 'string' || typeof args[0] === 'number') && !isOptionsObject(args[1], SEND_OPTION_KEYS));
-    if (withUser) this.#sameUser(args[0]);
-    const [message, options] = withUser ? [args[1], args[2]] : [args[0], args[1]];
+    const n = arguments.length;
+    const withUser = n >= 3 || (n === 2 && (typeof a === 'string' || typeof a === 'number') && !isOptionsObject(b, SEND_OPTION_KEYS));
+    if (withUser) this.#sameUser(a);
+    const message = withUser ? b : a;
+    const options = (withUser ? c : b) as SendOptions | undefined;
     const server = this.#use();
     const isolated = this.#isolated(server);
-    if (isolated !== null) return isolated.sendMessage(message, options as SendOptions | undefined);
-    return this.#manager(server).sendMessage(this.userId, message, options as SendOptions | undefined);
+    if (isolated !== null) return isolated.sendMessage(message, options);
+    return this.#manager(server).sendMessage(this.userId, message, options);
   }
 
   /** `(type, data?, options?)`, or the old `(userId, type, data, options?)` for this same user. */
-  sendAgentEvent(...args: [type: string, data?: unknown, options?: AgentEventOptions] | [userId: UserId | number, type: string, data: unknown, options?: AgentEventOptions]): AgentEventEnvelope {
+  sendAgentEvent(type: string, data?: unknown, options?: AgentEventOptions): AgentEventEnvelope;
+  sendAgentEvent(userId: UserId | number, type: string, data: unknown, options?: AgentEventOptions): AgentEventEnvelope;
+  sendAgentEvent(a: unknown, b?: unknown, c?: unknown, d?: unknown): AgentEventEnvelope {
     // Old: (userId, type, data, options?); new: (type, data?, options?). Three arguments ending in an
     // options object (`{ runId, delivery }`) are the new form.
-    const withUser = args.length >= 4 || (args.length === 3 && typeof args[1] === 'string' && !isOptionsObject(args[2], EVENT_OPTION_KEYS));
-    if (withUser) this.#sameUser(args[0]);
-    const [type, data, options] = (withUser ? args.slice(1) : args) as [string, unknown, AgentEventOptions | undefined];
+    const n = arguments.length;
+    const withUser = n >= 4 || (n === 3 && typeof b === 'string' && !isOptionsObject(c, EVENT_OPTION_KEYS));
+    if (withUser) this.#sameUser(a);
+    const type = (withUser ? b : a) as string;
+    const data = withUser ? c : b;
+    const options = (withUser ? d : c) as AgentEventOptions | undefined;
     const server = this.#use();
     const isolated = this.#isolated(server);
     if (isolated !== null) return isolated.sendAgentEvent(type, data, options);
@@ -89,14 +115,15 @@ export class LegacyUserBoundManager {
   /** `(type, data, options?)`, or the old `(userId, type, data, options?)` for this same user. */
   emitCriticalEvent<T extends CriticalEventType>(type: T, data: CriticalEventDataMap[T], options?: { runId?: string }): AgentEventEnvelope<T, CriticalEventDataMap[T]>;
   emitCriticalEvent<T extends CriticalEventType>(userId: UserId | number, type: T, data: CriticalEventDataMap[T], options?: { runId?: string }): AgentEventEnvelope<T, CriticalEventDataMap[T]>;
-  emitCriticalEvent(...args: unknown[]): AgentEventEnvelope {
-    const withUser = !isCriticalEventType(args[0]);
-    if (withUser) this.#sameUser(args[0]);
-    const [type, data, options] = (withUser ? args.slice(1) : args) as [unknown, unknown, { runId?: string } | undefined];
+  emitCriticalEvent(a: unknown, b?: unknown, c?: unknown, d?: unknown): AgentEventEnvelope {
+    const withUser = !isCriticalEventType(a);
+    if (withUser) this.#sameUser(a);
+    const type = withUser ? b : a;
+    const payload = (withUser ? c : b) as CriticalEventDataMap[CriticalEventType];
+    const options = (withUser ? d : c) as { runId?: string } | undefined;
     if (!isCriticalEventType(type)) throw new UnknownEventTypeError(type, CRITICAL_EVENT_TYPES);
     const server = this.#use();
     const isolated = this.#isolated(server);
-    const payload = data as CriticalEventDataMap[CriticalEventType];
     if (isolated !== null) return isolated.emitCriticalEvent(type, payload, options);
     return this.#manager(server).emitCriticalEvent(this.userId, type, payload, options);
   }
@@ -118,14 +145,14 @@ export class LegacyUserBoundManager {
   }
 
   /** @deprecated WSSOT_DEP009: use {@link LegacyUserBoundManager.sendMessage | sendMessage}. */
-  send_message(...args: Parameters<LegacyUserBoundManager['sendMessage']>): boolean {
+  send_message(...args: SendMessageArgs): boolean {
     this.#snake();
-    return this.sendMessage(...args);
+    return (this.sendMessage as (...a: SendMessageArgs) => boolean)(...args);
   }
   /** @deprecated WSSOT_DEP009: use {@link LegacyUserBoundManager.sendAgentEvent | sendAgentEvent}. */
-  send_agent_event(...args: Parameters<LegacyUserBoundManager['sendAgentEvent']>): AgentEventEnvelope {
+  send_agent_event(...args: SendAgentEventArgs): AgentEventEnvelope {
     this.#snake();
-    return this.sendAgentEvent(...args);
+    return (this.sendAgentEvent as (...a: SendAgentEventArgs) => AgentEventEnvelope)(...args);
   }
   /** @deprecated WSSOT_DEP009: use {@link LegacyUserBoundManager.emitCriticalEvent | emitCriticalEvent}. */
   emit_critical_event(...args: [type: CriticalEventType, data: Record<string, unknown>] | [userId: UserId | number, type: CriticalEventType, data: Record<string, unknown>]): AgentEventEnvelope {
