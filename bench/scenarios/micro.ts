@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { WebSocket } from 'ws';
-import { WebSocketManager } from '../../legacy/index.js';
+import { IsolatedWebSocketManager, WebSocketManager } from '../../legacy/index.js';
 import { createWebSocketServer, WebSocketManagerFactory, type WsSsotServer } from '../../src/index.js';
 import { PathRouter } from '../../src/routing/path-router.js';
 import { forkTs, type IpcMessage } from '../lib/proc.js';
@@ -178,6 +178,29 @@ async function legacyBench(wss: WsSsotServer, quick: boolean): Promise<MicroOutc
 }
 
 /**
+ * The user-bound family (`IsolatedWebSocketManager`, made per socket by old code): `sendMessage(message)` on one
+ * vs `wss.manager.sendMessage(userId, message)`, the factory flag off (the unified path; with it on, the call
+ * goes through the factory's isolated manager). No connection, as above.
+ */
+async function legacyUserBoundBench(wss: WsSsotServer, quick: boolean): Promise<MicroOutcome[]> {
+  const legacy = new IsolatedWebSocketManager('u1', 'c1', { server: wss });
+  const message = { type: 'note', text: 'hello' };
+  const n = Math.round((quick ? 100_000 : 1_000_000) / 3);
+  const canonical = opTimer(() => wss.manager.sendMessage('u1', message));
+  const viaLegacy = opTimer(() => legacy.sendMessage(message));
+  const { l, c, percent } = await compareInterleaved(
+    15,
+    () => canonical(n, 3),
+    () => viaLegacy(n, 3),
+  );
+  return [
+    { name: 'legacy user-bound call, no connection', nsPerOp: l },
+    { name: 'canonical call for one user, no connection', nsPerOp: c },
+    { name: 'legacy overhead %, user-bound, no connection', nsPerOp: percent },
+  ];
+}
+
+/**
  * The same comparison with a connected user: one real ws client in this process reads every frame. Sends go
  * in batches of 200; between batches the loop waits for the client to have read them all, so the socket
  * buffer never fills. Only the send loops are timed.
@@ -242,7 +265,7 @@ async function legacyConnectedBench(quick: boolean): Promise<MicroOutcome[]> {
 /** Child side: runs the benches and reports. */
 async function child(quick: boolean): Promise<void> {
   const wss = benchServer();
-  const outcomes = [...factoryBenches(wss, quick), flagBench(wss, quick), ...(await legacyBench(wss, quick)), ...(await legacyConnectedBench(quick))];
+  const outcomes = [...factoryBenches(wss, quick), flagBench(wss, quick), ...(await legacyBench(wss, quick)), ...(await legacyUserBoundBench(wss, quick)), ...(await legacyConnectedBench(quick))];
   await wss.close();
   process.send?.({ type: 'micro', outcomes });
 }
@@ -283,6 +306,7 @@ export const micro: Scenario = {
       valueTarget(rows, 'flag routing decision', 'usPerOp', '<', 2, 'µs', 'flag decision < 2 µs'),
       valueTarget(rows, 'legacy overhead %, connected user', 'percent', '<=', 5, '%', 'legacy overhead ≤ 5% (send to a connected user)'),
       valueTarget(rows, 'legacy overhead %, no connection', 'percent', '<=', 5, '%', 'legacy overhead ≤ 5% (dispatch only, no socket write)'),
+      valueTarget(rows, 'legacy overhead %, user-bound, no connection', 'percent', '<=', 5, '%', 'legacy overhead ≤ 5% (user-bound adapter, dispatch only)'),
     ];
     return {
       name: 'micro',
