@@ -157,24 +157,37 @@ async function compareInterleaved(rounds: number, canonical: () => number | Prom
   return { l: median(legacyNs), c: median(canonicalNs), percent: ratio === null ? null : (ratio - 1) * 100 };
 }
 
-/** `sendMessage` through the deprecated `WebSocketManager` vs `wss.manager.sendMessage` (no connection: the smallest canonical cost, so the largest relative overhead). */
-async function legacyBench(wss: WsSsotServer, quick: boolean): Promise<MicroOutcome[]> {
-  const legacy = new WebSocketManager({ server: wss });
-  const message = { type: 'note', text: 'hello' };
-  // 15 rounds of 3 batches of n/3 calls: the calls of 5 rounds of n, interleaved more finely.
+/**
+ * `canonical` against `legacy`, each in its own loop: 15 interleaved rounds of 3 batches of n/3 calls (the calls
+ * of 5 rounds of n, interleaved more finely). Returns the three rows named by `labels`.
+ */
+async function compareOps(quick: boolean, labels: { legacy: string; canonical: string; overhead: string }, canonicalOp: (i: number) => unknown, legacyOp: (i: number) => unknown): Promise<MicroOutcome[]> {
   const n = Math.round((quick ? 100_000 : 1_000_000) / 3);
-  const canonical = opTimer((i) => wss.manager.sendMessage(`u${i & 1023}`, message));
-  const viaLegacy = opTimer((i) => legacy.sendMessage(`u${i & 1023}`, message));
+  const canonical = opTimer(canonicalOp);
+  const viaLegacy = opTimer(legacyOp);
   const { l, c, percent } = await compareInterleaved(
     15,
     () => canonical(n, 3),
     () => viaLegacy(n, 3),
   );
   return [
-    { name: 'legacy call, no connection', nsPerOp: l },
-    { name: 'canonical call, no connection', nsPerOp: c },
-    { name: 'legacy overhead %, no connection', nsPerOp: percent },
+    { name: labels.legacy, nsPerOp: l },
+    { name: labels.canonical, nsPerOp: c },
+    { name: labels.overhead, nsPerOp: percent },
   ];
+}
+
+const MESSAGE = { type: 'note', text: 'hello' };
+
+/** `sendMessage` through the deprecated `WebSocketManager` vs `wss.manager.sendMessage` (no connection: the smallest canonical cost, so the largest relative overhead). */
+function legacyBench(wss: WsSsotServer, quick: boolean): Promise<MicroOutcome[]> {
+  const legacy = new WebSocketManager({ server: wss });
+  return compareOps(
+    quick,
+    { legacy: 'legacy call, no connection', canonical: 'canonical call, no connection', overhead: 'legacy overhead %, no connection' },
+    (i) => wss.manager.sendMessage(`u${i & 1023}`, MESSAGE),
+    (i) => legacy.sendMessage(`u${i & 1023}`, MESSAGE),
+  );
 }
 
 /**
@@ -182,22 +195,14 @@ async function legacyBench(wss: WsSsotServer, quick: boolean): Promise<MicroOutc
  * vs `wss.manager.sendMessage(userId, message)`, the factory flag off (the unified path; with it on, the call
  * goes through the factory's isolated manager). No connection, as above.
  */
-async function legacyUserBoundBench(wss: WsSsotServer, quick: boolean): Promise<MicroOutcome[]> {
+function legacyUserBoundBench(wss: WsSsotServer, quick: boolean): Promise<MicroOutcome[]> {
   const legacy = new IsolatedWebSocketManager('u1', 'c1', { server: wss });
-  const message = { type: 'note', text: 'hello' };
-  const n = Math.round((quick ? 100_000 : 1_000_000) / 3);
-  const canonical = opTimer(() => wss.manager.sendMessage('u1', message));
-  const viaLegacy = opTimer(() => legacy.sendMessage(message));
-  const { l, c, percent } = await compareInterleaved(
-    15,
-    () => canonical(n, 3),
-    () => viaLegacy(n, 3),
+  return compareOps(
+    quick,
+    { legacy: 'legacy user-bound call, no connection', canonical: 'canonical call for one user, no connection', overhead: 'legacy overhead %, user-bound, no connection' },
+    () => wss.manager.sendMessage('u1', MESSAGE),
+    () => legacy.sendMessage(MESSAGE),
   );
-  return [
-    { name: 'legacy user-bound call, no connection', nsPerOp: l },
-    { name: 'canonical call for one user, no connection', nsPerOp: c },
-    { name: 'legacy overhead %, user-bound, no connection', nsPerOp: percent },
-  ];
 }
 
 /**
@@ -232,7 +237,6 @@ async function legacyConnectedBench(quick: boolean): Promise<MicroOutcome[]> {
   await readAll(1); // the session frame
 
   const legacy = new WebSocketManager({ server: wss });
-  const message = { type: 'note', text: 'hello' };
   const batch = 200;
   const batches = quick ? 20 : 200;
   let sent = 1;
@@ -249,8 +253,8 @@ async function legacyConnectedBench(quick: boolean): Promise<MicroOutcome[]> {
   };
   const { l, c, percent } = await compareInterleaved(
     5,
-    () => timeBatches(() => wss.manager.sendMessage('connected', message)),
-    () => timeBatches(() => legacy.sendMessage('connected', message)),
+    () => timeBatches(() => wss.manager.sendMessage('connected', MESSAGE)),
+    () => timeBatches(() => legacy.sendMessage('connected', MESSAGE)),
   );
   client.close();
   await wss.close();
