@@ -18,7 +18,7 @@ export interface ScenarioContext {
   maxOtherLoadPct: number;
   /**
    * The load client: `node` (ws and socket.io-client in a Node process) or `native` (one C process, a
-   * fraction of the CPU per frame, so the server rather than the client sets the pace). @default 'node'
+   * fraction of the CPU per frame, so the server rather than the client sets the pace). The CLI's default is 'node'.
    */
   client: ClientImpl;
   log(message: string): void;
