@@ -291,11 +291,18 @@ export class UnifiedWebSocketManager extends ConnectionRegistry implements WebSo
     if (noPeer) return here;
     const legacyPath = other as readonly WebSocketConnection[];
     if (this.#shadow === null || !this.#shadow.sample(userId)) return here + deliverToAll(legacyPath, frame, delivery, coalesceKey);
-    // Sampled for shadow mode: note which legacy-path connections took it (nothing extra is sent).
+    return here + this.#deliverShadowed(userId, legacyPath, frame, delivery, coalesceKey);
+  }
+
+  /**
+   * The legacy-path part of a send sampled for shadow mode: notes which connections took it (nothing extra is
+   * sent). Apart from #fanOutUser so that the per-send path stays small enough to inline.
+   */
+  #deliverShadowed(userId: UserId, legacyPath: readonly WebSocketConnection[], frame: OutboundFrame, delivery: DeliveryClass, coalesceKey: string | null): number {
     const received: WebSocketConnection[] = [];
     const there = deliverToAll(legacyPath, frame, delivery, coalesceKey, received);
-    this.#shadow.userSend(userId, received);
-    return here + there;
+    this.#shadow?.userSend(userId, received);
+    return there;
   }
 
   /** @internal */

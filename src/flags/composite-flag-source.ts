@@ -80,6 +80,15 @@ export class CompositeFlagSource implements FlagSource {
   isEnabled(flag: FlagName, context?: FlagContext): boolean {
     const resolved = this.#resolved;
     if (resolved !== null) return resolved.get(flag) ?? false;
+    return this.#decide(flag, context);
+  }
+
+  /**
+   * isEnabled() without derived decisions: derives them (in-process layers only) or asks the layers. Kept out
+   * of isEnabled() so that the per-call path stays small enough for V8 to inline into its callers (legacy
+   * calls, routing) within its inlining budget.
+   */
+  #decide(flag: FlagName, context: FlagContext | undefined): boolean {
     if (this.#local) {
       this.#resolved = new FlagSlots({ ssot: this.#evaluate('ssot'), unified: this.#evaluate('unified'), factory: this.#evaluate('factory') });
       return this.#resolved.get(flag) ?? false;
