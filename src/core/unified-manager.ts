@@ -290,19 +290,9 @@ export class UnifiedWebSocketManager extends ConnectionRegistry implements WebSo
     const here = own === undefined ? 0 : deliverToAll(own, frame, delivery, coalesceKey);
     if (noPeer) return here;
     const legacyPath = other as readonly WebSocketConnection[];
-    if (this.#shadow === null || !this.#shadow.sample(userId)) return here + deliverToAll(legacyPath, frame, delivery, coalesceKey);
-    return here + this.#deliverShadowed(userId, legacyPath, frame, delivery, coalesceKey);
-  }
-
-  /**
-   * The legacy-path part of a send sampled for shadow mode: notes which connections took it (nothing extra is
-   * sent). Apart from #fanOutUser so that the per-send path stays small enough to inline.
-   */
-  #deliverShadowed(userId: UserId, legacyPath: readonly WebSocketConnection[], frame: OutboundFrame, delivery: DeliveryClass, coalesceKey: string | null): number {
-    const received: WebSocketConnection[] = [];
-    const there = deliverToAll(legacyPath, frame, delivery, coalesceKey, received);
-    this.#shadow?.userSend(userId, received);
-    return there;
+    const shadow = this.#shadow;
+    if (shadow === null || !shadow.sample(userId)) return here + deliverToAll(legacyPath, frame, delivery, coalesceKey);
+    return here + deliverShadowed(shadow, userId, legacyPath, frame, delivery, coalesceKey);
   }
 
   /** @internal */
@@ -315,4 +305,15 @@ export class UnifiedWebSocketManager extends ConnectionRegistry implements WebSo
     if (connections.length === 0) this.#users.delete(connection.userId);
     this.store.detach(this.store.stream(connection.userId));
   }
+}
+
+/**
+ * The legacy-path part of a send sampled for shadow mode: notes which connections took it (nothing extra is
+ * sent). Apart from #fanOutUser so that the per-send path stays small enough to inline.
+ */
+function deliverShadowed(shadow: LegacySendObserver, userId: UserId, legacyPath: readonly WebSocketConnection[], frame: OutboundFrame, delivery: DeliveryClass, coalesceKey: string | null): number {
+  const received: WebSocketConnection[] = [];
+  const there = deliverToAll(legacyPath, frame, delivery, coalesceKey, received);
+  shadow.userSend(userId, received);
+  return there;
 }
