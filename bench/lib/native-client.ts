@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const SOURCE = fileURLToPath(new URL('../native/ws-load-client.c', import.meta.url));
@@ -13,7 +14,7 @@ const BINARY = fileURLToPath(new URL('../native/build/ws-load-client', import.me
 /** The binary's path, compiled if missing or older than its source. Throws with the compiler's output. */
 export function ensureNativeClient(): string {
   if (existsSync(BINARY) && statSync(BINARY).mtimeMs >= statSync(SOURCE).mtimeMs) return BINARY;
-  mkdirSync(fileURLToPath(new URL('../native/build/', import.meta.url)), { recursive: true });
+  mkdirSync(path.dirname(BINARY), { recursive: true });
   const cc = process.env['CC'] ?? 'cc';
   try {
     execFileSync(cc, ['-O2', '-Wall', '-o', BINARY, SOURCE], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -134,10 +134,9 @@ static void mark_closed(struct conn *c) {
   }
 }
 
-static void mark_open(struct conn *c) {
+static void mark_open(void) {
   opened++;
   inflight--;
-  (void)c;
   start_next();
 }
 
@@ -182,15 +181,11 @@ static void send_upgrade(struct conn *c, uint32_t id) {
   }
   char req[1024];
   const char *sep = strchr(path, '?') != NULL ? "&" : "?";
-  int n = kind == KIND_WS
-              ? snprintf(req, sizeof req,
-                         "GET %s%suser=%s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-                         path, sep, users[id], port)
-              : snprintf(req, sizeof req,
-                         "GET %s%sEIO=4&transport=websocket&user=%s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
-                         "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-                         path, sep, users[id], port);
+  const char *engine = kind == KIND_SIO ? "EIO=4&transport=websocket&" : ""; /* Engine.IO's query, for Socket.IO */
+  int n = snprintf(req, sizeof req,
+                   "GET %s%s%suser=%s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                   "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+                   path, sep, engine, users[id], port);
   if (n <= 0 || n >= (int)sizeof req || write(c->fd, req, (size_t)n) != n) {
     note_error("upgrade request not written");
     mark_closed(c);
@@ -215,7 +210,7 @@ static void on_message(struct conn *c, const char *p, size_t n) {
     if (n >= 2 && p[0] == '4' && p[1] == '0') {
       if (!c->sio_connected) {
         c->sio_connected = 1;
-        mark_open(c);
+        mark_open();
       }
       return;
     }
@@ -257,7 +252,7 @@ static int parse(struct conn *c) {
     }
     off = (size_t)(end - c->buf) + 4;
     c->state = OPEN;
-    if (kind == KIND_WS) mark_open(c);
+    if (kind == KIND_WS) mark_open();
   }
   for (;;) {
     size_t avail = c->len - off;
