@@ -14,7 +14,7 @@ import type { FlagLayer } from './flag-layer.js';
 import { FlagListeners } from './flag-listeners.js';
 import type { FlagContext, FlagName, FlagSource, FlagSourceStatus, FlagValues } from './flag-source.js';
 import { StaticFlagSource } from './static-flag-source.js';
-import { FlagSlots, validateFlagValues } from './flag-values.js';
+import { AskedFlagDecisions, FlagDecisions, FlagSlots, validateFlagValues } from './flag-values.js';
 import { LocalFlagLayer } from './local-flag-layer.js';
 
 export interface CompositeFlagSourceOptions {
@@ -58,7 +58,7 @@ export class CompositeFlagSource implements FlagSource {
    * With a primary or another kind of layer, and after detach(), every call asks the layers in turn.
    */
   #local: boolean;
-  #resolved: FlagSlots | null = null;
+  #resolved: FlagDecisions | null = null;
 
   constructor(options: CompositeFlagSourceOptions = {}) {
     this.env = options.env ?? null;
@@ -79,8 +79,26 @@ export class CompositeFlagSource implements FlagSource {
 
   isEnabled(flag: FlagName, context?: FlagContext): boolean {
     const resolved = this.#resolved;
-    if (resolved !== null) return resolved.get(flag) ?? false;
+    if (resolved !== null) return resolved.get(flag);
     return this.#decide(flag, context);
+  }
+
+  /**
+   * The three flags for `context`, for a caller that may read more than one per call (the legacy user-bound
+   * adapters read `factory`, then `unified`). Over in-process layers it is the same object until a layer
+   * changes: no allocation, a field read per flag. Otherwise each flag read asks the layers then, as
+   * isEnabled() would (read it within the call: it is not a snapshot).
+   */
+  decisions(context?: FlagContext): Readonly<FlagValues> {
+    const resolved = this.#resolved;
+    if (resolved !== null) return resolved;
+    return this.#decideAll(context);
+  }
+
+  /** decisions() without derived decisions (out of line, as #decide). */
+  #decideAll(context: FlagContext | undefined): Readonly<FlagValues> {
+    if (this.#local) return this.#derive();
+    return new AskedFlagDecisions(this, context);
   }
 
   /**
@@ -89,11 +107,15 @@ export class CompositeFlagSource implements FlagSource {
    * calls, routing) within its inlining budget.
    */
   #decide(flag: FlagName, context: FlagContext | undefined): boolean {
-    if (this.#local) {
-      this.#resolved = new FlagSlots({ ssot: this.#evaluate('ssot'), unified: this.#evaluate('unified'), factory: this.#evaluate('factory') });
-      return this.#resolved.get(flag) ?? false;
-    }
+    if (this.#local) return this.#derive().get(flag);
     return this.#evaluate(flag, context);
+  }
+
+  /** Over in-process layers: the decisions until their next change (they do not depend on the context). */
+  #derive(): FlagDecisions {
+    const resolved = new FlagDecisions(this.#evaluate('ssot'), this.#evaluate('unified'), this.#evaluate('factory'));
+    this.#resolved = resolved;
+    return resolved;
   }
 
   /** The decision layer by layer. */

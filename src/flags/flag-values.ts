@@ -1,6 +1,6 @@
 /** Validation of a partial set of flag values given by the application (options object, `setFlags`). */
 import { InvalidOptionError } from '../errors.js';
-import { FLAG_NAMES, type FlagName, type FlagValues } from './flag-source.js';
+import { FLAG_NAMES, type FlagContext, type FlagName, type FlagSource, type FlagValues } from './flag-source.js';
 
 /** Checks that every key is a flag name and every value a boolean; returns a frozen copy. */
 export function validateFlagValues(field: string, values: unknown): Readonly<Partial<FlagValues>> {
@@ -34,5 +34,53 @@ export class FlagSlots {
   /** The flag's value, or undefined if unset. */
   get(flag: FlagName): boolean | undefined {
     return flag === 'ssot' ? this.ssot : flag === 'unified' ? this.unified : flag === 'factory' ? this.factory : undefined;
+  }
+}
+
+/**
+ * The decided values of the three flags for one context, in one fixed shape: what a composite source derives
+ * once per change of its in-process layers and hands out until the next (see `CompositeFlagSource#decisions`).
+ */
+export class FlagDecisions implements Readonly<FlagValues> {
+  readonly ssot: boolean;
+  readonly unified: boolean;
+  readonly factory: boolean;
+
+  constructor(ssot: boolean, unified: boolean, factory: boolean) {
+    this.ssot = ssot;
+    this.unified = unified;
+    this.factory = factory;
+  }
+
+  /** The flag's value (false for a name that is not a flag). */
+  get(flag: FlagName): boolean {
+    return flag === 'ssot' ? this.ssot : flag === 'unified' ? this.unified : flag === 'factory' && this.factory;
+  }
+}
+
+/**
+ * The three flags of a source whose answers depend on the context (a remote source such as Unleash): each
+ * read asks the source then, so a caller that reads one flag asks for one (a remote source counts every
+ * evaluation per toggle).
+ */
+export class AskedFlagDecisions implements Readonly<FlagValues> {
+  readonly #source: FlagSource;
+  readonly #context: FlagContext | undefined;
+
+  constructor(source: FlagSource, context: FlagContext | undefined) {
+    this.#source = source;
+    this.#context = context;
+  }
+
+  get ssot(): boolean {
+    return this.#source.isEnabled('ssot', this.#context);
+  }
+
+  get unified(): boolean {
+    return this.#source.isEnabled('unified', this.#context);
+  }
+
+  get factory(): boolean {
+    return this.#source.isEnabled('factory', this.#context);
   }
 }

@@ -21,7 +21,7 @@ function isFlagSource(value: unknown): value is FlagSource {
  * - an object `{ ssot?, unified?, factory? }`: initial values of the bootstrap layer over the environment;
  * - `undefined`: the environment over the defaults (all off).
  */
-export function resolveFlagSource(option: unknown, env: () => EnvFlagSource = () => new EnvFlagSource()): FlagSource {
+export function resolveFlagSource(option: unknown, env: () => EnvFlagSource = () => new EnvFlagSource()): CompositeFlagSource {
   if (option === undefined) return new CompositeFlagSource({ env: env() });
   if (option instanceof CompositeFlagSource) return option;
   if (option instanceof StaticFlagSource) return new CompositeFlagSource({ env: env(), bootstrap: option });

@@ -111,8 +111,11 @@ export class WsSsotServer {
   readonly #onMessage: MessageHandler | null;
   readonly #wss: WebSocketServer;
   readonly #heartbeat: Heartbeat;
-  /** The flag source routing new connections (the `flags` option, or the environment over defaults). */
-  readonly flags: FlagSource;
+  /**
+   * The flag source routing new connections: always a composite (the `flags` option as given if it is one,
+   * else the option or the environment layered under the environment's kill switch). Never throws.
+   */
+  readonly flags: CompositeFlagSource;
   readonly #flagsRelease: 'close' | 'detach' | 'none';
   readonly #unsubscribeFlags: () => void;
   readonly #router: PathRouter;

@@ -117,6 +117,42 @@ describe('CompositeFlagSource', () => {
     expect(detached.isEnabled('ssot')).toBe(true);
   });
 
+  it('decisions(): over in-process layers, every flag as isEnabled() says, following each change', () => {
+    const vars: NodeJS.ProcessEnv = { WS_ENABLE_FACTORY: 'true' };
+    const env = new EnvFlagSource({ env: vars });
+    const bootstrap = new StaticFlagSource({ unified: true });
+    const c = new CompositeFlagSource({ env, bootstrap });
+    const asValues = (d: Readonly<Record<'ssot' | 'unified' | 'factory', boolean>>): boolean[] => [d.ssot, d.unified, d.factory];
+    expect(asValues(c.decisions({ userId: 'u1' }))).toEqual([false, true, true]);
+    bootstrap.set({ unified: false, ssot: true });
+    expect(asValues(c.decisions({ userId: 'u1' }))).toEqual([true, false, true]);
+    vars.WS_ENABLE_FACTORY = 'false';
+    env.reload();
+    expect(asValues(c.decisions())).toEqual([true, false, false]);
+    expect(asValues(c.decisions())).toEqual((['ssot', 'unified', 'factory'] as const).map((f) => c.isEnabled(f)));
+  });
+
+  it('decisions(): with a primary, each flag read asks for that flag then, with the context', () => {
+    const asked: Array<[string, string | undefined]> = [];
+    const values: Record<string, boolean> = { factory: true };
+    const primary: FlagSource = {
+      name: 'recording',
+      isEnabled: (flag, context) => (asked.push([flag, context?.userId]), values[flag] ?? false),
+      status: () => ({ source: 'recording', ready: true, stale: false, lastSyncAt: null }),
+      onChange: () => () => {},
+      close: async () => {},
+    };
+    const c = new CompositeFlagSource({ primary });
+    const d = c.decisions({ userId: 'alice' });
+    expect(asked).toEqual([]);
+    expect(d.factory).toBe(true);
+    expect(asked).toEqual([['factory', 'alice']]);
+    values.factory = false; // no notification: the next read asks again
+    expect(d.factory).toBe(false);
+    expect(d.unified).toBe(false);
+    expect(asked).toEqual([['factory', 'alice'], ['factory', 'alice'], ['unified', 'alice']]);
+  });
+
   it('forwards layer changes to its listeners', () => {
     const bootstrap = new StaticFlagSource();
     const c = new CompositeFlagSource({ bootstrap });
