@@ -280,19 +280,26 @@ export class UnifiedWebSocketManager extends ConnectionRegistry implements WebSo
     return connection;
   }
 
-  /** Delivers to the user's connections here and on the peer path; the frame is encoded once for both. */
+  /**
+   * Delivers to the user's connections here and on the peer path; returns how many took the frame. Finding
+   * none (an offline user, a common case for agent events) stays a few bytes, so a send inlines whole into its
+   * caller within V8's inlining budget, through the legacy adapters too; the delivery itself is out of line.
+   */
   #fanOutUser(userId: UserId, text: string, delivery: DeliveryClass, coalesceKey: string | null): number {
     const own = this.#users.get(userId);
     const other = this.#peer()?.userConnectionsView(userId);
-    const noPeer = other === undefined || other.length === 0;
-    if (own === undefined && noPeer) return 0;
+    if (own === undefined && (other === undefined || other.length === 0)) return 0;
+    return this.#deliverUser(userId, own, other, text, delivery, coalesceKey);
+  }
+
+  /** The delivery part of {@link #fanOutUser}: the frame is encoded once for both paths. */
+  #deliverUser(userId: UserId, own: readonly WebSocketConnection[] | undefined, other: readonly WebSocketConnection[] | undefined, text: string, delivery: DeliveryClass, coalesceKey: string | null): number {
     const frame = new OutboundFrame(text); // encoded once for every connection on both paths
     const here = own === undefined ? 0 : deliverToAll(own, frame, delivery, coalesceKey);
-    if (noPeer) return here;
-    const legacyPath = other as readonly WebSocketConnection[];
+    if (other === undefined || other.length === 0) return here;
     const shadow = this.#shadow;
-    if (shadow === null || !shadow.sample(userId)) return here + deliverToAll(legacyPath, frame, delivery, coalesceKey);
-    return here + deliverShadowed(shadow, userId, legacyPath, frame, delivery, coalesceKey);
+    if (shadow === null || !shadow.sample(userId)) return here + deliverToAll(other, frame, delivery, coalesceKey);
+    return here + deliverShadowed(shadow, userId, other, frame, delivery, coalesceKey);
   }
 
   /** @internal */
@@ -309,7 +316,7 @@ export class UnifiedWebSocketManager extends ConnectionRegistry implements WebSo
 
 /**
  * The legacy-path part of a send sampled for shadow mode: notes which connections took it (nothing extra is
- * sent). Apart from #fanOutUser so that the per-send path stays small enough to inline.
+ * sent). Apart from #deliverUser, which runs on every delivered send.
  */
 function deliverShadowed(shadow: LegacySendObserver, userId: UserId, legacyPath: readonly WebSocketConnection[], frame: OutboundFrame, delivery: DeliveryClass, coalesceKey: string | null): number {
   const received: WebSocketConnection[] = [];
