@@ -38,6 +38,14 @@ function isOptionsObject(value: unknown, keys: ReadonlySet<string>): boolean {
   return any;
 }
 
+/**
+ * `sendMessage(a, b)` with two arguments: the old `(userId, message)` unless `b` is an options object. Out of
+ * line, so the common one-argument call does not carry it.
+ */
+function startsWithUserId(a: unknown, b: unknown, keys: ReadonlySet<string>): boolean {
+  return (typeof a === 'string' || typeof a === 'number') && !isOptionsObject(b, keys);
+}
+
 /** The two forms `sendMessage` accepts. */
 type SendMessageArgs = [message: unknown, options?: SendOptions] | [userId: UserId | number, message: unknown, options?: SendOptions];
 /** The two forms `sendAgentEvent` accepts. */
@@ -84,14 +92,14 @@ export class LegacyUserBoundManager {
     // The old form starts with a user id; a new-form call may also pass a string payload, so a second
     // argument that is an options object (`{ delivery }`) means the new form.
     const n = arguments.length;
-    const withUser = n >= 3 || (n === 2 && (typeof a === 'string' || typeof a === 'number') && !isOptionsObject(b, SEND_OPTION_KEYS));
+    const withUser = n >= 3 || (n === 2 && startsWithUserId(a, b, SEND_OPTION_KEYS));
     if (withUser) this.#sameUser(a);
     const message = withUser ? b : a;
     const options = (withUser ? c : b) as SendOptions | undefined;
     const server = this.#use();
-    const isolated = this.#isolated(server);
-    if (isolated !== null) return isolated.sendMessage(message, options);
-    return this.#manager(server).sendMessage(this.userId, message, options);
+    const manager = this.#manager(server);
+    if (manager === null) return this.#sendMessageViaFactory(server, message, options);
+    return manager.sendMessage(this.userId, message, options);
   }
 
   /** `(type, data?, options?)`, or the old `(userId, type, data, options?)` for this same user. */
@@ -107,9 +115,9 @@ export class LegacyUserBoundManager {
     const data = withUser ? c : b;
     const options = (withUser ? d : c) as AgentEventOptions | undefined;
     const server = this.#use();
-    const isolated = this.#isolated(server);
-    if (isolated !== null) return isolated.sendAgentEvent(type, data, options);
-    return this.#manager(server).sendAgentEvent(this.userId, type, data, options);
+    const manager = this.#manager(server);
+    if (manager === null) return this.#sendAgentEventViaFactory(server, type, data, options);
+    return manager.sendAgentEvent(this.userId, type, data, options);
   }
 
   /** `(type, data, options?)`, or the old `(userId, type, data, options?)` for this same user. */
@@ -123,9 +131,9 @@ export class LegacyUserBoundManager {
     const options = (withUser ? d : c) as { runId?: string } | undefined;
     if (!isCriticalEventType(type)) throw new UnknownEventTypeError(type, CRITICAL_EVENT_TYPES);
     const server = this.#use();
-    const isolated = this.#isolated(server);
-    if (isolated !== null) return isolated.emitCriticalEvent(type, payload, options);
-    return this.#manager(server).emitCriticalEvent(this.userId, type, payload, options);
+    const manager = this.#manager(server);
+    if (manager === null) return this.#emitCriticalEventViaFactory(server, type, payload, options);
+    return manager.emitCriticalEvent(this.userId, type, payload, options);
   }
 
   /** Open connections of this user, on every path. */
@@ -185,12 +193,22 @@ export class LegacyUserBoundManager {
     return this.#entry.use();
   }
 
-  #flag(server: WsSsotServer, flag: 'unified' | 'factory'): boolean {
-    try {
-      return server.flags.isEnabled(flag, this.#flagContext);
-    } catch {
-      return false;
-    }
+  /**
+   * The manager a call goes to, or null when `WS_ENABLE_FACTORY` is on (the caller then goes through the
+   * factory, out of line). The flags are read on every call, so a rollback applies at once, in one
+   * `decisions()` (a field read per flag over in-process layers; `server.flags` is always a composite, which
+   * never throws). Kept small, with the factory's part in methods of their own, so that a send through this
+   * object, the canonical send included, fits V8's inlining budget at the caller's call site.
+   */
+  #manager(server: WsSsotServer): WsSsotServer['manager'] | WsSsotServer['legacy']['manager'] | null {
+    const flags = server.flags.decisions(this.#flagContext);
+    if (flags.factory) return null;
+    return flags.unified ? server.manager : server.legacy.manager;
+  }
+
+  /** Where a call goes when the factory has no manager for it (the user's cap reached). */
+  #unifiedOrLegacy(server: WsSsotServer): WsSsotServer['manager'] | WsSsotServer['legacy']['manager'] {
+    return server.flags.isEnabled('unified', this.#flagContext) ? server.manager : server.legacy.manager;
   }
 
   /**
@@ -200,7 +218,6 @@ export class LegacyUserBoundManager {
    * turning the flag on never makes a call throw that did not before.
    */
   #isolated(server: WsSsotServer): IsolatedManager | null {
-    if (!this.#flag(server, 'factory')) return null;
     try {
       return server.factory.createIsolatedManager(this.userId, this.connectionId);
     } catch (err) {
@@ -209,8 +226,22 @@ export class LegacyUserBoundManager {
     }
   }
 
-  #manager(server: WsSsotServer): WsSsotServer['manager'] | WsSsotServer['legacy']['manager'] {
-    return this.#flag(server, 'unified') ? server.manager : server.legacy.manager;
+  #sendMessageViaFactory(server: WsSsotServer, message: unknown, options: SendOptions | undefined): boolean {
+    const isolated = this.#isolated(server);
+    if (isolated !== null) return isolated.sendMessage(message, options);
+    return this.#unifiedOrLegacy(server).sendMessage(this.userId, message, options);
+  }
+
+  #emitCriticalEventViaFactory(server: WsSsotServer, type: CriticalEventType, payload: CriticalEventDataMap[CriticalEventType], options: { runId?: string } | undefined): AgentEventEnvelope {
+    const isolated = this.#isolated(server);
+    if (isolated !== null) return isolated.emitCriticalEvent(type, payload, options);
+    return this.#unifiedOrLegacy(server).emitCriticalEvent(this.userId, type, payload, options);
+  }
+
+  #sendAgentEventViaFactory(server: WsSsotServer, type: string, data: unknown, options: AgentEventOptions | undefined): AgentEventEnvelope {
+    const isolated = this.#isolated(server);
+    if (isolated !== null) return isolated.sendAgentEvent(type, data, options);
+    return this.#unifiedOrLegacy(server).sendAgentEvent(this.userId, type, data, options);
   }
 
   #snake(): void {

@@ -62,6 +62,26 @@ describe('legacy dispatch, per call', () => {
     expect(seen).toEqual(['unified', 'legacy', 'unified']);
   });
 
+  it('a user-bound object follows WS_ENABLE_FACTORY and WS_ENABLE_UNIFIED from one call to the next', () => {
+    const wss = server(new CompositeFlagSource({ bootstrap: new StaticFlagSource({ factory: true, unified: true }) }));
+    const seen = watchTargets(wss);
+    const created = vi.spyOn(wss.factory, 'createIsolatedManager');
+    const user = new IsolatedWebSocketManager('alice', 'c1', { server: wss });
+    user.sendMessage({ type: 'a' });
+    user.sendAgentEvent('agent_started', { run: 1 });
+    user.emitCriticalEvent('agent_completed', { result: 'ok' });
+    expect(created).toHaveBeenCalledTimes(3); // each call through the factory's isolated manager for (alice, c1)
+    seen.length = 0; // (which sends through wss.manager itself)
+    wss.setFlags({ factory: false });
+    user.sendMessage({ type: 'b' });
+    wss.setFlags({ unified: false });
+    user.sendMessage('alice', { type: 'c' });
+    wss.setFlags({ unified: true });
+    user.sendMessage({ type: 'd' }, { delivery: 'droppable' });
+    expect(seen).toEqual(['unified', 'legacy', 'unified']);
+    expect(created).toHaveBeenCalledTimes(3);
+  });
+
   it('asks the flag source on every call, with the bound user as context (none for an unbound object)', () => {
     const asked: Array<[string, string | undefined]> = [];
     const recording: FlagSource = {
