@@ -8,6 +8,7 @@
  *   --quick             small sizes for a smoke run
  *   --max-other-load P  repeat a delivery run (3 attempts max) if other processes used > P% of the CPU (default 15, or 100 = off with --quick)
  *   --client node|native  the load client: ws / socket.io-client in Node (default), or the C client in bench/native
+ *   --pin               server on CPU 0, load client on CPU 1 (taskset; see lib/cpu-pinning.ts)
  *   --out <dir>         results directory (default bench/results)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_IMPLS, IMPL_NAMES, isImplName, type ImplName } from './servers/index.js';
 import { SCENARIOS } from './scenarios/index.js';
 import { ensureNativeClient } from './lib/native-client.js';
+import { cpuPinning } from './lib/cpu-pinning.js';
 import { fullMarkdown, machine, scenarioMarkdown } from './lib/report.js';
 import type { ScenarioContext, ScenarioResult } from './lib/types.js';
 
@@ -33,12 +35,13 @@ export async function main(argv: string[]): Promise<ScenarioResult[]> {
       quick: { type: 'boolean', default: false },
       'max-other-load': { type: 'string' },
       client: { type: 'string', default: 'node' },
+      pin: { type: 'boolean', default: false },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
-    console.log('usage: npm run bench -- [--scenario name[,name]] [--impl raw-ws,socket-io,ws-ssot,write-floor,greeting-floor] [--runs N] [--quick] [--max-other-load P] [--client node|native] [--out dir]');
+    console.log('usage: npm run bench -- [--scenario name[,name]] [--impl raw-ws,socket-io,ws-ssot,write-floor,greeting-floor] [--runs N] [--quick] [--max-other-load P] [--client node|native] [--pin] [--out dir]');
     console.log(`scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}`);
     return [];
   }
@@ -60,7 +63,8 @@ export async function main(argv: string[]): Promise<ScenarioResult[]> {
   if (client !== 'node' && client !== 'native') throw new Error('--client must be node or native');
   // Built before any measurement (and a missing compiler reported before any run).
   if (client === 'native') ensureNativeClient();
-  const ctx: ScenarioContext = { quick: values.quick, runs, impls, maxOtherLoadPct, client, log: (m) => console.error(m) };
+  const pin = values.pin ? cpuPinning() : null;
+  const ctx: ScenarioContext = { quick: values.quick, runs, impls, maxOtherLoadPct, client, pin, log: (m) => console.error(m) };
   const results: ScenarioResult[] = [];
   for (const s of scenarios) {
     console.error(`\n== ${s.name}${ctx.quick ? ' (quick)' : ''}`);
@@ -72,10 +76,10 @@ export async function main(argv: string[]): Promise<ScenarioResult[]> {
   const m = machine();
   const date = new Date().toISOString();
   const command = `npm run bench -- ${argv.join(' ')}`.trim();
-  const md = fullMarkdown(results, m, { date, runs, quick: ctx.quick, command, client });
+  const md = fullMarkdown(results, m, { date, runs, quick: ctx.quick, command, client, pin });
   const outDir = values.out ?? path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(path.join(outDir, 'latest.json'), `${JSON.stringify({ date, machine: m, runs, quick: ctx.quick, maxOtherLoadPct, impls, client, results }, null, 2)}\n`);
+  writeFileSync(path.join(outDir, 'latest.json'), `${JSON.stringify({ date, machine: m, runs, quick: ctx.quick, maxOtherLoadPct, impls, client, pin, results }, null, 2)}\n`);
   writeFileSync(path.join(outDir, 'latest.md'), md);
   console.log(md.slice(md.indexOf('### Targets')));
   console.error(`\nwrote ${path.join(outDir, 'latest.json')} and latest.md`);

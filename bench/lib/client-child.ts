@@ -8,6 +8,7 @@ const NODE_CLIENT = fileURLToPath(new URL('../clients/client.ts', import.meta.ur
 const NATIVE_RELAY = fileURLToPath(new URL('../clients/native-client.ts', import.meta.url));
 
 export function forkClient(ctx: ScenarioContext, label: string): Child {
-  if (ctx.client === 'native') return forkTs(label, NATIVE_RELAY, [], [], { [NATIVE_CLIENT_ENV]: ensureNativeClient() });
-  return forkTs(label, NODE_CLIENT, [], ['--max-old-space-size=2048']);
+  const cpus = ctx.pin?.client ?? null;
+  if (ctx.client === 'native') return forkTs(label, NATIVE_RELAY, [], [], { [NATIVE_CLIENT_ENV]: ensureNativeClient() }, cpus);
+  return forkTs(label, NODE_CLIENT, [], ['--max-old-space-size=2048'], {}, cpus);
 }

@@ -4,6 +4,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { pinnedCommand } from './cpu-pinning.js';
 
 /** Repository root (the worktree the bench runs in). */
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -96,11 +97,17 @@ export class Child {
   }
 }
 
-/** Forks a TypeScript file under tsx (resolved from the repository root) with its own heap flags. */
-export function forkTs(label: string, file: string, args: string[] = [], nodeFlags: string[] = [], env: Record<string, string> = {}): Child {
+/**
+ * Forks a TypeScript file under tsx (resolved from the repository root) with its own heap flags; on the CPUs
+ * `cpus` (taskset syntax) if given, every thread of the child included.
+ */
+export function forkTs(label: string, file: string, args: string[] = [], nodeFlags: string[] = [], env: Record<string, string> = {}, cpus: string | null = null): Child {
+  // fork() runs execPath with execArgv before the file: with a pinning, that is taskset, then node.
+  const node = pinnedCommand(cpus, process.execPath, ['--import', 'tsx', ...nodeFlags]);
   const proc = fork(file, args, {
     cwd: ROOT,
-    execArgv: ['--import', 'tsx', ...nodeFlags],
+    execPath: node.command,
+    execArgv: node.args,
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     env: { ...process.env, NODE_ENV: 'production', ...env },
   });

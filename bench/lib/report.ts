@@ -1,6 +1,7 @@
 /** Renders scenario results as markdown tables (stdout and BENCHMARKS.md) and as JSON. */
 import os from 'node:os';
 import type { ClientImpl, Column, Row, ScenarioResult } from './types.js';
+import type { CpuPinning } from './cpu-pinning.js';
 
 export interface Machine {
   cpu: string;
@@ -76,13 +77,13 @@ export function targetsMarkdown(results: ScenarioResult[]): string {
   return lines.join('\n');
 }
 
-export function fullMarkdown(results: ScenarioResult[], m: Machine, meta: { date: string; runs: number; quick: boolean; command: string; client: ClientImpl }): string {
+export function fullMarkdown(results: ScenarioResult[], m: Machine, meta: { date: string; runs: number; quick: boolean; command: string; client: ClientImpl; pin: CpuPinning | null }): string {
   return [
     `## Results — ${meta.date}${meta.quick ? ' (QUICK smoke sizes, not comparable)' : ''}`,
     '',
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB RAM, ${m.os}, Node ${m.node}. ` +
       `1-min load average ${m.loadAvg1m.start} at start, ${m.loadAvg1m.end ?? 'n/a'} at end. ` +
-      `Server and clients on the same machine (separate processes); load client: ${meta.client === 'native' ? 'the native C client (bench/native)' : 'Node (ws, socket.io-client)'}. ${meta.runs} run(s) per implementation, medians. ` +
+      `Server and clients on the same machine (separate processes${meta.pin === null ? '' : `; server pinned to CPU ${meta.pin.server}, client to CPU ${meta.pin.client}`}); load client: ${meta.client === 'native' ? 'the native C client (bench/native)' : 'Node (ws, socket.io-client)'}. ${meta.runs} run(s) per implementation, medians. ` +
       `Command: \`${meta.command}\`.`,
     '',
     ...results.flatMap((r) => [scenarioMarkdown(r), '']),

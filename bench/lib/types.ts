@@ -1,4 +1,5 @@
 import type { ImplName } from '../servers/index.js';
+import type { CpuPinning } from './cpu-pinning.js';
 
 /** Which program holds the client connections (`--client`). */
 export type ClientImpl = 'node' | 'native';
@@ -21,6 +22,8 @@ export interface ScenarioContext {
    * fraction of the CPU per frame, so the server rather than the client sets the pace). The CLI's default is 'node'.
    */
   client: ClientImpl;
+  /** `--pin`: the CPUs of the server and of the load client (null: wherever the kernel puts them). */
+  pin: CpuPinning | null;
   log(message: string): void;
 }
 

@@ -24,7 +24,7 @@ interface MemRun {
 
 async function measure(ctx: ScenarioContext, impl: ImplName, n: number, settleMs: number): Promise<MemRun> {
   const info = IMPLEMENTATIONS[impl];
-  const server = forkTs(`server:${impl}`, HOST, [impl, '{}'], ['--expose-gc']);
+  const server = forkTs(`server:${impl}`, HOST, [impl, '{}'], ['--expose-gc'], {}, ctx.pin?.server ?? null);
   const client = forkClient(ctx, `client:${impl}`);
   try {
     const { port } = await server.waitFor<IpcMessage & { port: number }>('ready', 30_000);

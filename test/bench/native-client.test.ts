@@ -21,7 +21,7 @@ function nativeClientBuilds(): boolean {
   }
 }
 
-const ctx = (impls: ScenarioContext['impls']): ScenarioContext => ({ quick: true, runs: 1, impls, maxOtherLoadPct: 100, client: 'native', log: () => {} });
+const ctx = (impls: ScenarioContext['impls']): ScenarioContext => ({ quick: true, runs: 1, impls, maxOtherLoadPct: 100, client: 'native', pin: null, log: () => {} });
 
 describe.skipIf(!nativeClientBuilds())('bench --client native', () => {
   it('receives every broadcast exactly once from raw ws, Socket.IO, ws-ssot and the greeting floor, with latencies on the shared clock', async () => {
