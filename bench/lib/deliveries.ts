@@ -66,6 +66,9 @@ export interface DeliveryRun {
   clientCpuPct: number | null;
   /** Machine CPU capacity used by other processes during the measured phase, %. */
   foreignCpuPct: number | null;
+  /** V8 GC pauses in the server during the measured phase: how many, and the longest (ms). */
+  gcCount: number | null;
+  gcMaxMs: number | null;
   sendMs: number;
   notes: string[];
 }
@@ -76,6 +79,7 @@ export const DELIVERY_COLUMNS: Column[] = [
   { key: 'p99', label: 'p99 ms', digits: 2, ratios: true, short: 'p99' },
   { key: 'max', label: 'max ms', digits: 2 },
   { key: 'cpuMsPer1k', label: 'server CPU ms / 1k del.', digits: 2, ratios: true, short: 'CPU' },
+  { key: 'gcMaxMs', label: 'server GC max ms', digits: 2 },
   { key: 'clientCpuPct', label: 'client CPU %', digits: 0 },
   { key: 'foreignCpuPct', label: 'other load %', digits: 0 },
   { key: 'complete', label: 'all delivered', digits: 0, format: 'bool' },
@@ -94,7 +98,7 @@ async function waitForCount(server: Child, n: number, timeoutMs: number): Promis
   return last;
 }
 
-async function phase(server: Child, client: Child, scenarioUrl: string, fn: string, spec: PhaseSpec, timeoutMs: number): Promise<{ stats: ClientStats; t0: number; t1: number; cpuUs: number; foreignPct: number | null; timedOut: boolean }> {
+async function phase(server: Child, client: Child, scenarioUrl: string, fn: string, spec: PhaseSpec, timeoutMs: number): Promise<{ stats: ClientStats; t0: number; t1: number; cpuUs: number; gcCount: number; gcMaxMs: number; foreignPct: number | null; timedOut: boolean }> {
   await client.request({ type: 'expect', expected: spec.expected }, 'expecting', 10_000);
   const machine0 = cpuSnapshot();
   const parent0 = process.cpuUsage();
@@ -112,18 +116,18 @@ async function phase(server: Child, client: Child, scenarioUrl: string, fn: stri
     timedOut = true;
     stats = (await client.request<IpcMessage & { stats: ClientStats }>({ type: 'report' }, 'report', 10_000)).stats;
   }
-  const cpu = await server.request<IpcMessage & { userUs: number; systemUs: number }>({ type: 'stop' }, 'cpu', 10_000);
+  const cpu = await server.request<IpcMessage & { userUs: number; systemUs: number; gcCount: number; gcMaxMs: number }>({ type: 'stop' }, 'cpu', 10_000);
   const parent = process.cpuUsage(parent0);
   const cpuUs = cpu.userUs + cpu.systemUs;
   const ownMs = (cpuUs + parent.user + parent.system) / 1000 + stats.cpuMs;
   const foreignPct = foreignCpuPct(machine0, cpuSnapshot(), ownMs);
-  return { stats, t0: sent.t0, t1: sent.t1, cpuUs, foreignPct, timedOut };
+  return { stats, t0: sent.t0, t1: sent.t1, cpuUs, gcCount: cpu.gcCount, gcMaxMs: cpu.gcMaxMs, foreignPct, timedOut };
 }
 
 /** One run of one implementation: fresh server and client processes. */
 export async function runDeliveries(impl: ImplName, spec: DeliverySpec, ctx: ScenarioContext): Promise<DeliveryRun> {
   const info = IMPLEMENTATIONS[impl];
-  const server = forkTs(`server:${impl}`, HOST, [impl, JSON.stringify(spec.serverOptions ?? {})], ['--expose-gc', ...serverDiagnosticFlags(impl)]);
+  const server = forkTs(`server:${impl}`, HOST, [impl, JSON.stringify(spec.serverOptions ?? {})], ['--expose-gc', ...serverDiagnosticFlags(impl)], {}, ctx.pin?.server ?? null);
   let client: Child | null = null;
   const notes: string[] = [];
   try {
@@ -161,6 +165,8 @@ export async function runDeliveries(impl: ImplName, spec: DeliverySpec, ctx: Sce
       cpuMsPer1k: s.received > 0 ? m.cpuUs / s.received : null,
       clientCpuPct: elapsedMs !== null && elapsedMs > 0 ? (s.cpuMs / elapsedMs) * 100 : null,
       foreignCpuPct: m.foreignPct,
+      gcCount: m.gcCount,
+      gcMaxMs: m.gcMaxMs,
       sendMs: m.t1 - m.t0,
       notes,
     };
@@ -184,7 +190,7 @@ async function runWithRetries(impl: ImplName, spec: DeliverySpec, ctx: ScenarioC
       ctx.log(`  ${impl} failed: ${message}`);
       return {
         deliveries: 0, expected: 0, complete: false, deliveriesPerSec: null, p50: null, p99: null,
-        max: null, cpuMsPer1k: null, clientCpuPct: null, foreignCpuPct: null, sendMs: 0,
+        max: null, cpuMsPer1k: null, clientCpuPct: null, foreignCpuPct: null, gcCount: null, gcMaxMs: null, sendMs: 0,
         notes: [`run failed: ${message.split('\n')[0]}`],
       };
     }
@@ -230,6 +236,7 @@ export async function runDeliveryScenario(spec: DeliverySpec, ctx: ScenarioConte
         cpuMsPer1k: median(runs.map((x) => x.cpuMsPer1k)),
         clientCpuPct: median(runs.map((x) => x.clientCpuPct)),
         foreignCpuPct: median(runs.map((x) => x.foreignCpuPct)),
+        gcMaxMs: median(runs.map((x) => x.gcMaxMs)),
         complete: runs.every((x) => x.complete) ? 1 : 0,
         // Not printed: lowest over runs, for correctness checks (test/bench).
         delivered: Math.min(...runs.map((x) => x.deliveries)),

@@ -6,11 +6,13 @@
  *   → { type: 'phase', module, fn, params }  run a scenario's server phase (exported by the scenario file)
  *   ← { type: 'sent', t0, t1, result }       sending finished (t0/t1 on the shared clock)
  *   → { type: 'stop' }                       clients have everything (or timed out)
- *   ← { type: 'cpu', userUs, systemUs }      CPU used from the start of the phase until 'stop'
+ *   ← { type: 'cpu', userUs, systemUs, gcCount, gcMaxMs }  CPU used, and V8's GC pauses (how many, the
+ *                                            longest), from the start of the phase until 'stop'
  *   → { type: 'mem' }                        ← { type: 'mem', heapUsed, rss, connections } after full GC
  *   → { type: 'count' }                      ← { type: 'count', connections }
  *   → { type: 'close' }                      ← { type: 'closed' }, then exit
  */
+import { PerformanceObserver } from 'node:perf_hooks';
 import { setImmediate as tick } from 'node:timers/promises';
 import { nowMs } from '../lib/clock.js';
 import { IMPLEMENTATIONS, isImplName } from './index.js';
@@ -40,6 +42,16 @@ async function main(): Promise<void> {
   const port = await server.start();
 
   let cpu0: NodeJS.CpuUsage | null = null;
+  // GC pauses of the main thread while a phase runs: one longer than a phase's typical gap between frames
+  // shows up in its latency percentiles, whichever implementation it is.
+  const gc = { on: false, count: 0, maxMs: 0 };
+  new PerformanceObserver((list) => {
+    if (!gc.on) return;
+    for (const entry of list.getEntries()) {
+      gc.count++;
+      if (entry.duration > gc.maxMs) gc.maxMs = entry.duration;
+    }
+  }).observe({ entryTypes: ['gc'] });
 
   process.on('message', (raw) => {
     const msg = raw as { type: string; module?: string; fn?: string; params?: Record<string, unknown> };
@@ -50,6 +62,8 @@ async function main(): Promise<void> {
           const fn = phaseMod[msg.fn ?? 'serverPhase'] as PhaseFn | undefined;
           if (typeof fn !== 'function') throw new Error(`${msg.module} has no ${msg.fn}`);
           await fullGc();
+          await tick(); // the observer's entries of fullGc() are delivered before the phase's count starts
+          Object.assign(gc, { on: true, count: 0, maxMs: 0 });
           cpu0 = process.cpuUsage();
           const t0 = nowMs();
           const result = await fn(server, msg.params ?? {});
@@ -59,7 +73,9 @@ async function main(): Promise<void> {
         case 'stop': {
           const d = process.cpuUsage(cpu0 ?? undefined);
           cpu0 = null;
-          send({ type: 'cpu', userUs: d.user, systemUs: d.system });
+          await tick(); // the observer's last entries
+          gc.on = false;
+          send({ type: 'cpu', userUs: d.user, systemUs: d.system, gcCount: gc.count, gcMaxMs: gc.maxMs });
           break;
         }
         case 'mem': {
