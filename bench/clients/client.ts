@@ -38,6 +38,12 @@ export interface ClientStats {
   lastAt: number | null;
   /** Client process CPU (user + system) from 'expect' to this report, ms: shows when the client is the bottleneck. */
   cpuMs: number;
+  /**
+   * Native client polling without sleep (`--pin`) only, else absent: how many times during the phase it was off
+   * its CPU for over 0.5 ms (preempted, in the guest or by the host), and the longest, ms.
+   */
+  offCpuCount?: number | null;
+  offCpuMaxMs?: number | null;
 }
 
 interface Conn {

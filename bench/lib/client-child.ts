@@ -9,6 +9,9 @@ const NATIVE_RELAY = fileURLToPath(new URL('../clients/native-client.ts', import
 
 export function forkClient(ctx: ScenarioContext, label: string): Child {
   const cpus = ctx.pin?.client ?? null;
-  if (ctx.client === 'native') return forkTs(label, NATIVE_RELAY, [], [], { [NATIVE_CLIENT_ENV]: ensureNativeClient() }, cpus);
+  // On a CPU of its own (--pin), the native client polls without sleeping during a phase: an idle CPU's wake-up
+  // (milliseconds, at times, for a virtual machine's) is then not in the latencies, and it can tell when it was
+  // preempted while deliveries were arriving (see runWithRetries).
+  if (ctx.client === 'native') return forkTs(label, NATIVE_RELAY, [], [], { [NATIVE_CLIENT_ENV]: ensureNativeClient(), BENCH_NATIVE_SPIN: cpus === null ? '0' : '1' }, cpus);
   return forkTs(label, NODE_CLIENT, [], ['--max-old-space-size=2048'], {}, cpus);
 }

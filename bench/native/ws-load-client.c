@@ -63,6 +63,14 @@ static char *first_error;
 
 /* the current phase */
 static int armed, done_pending;
+/* BENCH_NATIVE_SPIN=1: poll without sleeping while a phase is armed (the client has a CPU of its own, --pin) */
+static int spin;
+/* While spinning, between the phase's first delivery and its last: loop turns whose wall time exceeded this
+ * thread's CPU time by more than OFF_CPU_MS, i.e. times the client was not running (preempted by another task
+ * in the guest, or its vCPU by the host) while deliveries were arriving */
+#define OFF_CPU_MS 0.5
+static uint64_t off_cpu_count;
+static double off_cpu_max, turn_wall = -1, turn_cpu;
 static uint64_t received, expected_total, ignored, closed_during_phase;
 static double *lat;
 static uint64_t lat_cap;
@@ -78,6 +86,26 @@ static double cpu_ms(void) {
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+}
+
+static double thread_cpu_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Called once per loop turn while spinning: notes a turn in which the client was off the CPU. */
+static void note_turn(void) {
+  double wall = now_ms(), cpu = thread_cpu_ms();
+  if (turn_wall >= 0 && first_at >= 0) {
+    double off = (wall - turn_wall) - (cpu - turn_cpu);
+    if (off > OFF_CPU_MS) {
+      off_cpu_count++;
+      if (off > off_cpu_max) off_cpu_max = off;
+    }
+  }
+  turn_wall = wall;
+  turn_cpu = cpu;
 }
 
 static void *xrealloc(void *p, size_t n) {
@@ -354,6 +382,8 @@ static void print_stats(const char *type) {
   print_number("firstAt", first_at, first_at >= 0);
   print_number("lastAt", last_at, last_at >= 0);
   print_number("cpuMs", cpu_ms() - cpu0, 1);
+  print_number("offCpuCount", (double)off_cpu_count, spin);
+  print_number("offCpuMaxMs", off_cpu_max, spin);
   printf("}}\n");
   fflush(stdout);
 }
@@ -421,6 +451,9 @@ static void command(char *line) {
     lat = xrealloc(NULL, lat_cap * sizeof(double));
     armed = expected_total > 0;
     done_pending = 0;
+    off_cpu_count = 0;
+    off_cpu_max = 0;
+    turn_wall = -1;
     cpu0 = cpu_ms();
     printf("{\"type\":\"expecting\",\"expectedTotal\":%llu}\n", (unsigned long long)expected_total);
     fflush(stdout);
@@ -433,6 +466,8 @@ static void command(char *line) {
 }
 
 int main(void) {
+  const char *spin_env = getenv("BENCH_NATIVE_SPIN");
+  spin = spin_env != NULL && strcmp(spin_env, "1") == 0;
   epfd = epoll_create1(0);
   struct epoll_event sev = {.events = EPOLLIN, .data.u32 = STDIN_ID};
   epoll_ctl(epfd, EPOLL_CTL_ADD, 0, &sev);
@@ -440,7 +475,9 @@ int main(void) {
   char *in = xrealloc(NULL, in_cap);
   struct epoll_event evs[512];
   for (;;) {
-    int n = epoll_wait(epfd, evs, 512, connecting ? 50 : -1);
+    int spinning = spin && armed;
+    if (spinning) note_turn();
+    int n = epoll_wait(epfd, evs, 512, connecting ? 50 : spinning ? 0 : -1);
     if (n < 0 && errno != EINTR) return 1;
     for (int k = 0; k < n; k++) {
       uint32_t id = evs[k].data.u32;

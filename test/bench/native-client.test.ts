@@ -5,6 +5,8 @@
  * only, never timing. No compiler: a failure under CI=true, else a loud skip.
  */
 import { describe, expect, it } from 'vitest';
+import os from 'node:os';
+import { cpuPinning } from '../../bench/lib/cpu-pinning.js';
 import { ensureNativeClient } from '../../bench/lib/native-client.js';
 import type { ScenarioContext } from '../../bench/lib/types.js';
 import { broadcast, sizes } from '../../bench/scenarios/broadcast.js';
@@ -21,7 +23,7 @@ function nativeClientBuilds(): boolean {
   }
 }
 
-const ctx = (impls: ScenarioContext['impls']): ScenarioContext => ({ quick: true, runs: 1, impls, maxOtherLoadPct: 100, client: 'native', pin: null, log: () => {} });
+const ctx = (impls: ScenarioContext['impls'], pin: ScenarioContext['pin'] = null): ScenarioContext => ({ quick: true, runs: 1, impls, maxOtherLoadPct: 100, client: 'native', pin, log: () => {} });
 
 describe.skipIf(!nativeClientBuilds())('bench --client native', () => {
   it('receives every broadcast exactly once from raw ws, Socket.IO, ws-ssot and the greeting floor, with latencies on the shared clock', async () => {
@@ -44,6 +46,22 @@ describe.skipIf(!nativeClientBuilds())('bench --client native', () => {
       expect(row.notes, row.name).toEqual([]);
       expect(row.metrics['delivered'], row.name).toBe(800);
       expect(row.metrics['complete'], row.name).toBe(1);
+    }
+  }, 30_000);
+
+  it.skipIf(process.platform !== 'linux' || os.availableParallelism() < 2)('pinned (--pin), it polls without sleeping and reports how long it was preempted; unpinned, it does not', async () => {
+    const pinned = await targeted.run(ctx(['ws-ssot'], cpuPinning()));
+    const free = await targeted.run(ctx(['ws-ssot']));
+    for (const [result, spinning] of [[pinned, true], [free, false]] as const) {
+      const run = result.rows[0]!.perRun![0]!;
+      expect(result.rows[0]!.metrics['delivered']).toBe(800);
+      if (spinning) {
+        expect(run['clientOffCpuCount']).toBeGreaterThanOrEqual(0);
+        expect(run['clientOffCpuMaxMs']).toBeGreaterThanOrEqual(0);
+      } else {
+        expect(run['clientOffCpuCount']).toBeNull();
+        expect(run['clientOffCpuMaxMs']).toBeNull();
+      }
     }
   }, 30_000);
 });
