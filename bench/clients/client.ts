@@ -44,6 +44,8 @@ export interface ClientStats {
    */
   offCpuCount?: number | null;
   offCpuMaxMs?: number | null;
+  /** Of offCpuCount, the times another task was given its CPU (an involuntary context switch). */
+  preemptedCount?: number | null;
 }
 
 interface Conn {

@@ -69,9 +69,13 @@ export interface DeliveryRun {
   /** V8 GC pauses in the server during the measured phase: how many, and the longest (ms). */
   gcCount: number | null;
   gcMaxMs: number | null;
-  /** The native client, spinning (`--pin`): times it was off its CPU for over 0.5 ms during the phase, and the longest. */
+  /**
+   * The native client, spinning (`--pin`): times it was off its CPU for over 0.5 ms while deliveries arrived, the
+   * longest, and how many of those times another task had been given its CPU (the rest: interrupts, or the host).
+   */
   clientOffCpuCount: number | null;
   clientOffCpuMaxMs: number | null;
+  clientPreemptedCount: number | null;
   sendMs: number;
   /** Attempts this run took (see runWithRetries); 1 if the first was undisturbed. */
   attempts: number;
@@ -174,6 +178,7 @@ export async function runDeliveries(impl: ImplName, spec: DeliverySpec, ctx: Sce
       gcMaxMs: m.gcMaxMs,
       clientOffCpuCount: s.offCpuCount ?? null,
       clientOffCpuMaxMs: s.offCpuMaxMs ?? null,
+      clientPreemptedCount: s.preemptedCount ?? null,
       sendMs: m.t1 - m.t0,
       attempts: 1,
       notes,
@@ -196,7 +201,7 @@ function maxClientOffCpuMs(run: DeliveryRun): number {
 function disturbance(run: DeliveryRun, ctx: ScenarioContext): string | null {
   if (run.foreignCpuPct !== null && run.foreignCpuPct > ctx.maxOtherLoadPct) return `other processes used ${run.foreignCpuPct.toFixed(0)}% of the machine`;
   if (run.clientOffCpuMaxMs !== null && run.clientOffCpuMaxMs > maxClientOffCpuMs(run)) {
-    return `the client was preempted for ${run.clientOffCpuMaxMs.toFixed(1)} ms while deliveries arrived (p99 ${run.p99?.toFixed(2) ?? 'n/a'} ms)`;
+    return `the client was off its CPU for ${run.clientOffCpuMaxMs.toFixed(1)} ms while deliveries arrived (p99 ${run.p99?.toFixed(2) ?? 'n/a'} ms; preempted ${run.clientPreemptedCount ?? 0} times)`;
   }
   return null;
 }
@@ -219,7 +224,7 @@ async function runWithRetries(impl: ImplName, spec: DeliverySpec, ctx: ScenarioC
       ctx.log(`  ${impl} failed: ${message}`);
       return {
         deliveries: 0, expected: 0, complete: false, deliveriesPerSec: null, p50: null, p99: null,
-        max: null, cpuMsPer1k: null, clientCpuPct: null, foreignCpuPct: null, gcCount: null, gcMaxMs: null, clientOffCpuCount: null, clientOffCpuMaxMs: null, sendMs: 0, attempts: attempt,
+        max: null, cpuMsPer1k: null, clientCpuPct: null, foreignCpuPct: null, gcCount: null, gcMaxMs: null, clientOffCpuCount: null, clientOffCpuMaxMs: null, clientPreemptedCount: null, sendMs: 0, attempts: attempt,
         notes: [`run failed: ${message.split('\n')[0]}`],
       };
     }

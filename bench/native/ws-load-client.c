@@ -69,8 +69,9 @@ static int spin;
  * thread's CPU time by more than OFF_CPU_MS, i.e. times the client was not running (preempted by another task
  * in the guest, or its vCPU by the host) while deliveries were arriving */
 #define OFF_CPU_MS 0.5
-static uint64_t off_cpu_count;
+static uint64_t off_cpu_count, preempted_count;
 static double off_cpu_max, turn_wall = -1, turn_cpu;
+static long turn_switches;
 static uint64_t received, expected_total, ignored, closed_during_phase;
 static double *lat;
 static uint64_t lat_cap;
@@ -94,18 +95,32 @@ static double thread_cpu_ms(void) {
   return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-/* Called once per loop turn while spinning: notes a turn in which the client was off the CPU. */
+/* Involuntary context switches of this thread: another task was given its CPU. */
+static long involuntary_switches(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_THREAD, &ru);
+  return ru.ru_nivcsw;
+}
+
+/*
+ * Called once per loop turn while spinning: notes a turn in which the client was off the CPU, and whether it was
+ * preempted by another task then (an involuntary switch) rather than held up by interrupts and the network work
+ * they carry (softirq time, which on loopback includes the benchmark's own TCP processing) or by the host.
+ */
 static void note_turn(void) {
   double wall = now_ms(), cpu = thread_cpu_ms();
+  long switches = involuntary_switches();
   if (turn_wall >= 0 && first_at >= 0) {
     double off = (wall - turn_wall) - (cpu - turn_cpu);
     if (off > OFF_CPU_MS) {
       off_cpu_count++;
       if (off > off_cpu_max) off_cpu_max = off;
+      if (switches != turn_switches) preempted_count++;
     }
   }
   turn_wall = wall;
   turn_cpu = cpu;
+  turn_switches = switches;
 }
 
 static void *xrealloc(void *p, size_t n) {
@@ -384,6 +399,7 @@ static void print_stats(const char *type) {
   print_number("cpuMs", cpu_ms() - cpu0, 1);
   print_number("offCpuCount", (double)off_cpu_count, spin);
   print_number("offCpuMaxMs", off_cpu_max, spin);
+  print_number("preemptedCount", (double)preempted_count, spin);
   printf("}}\n");
   fflush(stdout);
 }
@@ -453,6 +469,7 @@ static void command(char *line) {
     done_pending = 0;
     off_cpu_count = 0;
     off_cpu_max = 0;
+    preempted_count = 0;
     turn_wall = -1;
     cpu0 = cpu_ms();
     printf("{\"type\":\"expecting\",\"expectedTotal\":%llu}\n", (unsigned long long)expected_total);
