@@ -16,6 +16,7 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { setImmediate as tick } from 'node:timers/promises';
 import { nowMs } from '../lib/clock.js';
 import { IMPLEMENTATIONS, isImplName } from './index.js';
+import { PhaseProfiler } from './phase-profiler.js';
 import type { BenchServer, BenchServerOptions, CreateBenchServer } from './types.js';
 
 type PhaseFn = (server: BenchServer, params: Record<string, unknown>) => Promise<unknown>;
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
   const server = await mod.createServer(options);
   const port = await server.start();
 
+  const profiler = PhaseProfiler.fromEnv(implName);
   let cpu0: NodeJS.CpuUsage | null = null;
   // GC pauses of the main thread while a phase runs: one longer than a phase's typical gap between frames
   // shows up in its latency percentiles, whichever implementation it is.
@@ -64,6 +66,7 @@ async function main(): Promise<void> {
           await fullGc();
           await tick(); // the observer's entries of fullGc() are delivered before the phase's count starts
           Object.assign(gc, { on: true, count: 0, maxMs: 0 });
+          await profiler?.start();
           cpu0 = process.cpuUsage();
           const t0 = nowMs();
           const result = await fn(server, msg.params ?? {});
@@ -73,6 +76,7 @@ async function main(): Promise<void> {
         case 'stop': {
           const d = process.cpuUsage(cpu0 ?? undefined);
           cpu0 = null;
+          await profiler?.stop();
           await tick(); // the observer's last entries
           gc.on = false;
           send({ type: 'cpu', userUs: d.user, systemUs: d.system, gcCount: gc.count, gcMaxMs: gc.maxMs });
