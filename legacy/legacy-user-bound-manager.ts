@@ -195,27 +195,42 @@ export class LegacyUserBoundManager {
 
   /**
    * The manager a call goes to, or null when `WS_ENABLE_FACTORY` is on (the caller then goes through the
-   * factory, out of line). The flags are read on every call, so a rollback applies at once, in one
-   * `decisions()` (a field read per flag over in-process layers; `server.flags` is always a composite, which
-   * never throws). Kept small, with the factory's part in methods of their own, so that a send through this
-   * object, the canonical send included, fits V8's inlining budget at the caller's call site.
+   * factory, out of line). The flags are read on every call, so a rollback applies at once: over in-process
+   * layers as two field reads of the composite's `localDecisions()`, else by asking the source (out of line).
+   * Kept small so that a send through this object, the canonical send included, fits V8's inlining budget at
+   * the caller's call site.
    */
   #manager(server: WsSsotServer): WsSsotServer['manager'] | WsSsotServer['legacy']['manager'] | null {
-    const flags = server.flags.decisions(this.#flagContext);
-    if (flags.factory) return null;
-    return flags.unified ? server.manager : server.legacy.manager;
+    const decided = server.flags.localDecisions();
+    if (decided === null) return this.#askedManager(server);
+    if (decided.factory) return null;
+    return decided.unified ? server.manager : server.legacy.manager;
   }
 
-  /** Where a call goes when the factory has no manager for it (the user's cap reached). */
+  /** #manager() when the decisions depend on the user or the time: asks the source, factory first. */
+  #askedManager(server: WsSsotServer): WsSsotServer['manager'] | WsSsotServer['legacy']['manager'] | null {
+    return this.#flag(server, 'factory') ? null : this.#unifiedOrLegacy(server);
+  }
+
+  /** Where a call goes without the factory, or when the factory has no manager for it (the user's cap reached). */
   #unifiedOrLegacy(server: WsSsotServer): WsSsotServer['manager'] | WsSsotServer['legacy']['manager'] {
-    return server.flags.isEnabled('unified', this.#flagContext) ? server.manager : server.legacy.manager;
+    return this.#flag(server, 'unified') ? server.manager : server.legacy.manager;
+  }
+
+  /** A flag for this user; false if the source throws (a composite does not; a subclass of one might). */
+  #flag(server: WsSsotServer, flag: 'unified' | 'factory'): boolean {
+    try {
+      return server.flags.isEnabled(flag, this.#flagContext);
+    } catch {
+      return false;
+    }
   }
 
   /**
    * With WS_ENABLE_FACTORY: the factory's manager for (userId, connectionId), a Map lookup once created.
    * Old code creates one adapter per socket and never cleans up; once the user's cap of isolated managers is
-   * reached, the call goes through the canonical manager for the same user instead (same recipients), so
-   * turning the flag on never makes a call throw that did not before.
+   * reached, the call goes where it would without the factory (`WS_ENABLE_UNIFIED` decides) for the same user,
+   * so turning the flag on never makes a call throw that did not before.
    */
   #isolated(server: WsSsotServer): IsolatedManager | null {
     try {

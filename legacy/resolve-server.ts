@@ -58,8 +58,13 @@ export class LegacyEntryPoint {
     let server = this.#explicit ?? boundLegacyServer();
     if (server !== null && server === this.#server) this.#counter!.record();
     else server = this.#useOn(server);
-    // `server.flags` is always a CompositeFlagSource, which never throws (it skips a failing layer).
-    return server.flags.isEnabled('unified', context) ? server.manager : server.legacy.manager;
+    let unified = false;
+    try {
+      unified = server.flags.isEnabled('unified', context);
+    } catch {
+      // a composite never throws, but a subclass's isEnabled() might: the legacy path is the safe answer
+    }
+    return unified ? server.manager : server.legacy.manager;
   }
 
   /** The first call (on this server): warn, find the counter, count. Kept apart so `use()` stays small. */

@@ -14,7 +14,7 @@ import type { FlagLayer } from './flag-layer.js';
 import { FlagListeners } from './flag-listeners.js';
 import type { FlagContext, FlagName, FlagSource, FlagSourceStatus, FlagValues } from './flag-source.js';
 import { StaticFlagSource } from './static-flag-source.js';
-import { AskedFlagDecisions, FlagDecisions, FlagSlots, validateFlagValues } from './flag-values.js';
+import { FlagDecisions, FlagSlots, validateFlagValues } from './flag-values.js';
 import { LocalFlagLayer } from './local-flag-layer.js';
 
 export interface CompositeFlagSourceOptions {
@@ -67,7 +67,9 @@ export class CompositeFlagSource implements FlagSource {
     this.#defaults = new FlagSlots(validateFlagValues('defaults', options.defaults ?? {}));
     const notify = (): void => this.#listeners.notify();
     this.#unsubscribe = [this.env, this.primary, this.bootstrap].filter((s): s is FlagSource => s !== null).map((s) => s.onChange(notify));
-    this.#local = this.primary === null && isPlainLocalLayer(this.bootstrap) && (this.env === null || isPlainLocalLayer(this.env));
+    // A subclass that overrides isEnabled() is asked through it, never through derived decisions.
+    const ownIsEnabled = this.isEnabled === CompositeFlagSource.prototype.isEnabled;
+    this.#local = ownIsEnabled && this.primary === null && isPlainLocalLayer(this.bootstrap) && (this.env === null || isPlainLocalLayer(this.env));
     if (this.#local) {
       const invalidate = (): void => {
         this.#resolved = null;
@@ -84,21 +86,16 @@ export class CompositeFlagSource implements FlagSource {
   }
 
   /**
-   * The three flags for `context`, for a caller that may read more than one per call (the legacy user-bound
-   * adapters read `factory`, then `unified`). Over in-process layers it is the same object until a layer
-   * changes: no allocation, a field read per flag. Otherwise each flag read asks the layers then, as
-   * isEnabled() would (read it within the call: it is not a snapshot).
+   * The three flags as decided for every context alike, or null when a decision may depend on the context or
+   * the time (a primary such as Unleash, a layer of another kind, an `isEnabled` overridden by a subclass, or
+   * after detach()): ask isEnabled() per flag then. Over in-process layers it is the same immutable object until
+   * a layer changes, so a caller that needs more than one flag per call (the legacy user-bound adapters read
+   * `factory`, then `unified`) reads fields and allocates nothing; read it on every call, never keep it.
    */
-  decisions(context?: FlagContext): Readonly<FlagValues> {
+  localDecisions(): FlagDecisions | null {
     const resolved = this.#resolved;
     if (resolved !== null) return resolved;
-    return this.#decideAll(context);
-  }
-
-  /** decisions() without derived decisions (out of line, as #decide). */
-  #decideAll(context: FlagContext | undefined): Readonly<FlagValues> {
-    if (this.#local) return this.#derive();
-    return new AskedFlagDecisions(this, context);
+    return this.#local ? this.#derive() : null;
   }
 
   /**

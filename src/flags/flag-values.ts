@@ -1,6 +1,6 @@
 /** Validation of a partial set of flag values given by the application (options object, `setFlags`). */
 import { InvalidOptionError } from '../errors.js';
-import { FLAG_NAMES, type FlagContext, type FlagName, type FlagSource, type FlagValues } from './flag-source.js';
+import { FLAG_NAMES, type FlagName, type FlagValues } from './flag-source.js';
 
 /** Checks that every key is a flag name and every value a boolean; returns a frozen copy. */
 export function validateFlagValues(field: string, values: unknown): Readonly<Partial<FlagValues>> {
@@ -38,8 +38,9 @@ export class FlagSlots {
 }
 
 /**
- * The decided values of the three flags for one context, in one fixed shape: what a composite source derives
- * once per change of its in-process layers and hands out until the next (see `CompositeFlagSource#decisions`).
+ * The decided values of the three flags, in one fixed shape, for every context alike: what a composite source
+ * over in-process layers derives once per change of those layers and hands out until the next (see
+ * `CompositeFlagSource#localDecisions`). Immutable: a change makes a new one.
  */
 export class FlagDecisions implements Readonly<FlagValues> {
   readonly ssot: boolean;
@@ -58,29 +59,3 @@ export class FlagDecisions implements Readonly<FlagValues> {
   }
 }
 
-/**
- * The three flags of a source whose answers depend on the context (a remote source such as Unleash): each
- * read asks the source then, so a caller that reads one flag asks for one (a remote source counts every
- * evaluation per toggle).
- */
-export class AskedFlagDecisions implements Readonly<FlagValues> {
-  readonly #source: FlagSource;
-  readonly #context: FlagContext | undefined;
-
-  constructor(source: FlagSource, context: FlagContext | undefined) {
-    this.#source = source;
-    this.#context = context;
-  }
-
-  get ssot(): boolean {
-    return this.#source.isEnabled('ssot', this.#context);
-  }
-
-  get unified(): boolean {
-    return this.#source.isEnabled('unified', this.#context);
-  }
-
-  get factory(): boolean {
-    return this.#source.isEnabled('factory', this.#context);
-  }
-}

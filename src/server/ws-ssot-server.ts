@@ -304,7 +304,7 @@ export class WsSsotServer {
 
   /** The flag source's sync state: for a composite, its primary's (Unleash), which is what operators need. */
   flagSourceStatus(): FlagSourceStatus {
-    const source = this.flags instanceof CompositeFlagSource && this.flags.primary !== null ? this.flags.primary : this.flags;
+    const source = this.flags.primary ?? this.flags;
     try {
       return source.status();
     } catch (err) {
@@ -370,7 +370,7 @@ export class WsSsotServer {
     await waitForClose(sockets, this.options.closeTimeoutMs);
     this.store.close();
     if (this.#flagsRelease === 'close') await this.flags.close();
-    else if (this.#flagsRelease === 'detach') (this.flags as CompositeFlagSource).detach();
+    else if (this.#flagsRelease === 'detach') this.flags.detach();
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
     this.#state = 'closed';
     this.logger.info('ws-ssot server closed');

@@ -117,40 +117,54 @@ describe('CompositeFlagSource', () => {
     expect(detached.isEnabled('ssot')).toBe(true);
   });
 
-  it('decisions(): over in-process layers, every flag as isEnabled() says, following each change', () => {
+  it('localDecisions(): over in-process layers, one object with every flag as isEnabled() says, replaced at each change', () => {
     const vars: NodeJS.ProcessEnv = { WS_ENABLE_FACTORY: 'true' };
     const env = new EnvFlagSource({ env: vars });
     const bootstrap = new StaticFlagSource({ unified: true });
     const c = new CompositeFlagSource({ env, bootstrap });
-    const asValues = (d: Readonly<Record<'ssot' | 'unified' | 'factory', boolean>>): boolean[] => [d.ssot, d.unified, d.factory];
-    expect(asValues(c.decisions({ userId: 'u1' }))).toEqual([false, true, true]);
+    const values = (): boolean[] => {
+      const d = c.localDecisions();
+      if (d === null) throw new Error('expected decisions over in-process layers');
+      return [d.ssot, d.unified, d.factory];
+    };
+    expect(values()).toEqual([false, true, true]);
+    const first = c.localDecisions();
+    expect(c.localDecisions()).toBe(first); // nothing allocated per read
+    expect({ ...first }).toEqual({ ssot: false, unified: true, factory: true });
     bootstrap.set({ unified: false, ssot: true });
-    expect(asValues(c.decisions({ userId: 'u1' }))).toEqual([true, false, true]);
+    expect(c.localDecisions()).not.toBe(first);
+    expect(first).toMatchObject({ ssot: false, unified: true, factory: true }); // an old one never changes
+    expect(values()).toEqual([true, false, true]);
     vars.WS_ENABLE_FACTORY = 'false';
     env.reload();
-    expect(asValues(c.decisions())).toEqual([true, false, false]);
-    expect(asValues(c.decisions())).toEqual((['ssot', 'unified', 'factory'] as const).map((f) => c.isEnabled(f)));
+    expect(values()).toEqual([true, false, false]);
+    expect(values()).toEqual((['ssot', 'unified', 'factory'] as const).map((f) => c.isEnabled(f)));
   });
 
-  it('decisions(): with a primary, each flag read asks for that flag then, with the context', () => {
-    const asked: Array<[string, string | undefined]> = [];
-    const values: Record<string, boolean> = { factory: true };
-    const primary: FlagSource = {
-      name: 'recording',
-      isEnabled: (flag, context) => (asked.push([flag, context?.userId]), values[flag] ?? false),
-      status: () => ({ source: 'recording', ready: true, stale: false, lastSyncAt: null }),
-      onChange: () => () => {},
-      close: async () => {},
-    };
-    const c = new CompositeFlagSource({ primary });
-    const d = c.decisions({ userId: 'alice' });
-    expect(asked).toEqual([]);
-    expect(d.factory).toBe(true);
-    expect(asked).toEqual([['factory', 'alice']]);
-    values.factory = false; // no notification: the next read asks again
-    expect(d.factory).toBe(false);
-    expect(d.unified).toBe(false);
-    expect(asked).toEqual([['factory', 'alice'], ['factory', 'alice'], ['unified', 'alice']]);
+  it('localDecisions() is null when a decision may depend on the user or the time: a primary, a per-user layer, an overridden isEnabled, after detach()', () => {
+    expect(new CompositeFlagSource({ primary: fakePrimary({ unified: true }, false) }).localDecisions()).toBeNull();
+
+    class PerUserLayer extends StaticFlagSource {
+      override peek(flag: 'ssot' | 'unified' | 'factory', context?: { userId?: string }): boolean | undefined {
+        return flag === 'ssot' ? context?.userId === 'alice' : super.peek(flag);
+      }
+    }
+    expect(new CompositeFlagSource({ bootstrap: new PerUserLayer() }).localDecisions()).toBeNull();
+
+    class ForcedFactory extends CompositeFlagSource {
+      override isEnabled(flag: 'ssot' | 'unified' | 'factory', context?: { userId?: string }): boolean {
+        return flag === 'factory' || super.isEnabled(flag, context);
+      }
+    }
+    const forced = new ForcedFactory({ bootstrap: new StaticFlagSource({ unified: true }) });
+    expect(forced.localDecisions()).toBeNull();
+    expect([forced.isEnabled('factory'), forced.isEnabled('unified'), forced.isEnabled('ssot')]).toEqual([true, true, false]);
+
+    const detached = new CompositeFlagSource({ bootstrap: new StaticFlagSource({ ssot: true }) });
+    expect(detached.localDecisions()?.ssot).toBe(true);
+    detached.detach();
+    expect(detached.localDecisions()).toBeNull();
+    expect(detached.isEnabled('ssot')).toBe(true);
   });
 
   it('forwards layer changes to its listeners', () => {

@@ -135,6 +135,22 @@ describe('legacy adapters', () => {
       expect(got.map((f) => f.i)).toEqual(Array.from({ length: cap + 5 }, (_, i) => i));
     });
 
+    it('past the factory cap, with WS_ENABLE_UNIFIED on, every send form reaches alice on both paths (and never bob)', async () => {
+      const { aliceLegacy, aliceSsot, bob } = await twoPaths({ factory: true, unified: true });
+      const cap = h!.wss.factory.options.maxManagersPerUser;
+      for (let i = 0; i < cap; i++) new Adapter('alice', `socket-${i}`).sendMessage({ type: 'fill' });
+      const over = new Adapter('alice', 'one-too-many');
+      expect(over.sendMessage({ type: 'm' })).toBe(true);
+      expect(over.sendAgentEvent('agent_thinking', { step: 1 })).toMatchObject({ type: 'agent_thinking' });
+      expect(over.emitCriticalEvent('agent_completed', { result: 'ok' })).toMatchObject({ type: 'agent_completed' });
+      for (const c of [aliceLegacy, aliceSsot]) {
+        await c.nextOfType('m');
+        await c.nextOfType('agent_thinking');
+        await c.nextOfType('agent_completed');
+      }
+      expect(bob.frames.some((f) => f.type === 'm' || f.type === 'agent_thinking' || f.type === 'agent_completed')).toBe(false);
+    });
+
     it('tells a new-form call with a string payload from the old (userId, …) form', async () => {
       const { aliceLegacy } = await twoPaths();
       const alice = new Adapter('alice', 'c1');
