@@ -51,6 +51,7 @@ export class FlagDecisions implements Readonly<FlagValues> {
     this.ssot = ssot;
     this.unified = unified;
     this.factory = factory;
+    Object.freeze(this); // shared by every caller until the next change: nobody may alter it
   }
 
   /** The flag's value (false for a name that is not a flag). */

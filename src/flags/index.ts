@@ -3,5 +3,6 @@ export * from './unleash-flag-source.js';
 export { EnvFlagSource, type EnvFlagSourceOptions } from './env-flag-source.js';
 export { StaticFlagSource } from './static-flag-source.js';
 export { CompositeFlagSource, type CompositeFlagSourceOptions } from './composite-flag-source.js';
+export type { FlagDecisions } from './flag-values.js';
 export { isFlagLayer, type FlagLayer } from './flag-layer.js';
 export { resolveFlagSource, type FlagsOption } from './resolve-flag-source.js';

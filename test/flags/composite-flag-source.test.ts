@@ -134,6 +134,7 @@ describe('CompositeFlagSource', () => {
     bootstrap.set({ unified: false, ssot: true });
     expect(c.localDecisions()).not.toBe(first);
     expect(first).toMatchObject({ ssot: false, unified: true, factory: true }); // an old one never changes
+    expect(Object.isFrozen(first)).toBe(true); // nor can a caller change the one every call shares
     expect(values()).toEqual([true, false, true]);
     vars.WS_ENABLE_FACTORY = 'false';
     env.reload();
