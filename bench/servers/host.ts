@@ -65,8 +65,8 @@ async function main(): Promise<void> {
           if (typeof fn !== 'function') throw new Error(`${msg.module} has no ${msg.fn}`);
           await fullGc();
           await tick(); // the observer's entries of fullGc() are delivered before the phase's count starts
-          Object.assign(gc, { on: true, count: 0, maxMs: 0 });
           await profiler?.start();
+          Object.assign(gc, { on: true, count: 0, maxMs: 0 });
           cpu0 = process.cpuUsage();
           const t0 = nowMs();
           const result = await fn(server, msg.params ?? {});
@@ -76,9 +76,9 @@ async function main(): Promise<void> {
         case 'stop': {
           const d = process.cpuUsage(cpu0 ?? undefined);
           cpu0 = null;
-          await profiler?.stop();
           await tick(); // the observer's last entries
           gc.on = false;
+          await profiler?.stop(); // after the count: writing the profile allocates, and is not the phase's
           send({ type: 'cpu', userUs: d.user, systemUs: d.system, gcCount: gc.count, gcMaxMs: gc.maxMs });
           break;
         }

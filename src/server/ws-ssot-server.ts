@@ -113,7 +113,8 @@ export class WsSsotServer {
   readonly #heartbeat: Heartbeat;
   /**
    * The flag source routing new connections: always a composite (the `flags` option as given if it is one,
-   * else the option or the environment layered under the environment's kill switch). Never throws.
+   * else the option or the environment layered under the environment's kill switch). A composite never throws;
+   * an app's subclass of one might, so legacy dispatch still guards its calls.
    */
   readonly flags: CompositeFlagSource;
   readonly #flagsRelease: 'close' | 'detach' | 'none';
