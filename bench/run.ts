@@ -3,7 +3,7 @@
  * writes bench/results/latest.json and bench/results/latest.md (paste the latter into BENCHMARKS.md).
  *
  *   --scenario <name>   repeatable or comma-separated: broadcast, targeted, agent-runs, micro, memory, import-time
- *   --impl <name>       repeatable or comma-separated: raw-ws, socket-io, ws-ssot, write-floor, greeting-floor (default: the first three)
+ *   --impl <name>       repeatable or comma-separated: raw-ws, socket-io, ws-ssot, write-floor, greeting-floor, send-path-ab (default: the first three)
  *   --runs N            runs per implementation, medians reported (default 3)
  *   --quick             small sizes for a smoke run
  *   --max-other-load P  repeat a delivery run (3 attempts max) if other processes used > P% of the CPU (default 15, or 100 = off with --quick)
@@ -41,7 +41,7 @@ export async function main(argv: string[]): Promise<ScenarioResult[]> {
     },
   });
   if (values.help) {
-    console.log('usage: npm run bench -- [--scenario name[,name]] [--impl raw-ws,socket-io,ws-ssot,write-floor,greeting-floor] [--runs N] [--quick] [--max-other-load P] [--client node|native] [--pin] [--out dir]');
+    console.log('usage: npm run bench -- [--scenario name[,name]] [--impl raw-ws,socket-io,ws-ssot,write-floor,greeting-floor,send-path-ab] [--runs N] [--quick] [--max-other-load P] [--client node|native] [--pin] [--out dir]');
     console.log(`scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}`);
     return [];
   }

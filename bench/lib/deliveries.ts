@@ -79,6 +79,14 @@ export interface DeliveryRun {
   sendMs: number;
   /** Attempts this run took (see runWithRetries); 1 if the first was undisturbed. */
   attempts: number;
+  /**
+   * The send-path A/B diagnostic only (`servers/send-path-ab.ts`): ws-ssot's time per delivery over raw socket
+   * writes', medians per delivery measured in one server process on the same sockets, and the two medians (µs);
+   * null for every other implementation.
+   */
+  sendPathRatio: number | null;
+  sendPathSsotUs: number | null;
+  sendPathRawUs: number | null;
   notes: string[];
 }
 
@@ -107,7 +115,7 @@ async function waitForCount(server: Child, n: number, timeoutMs: number): Promis
   return last;
 }
 
-async function phase(server: Child, client: Child, scenarioUrl: string, fn: string, spec: PhaseSpec, timeoutMs: number): Promise<{ stats: ClientStats; t0: number; t1: number; cpuUs: number; gcCount: number; gcMaxMs: number; foreignPct: number | null; timedOut: boolean }> {
+async function phase(server: Child, client: Child, scenarioUrl: string, fn: string, spec: PhaseSpec, timeoutMs: number): Promise<{ stats: ClientStats; t0: number; t1: number; cpuUs: number; gcCount: number; gcMaxMs: number; figures: Record<string, number>; foreignPct: number | null; timedOut: boolean }> {
   await client.request({ type: 'expect', expected: spec.expected }, 'expecting', 10_000);
   const machine0 = cpuSnapshot();
   const parent0 = process.cpuUsage();
@@ -125,12 +133,12 @@ async function phase(server: Child, client: Child, scenarioUrl: string, fn: stri
     timedOut = true;
     stats = (await client.request<IpcMessage & { stats: ClientStats }>({ type: 'report' }, 'report', 10_000)).stats;
   }
-  const cpu = await server.request<IpcMessage & { userUs: number; systemUs: number; gcCount: number; gcMaxMs: number }>({ type: 'stop' }, 'cpu', 10_000);
+  const cpu = await server.request<IpcMessage & { userUs: number; systemUs: number; gcCount: number; gcMaxMs: number; figures: Record<string, number> }>({ type: 'stop' }, 'cpu', 10_000);
   const parent = process.cpuUsage(parent0);
   const cpuUs = cpu.userUs + cpu.systemUs;
   const ownMs = (cpuUs + parent.user + parent.system) / 1000 + stats.cpuMs;
   const foreignPct = foreignCpuPct(machine0, cpuSnapshot(), ownMs);
-  return { stats, t0: sent.t0, t1: sent.t1, cpuUs, gcCount: cpu.gcCount, gcMaxMs: cpu.gcMaxMs, foreignPct, timedOut };
+  return { stats, t0: sent.t0, t1: sent.t1, cpuUs, gcCount: cpu.gcCount, gcMaxMs: cpu.gcMaxMs, figures: cpu.figures, foreignPct, timedOut };
 }
 
 /** One run of one implementation: fresh server and client processes. */
@@ -181,6 +189,9 @@ export async function runDeliveries(impl: ImplName, spec: DeliverySpec, ctx: Sce
       clientPreemptedCount: s.preemptedCount ?? null,
       sendMs: m.t1 - m.t0,
       attempts: 1,
+      sendPathRatio: m.figures['sendPathRatio'] ?? null,
+      sendPathSsotUs: m.figures['ssotUsPerDelivery'] ?? null,
+      sendPathRawUs: m.figures['rawUsPerDelivery'] ?? null,
       notes,
     };
   } finally {
@@ -224,7 +235,7 @@ async function runWithRetries(impl: ImplName, spec: DeliverySpec, ctx: ScenarioC
       ctx.log(`  ${impl} failed: ${message}`);
       return {
         deliveries: 0, expected: 0, complete: false, deliveriesPerSec: null, p50: null, p99: null,
-        max: null, cpuMsPer1k: null, clientCpuPct: null, foreignCpuPct: null, gcCount: null, gcMaxMs: null, clientOffCpuCount: null, clientOffCpuMaxMs: null, clientPreemptedCount: null, sendMs: 0, attempts: attempt,
+        max: null, cpuMsPer1k: null, clientCpuPct: null, foreignCpuPct: null, gcCount: null, gcMaxMs: null, clientOffCpuCount: null, clientOffCpuMaxMs: null, clientPreemptedCount: null, sendMs: 0, attempts: attempt, sendPathRatio: null, sendPathSsotUs: null, sendPathRawUs: null,
         notes: [`run failed: ${message.split('\n')[0]}`],
       };
     }
@@ -261,6 +272,11 @@ export async function runDeliveryScenario(spec: DeliverySpec, ctx: ScenarioConte
       continue;
     }
     const runs = results.get(impl)!;
+    const sendPath = runs.filter((x) => x.sendPathRatio !== null);
+    const us = (xs: (number | null)[]): string => median(xs)?.toFixed(2) ?? 'n/a';
+    const sendPathNote = sendPath.length === 0 ? [] : [
+      `per delivery, median of calls in one process on the same sockets: ws-ssot's send path ${us(sendPath.map((x) => x.sendPathSsotUs))} µs, raw socket writes ${us(sendPath.map((x) => x.sendPathRawUs))} µs, ratio ${us(sendPath.map((x) => x.sendPathRatio))}× (per run: ${sendPath.map((x) => x.sendPathRatio!.toFixed(2)).join(', ')})`,
+    ];
     rows.push({
       name: label,
       metrics: {
@@ -272,12 +288,13 @@ export async function runDeliveryScenario(spec: DeliverySpec, ctx: ScenarioConte
         clientCpuPct: median(runs.map((x) => x.clientCpuPct)),
         foreignCpuPct: median(runs.map((x) => x.foreignCpuPct)),
         gcMaxMs: median(runs.map((x) => x.gcMaxMs)),
+        sendPathRatio: median(runs.map((x) => x.sendPathRatio)),
         complete: runs.every((x) => x.complete) ? 1 : 0,
         // Not printed: lowest over runs, for correctness checks (test/bench).
         delivered: Math.min(...runs.map((x) => x.deliveries)),
         expected: Math.max(...runs.map((x) => x.expected)),
       },
-      notes: [...new Set(runs.flatMap((x) => x.notes))],
+      notes: [...new Set(runs.flatMap((x) => x.notes)), ...sendPathNote],
       perRun: runs.map(({ notes: _notes, ...figures }) => figures),
     });
   }

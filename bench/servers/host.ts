@@ -6,8 +6,9 @@
  *   → { type: 'phase', module, fn, params }  run a scenario's server phase (exported by the scenario file)
  *   ← { type: 'sent', t0, t1, result }       sending finished (t0/t1 on the shared clock)
  *   → { type: 'stop' }                       clients have everything (or timed out)
- *   ← { type: 'cpu', userUs, systemUs, gcCount, gcMaxMs }  CPU used, and V8's GC pauses (how many, the
- *                                            longest), from the start of the phase until 'stop'
+ *   ← { type: 'cpu', userUs, systemUs, gcCount, gcMaxMs, figures }  CPU used, and V8's GC pauses (how many,
+ *                                            the longest), from the start of the phase until 'stop'; `figures`:
+ *                                            the server's own (BenchServer#phaseFigures), or {}
  *   → { type: 'mem' }                        ← { type: 'mem', heapUsed, rss, connections } after full GC
  *   → { type: 'count' }                      ← { type: 'count', connections }
  *   → { type: 'close' }                      ← { type: 'closed' }, then exit
@@ -67,6 +68,7 @@ async function main(): Promise<void> {
           await tick(); // the observer's entries of fullGc() are delivered before the phase's count starts
           await profiler?.start();
           Object.assign(gc, { on: true, count: 0, maxMs: 0 });
+          server.resetPhaseFigures?.();
           cpu0 = process.cpuUsage();
           const t0 = nowMs();
           const result = await fn(server, msg.params ?? {});
@@ -79,7 +81,7 @@ async function main(): Promise<void> {
           await tick(); // the observer's last entries
           gc.on = false;
           await profiler?.stop(); // after the count: writing the profile allocates, and is not the phase's
-          send({ type: 'cpu', userUs: d.user, systemUs: d.system, gcCount: gc.count, gcMaxMs: gc.maxMs });
+          send({ type: 'cpu', userUs: d.user, systemUs: d.system, gcCount: gc.count, gcMaxMs: gc.maxMs, figures: server.phaseFigures?.() ?? {} });
           break;
         }
         case 'mem': {

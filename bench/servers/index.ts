@@ -3,9 +3,9 @@ import { fileURLToPath } from 'node:url';
 import type { ClientKind } from './types.js';
 
 /** Implementation names, in the order they run (raw ws first: it is the reference for ratios). */
-export const IMPL_NAMES = ['raw-ws', 'socket-io', 'ws-ssot', 'write-floor', 'greeting-floor'] as const;
+export const IMPL_NAMES = ['raw-ws', 'socket-io', 'ws-ssot', 'write-floor', 'greeting-floor', 'send-path-ab'] as const;
 export type ImplName = (typeof IMPL_NAMES)[number];
-/** What runs without `--impl`: the write floor and the greeting floor are diagnostic references, opt-in. */
+/** What runs without `--impl`: the write floor, the greeting floor and the send-path A/B are diagnostic references, opt-in. */
 export const DEFAULT_IMPLS: readonly ImplName[] = ['raw-ws', 'socket-io', 'ws-ssot'];
 
 export interface ImplInfo {
@@ -64,6 +64,15 @@ export const IMPLEMENTATIONS: Readonly<Record<ImplName, ImplInfo>> = {
     clientKind: 'ws',
     path: '/ws',
     unavailable: () => null,
+  },
+  'send-path-ab': {
+    name: 'send-path-ab',
+    label: 'send path A/B',
+    module: here('./send-path-ab.ts'),
+    clientKind: 'ws',
+    path: '/ws',
+    unavailable: () =>
+      existsSync(here('../../src/index.ts')) ? null : 'src/index.ts not present yet (core not merged)',
   },
 };
 

@@ -19,6 +19,13 @@ export interface BenchServer {
   connectionCount(): number;
   /** Closes every connection and the HTTP server. */
   close(): Promise<void>;
+  /**
+   * Optional: figures the server measured itself during the phase that just ended, read when the clients have
+   * everything. A diagnostic implementation uses it (`send-path-ab.ts`); the phase's start calls
+   * `resetPhaseFigures` first.
+   */
+  phaseFigures?(): Record<string, number>;
+  resetPhaseFigures?(): void;
 }
 
 /** Options passed from the scenario to the implementation (JSON; e.g. a Redis URL for a cross-node run). */

@@ -20,7 +20,8 @@ type FrameFn = (data: Buffer, options: object) => Buffer[];
 const frame = (ws as unknown as { Sender: { frame: FrameFn } }).Sender.frame;
 const TEXT = { fin: true, rsv1: false, opcode: 0x01, mask: false, readOnly: false };
 
-function encode(msg: object): Buffer {
+/** One `JSON.stringify`, framed once into a single buffer (an unmasked text frame). */
+export function encode(msg: object): Buffer {
   return Buffer.concat(frame(Buffer.from(JSON.stringify(msg)), TEXT));
 }
 

@@ -9,10 +9,10 @@ import { createWebSocketServer, type UnifiedWebSocketManager, type WsSsotServer 
 import type { BenchServer, BenchServerOptions, CreateBenchServer } from './types.js';
 import { listenOnLoopback } from '../lib/listen.js';
 
-class WsSsotBenchServer implements BenchServer {
+export class WsSsotBenchServer implements BenchServer {
   private readonly http = http.createServer();
   private readonly wss: WsSsotServer;
-  private readonly m: UnifiedWebSocketManager;
+  protected readonly m: UnifiedWebSocketManager;
 
   constructor(options: BenchServerOptions) {
     this.wss = createWebSocketServer({
