@@ -80,9 +80,9 @@ export interface DeliveryRun {
   /** Attempts this run took (see runWithRetries); 1 if the first was undisturbed. */
   attempts: number;
   /**
-   * The send-path A/B diagnostic only (`servers/send-path-ab.ts`): ws-ssot's time per delivery over raw socket
-   * writes', medians per delivery measured in one server process on the same sockets, and the two medians (µs);
-   * null for every other implementation.
+   * The send-path A/B diagnostic only (`servers/send-path-ab.ts`), measured in one server process on the same
+   * sockets: ws-ssot's median time per delivery divided by the raw socket writes' (sendPathRatio), and the two
+   * medians in µs. Null for every other implementation.
    */
   sendPathRatio: number | null;
   sendPathSsotUs: number | null;

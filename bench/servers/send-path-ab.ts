@@ -16,7 +16,7 @@
  */
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { BenchServerOptions, CreateBenchServer } from './types.js';
+import type { CreateBenchServer } from './types.js';
 import { median } from '../lib/stats.js';
 import { encode } from './write-floor.js';
 import { WsSsotBenchServer } from './ws-ssot.js';
@@ -29,10 +29,6 @@ class SendPathAbServer extends WsSsotBenchServer {
   #rawUs: number[] = [];
   /** xorshift32 state: the side of each call, uncorrelated with the scenario's round-robin over users. */
   #seed = 0x2545f491;
-
-  constructor(options: BenchServerOptions) {
-    super(options);
-  }
 
   override sendToUser(userId: string, msg: object): boolean {
     const sockets = this.#socketsOf(userId);
