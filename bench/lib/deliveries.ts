@@ -248,6 +248,16 @@ async function runWithRetries(impl: ImplName, spec: DeliverySpec, ctx: ScenarioC
   return run!;
 }
 
+/** The send-path A/B's row note (its medians over the runs), or none for an implementation that reports no A/B. */
+function sendPathNotes(runs: DeliveryRun[], ratio: number | null): string[] {
+  if (ratio === null) return [];
+  const fixed = (x: number | null): string => x?.toFixed(2) ?? 'n/a';
+  const perRun = runs.flatMap((x) => (x.sendPathRatio === null ? [] : [x.sendPathRatio.toFixed(2)]));
+  return [
+    `per delivery, median of calls in one process on the same sockets: ws-ssot's send path ${fixed(median(runs.map((x) => x.sendPathSsotUs)))} µs, raw socket writes ${fixed(median(runs.map((x) => x.sendPathRawUs)))} µs, ratio ${fixed(ratio)}× (per run: ${perRun.join(', ')})`,
+  ];
+}
+
 /** Runs every implementation `ctx.runs` times, interleaved (A B C A B C …), and returns median rows. */
 export async function runDeliveryScenario(spec: DeliverySpec, ctx: ScenarioContext): Promise<Row[]> {
   const results = new Map<ImplName, DeliveryRun[]>();
@@ -272,11 +282,7 @@ export async function runDeliveryScenario(spec: DeliverySpec, ctx: ScenarioConte
       continue;
     }
     const runs = results.get(impl)!;
-    const sendPath = runs.filter((x) => x.sendPathRatio !== null);
-    const us = (xs: (number | null)[]): string => median(xs)?.toFixed(2) ?? 'n/a';
-    const sendPathNote = sendPath.length === 0 ? [] : [
-      `per delivery, median of calls in one process on the same sockets: ws-ssot's send path ${us(sendPath.map((x) => x.sendPathSsotUs))} µs, raw socket writes ${us(sendPath.map((x) => x.sendPathRawUs))} µs, ratio ${us(sendPath.map((x) => x.sendPathRatio))}× (per run: ${sendPath.map((x) => x.sendPathRatio!.toFixed(2)).join(', ')})`,
-    ];
+    const sendPathRatio = median(runs.map((x) => x.sendPathRatio));
     rows.push({
       name: label,
       metrics: {
@@ -288,13 +294,13 @@ export async function runDeliveryScenario(spec: DeliverySpec, ctx: ScenarioConte
         clientCpuPct: median(runs.map((x) => x.clientCpuPct)),
         foreignCpuPct: median(runs.map((x) => x.foreignCpuPct)),
         gcMaxMs: median(runs.map((x) => x.gcMaxMs)),
-        sendPathRatio: median(runs.map((x) => x.sendPathRatio)),
+        sendPathRatio,
         complete: runs.every((x) => x.complete) ? 1 : 0,
         // Not printed: lowest over runs, for correctness checks (test/bench).
         delivered: Math.min(...runs.map((x) => x.deliveries)),
         expected: Math.max(...runs.map((x) => x.expected)),
       },
-      notes: [...new Set(runs.flatMap((x) => x.notes)), ...sendPathNote],
+      notes: [...new Set(runs.flatMap((x) => x.notes)), ...sendPathNotes(runs, sendPathRatio)],
       perRun: runs.map(({ notes: _notes, ...figures }) => figures),
     });
   }

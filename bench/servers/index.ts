@@ -23,6 +23,11 @@ export interface ImplInfo {
 
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 
+/** Why an implementation built on ws-ssot's `src/` cannot run, or null if it can. */
+function coreUnavailable(): string | null {
+  return existsSync(here('../../src/index.ts')) ? null : 'src/index.ts not present yet (core not merged)';
+}
+
 export const IMPLEMENTATIONS: Readonly<Record<ImplName, ImplInfo>> = {
   'raw-ws': {
     name: 'raw-ws',
@@ -46,8 +51,7 @@ export const IMPLEMENTATIONS: Readonly<Record<ImplName, ImplInfo>> = {
     module: here('./ws-ssot.ts'),
     clientKind: 'ws',
     path: '/ws',
-    unavailable: () =>
-      existsSync(here('../../src/index.ts')) ? null : 'src/index.ts not present yet (core not merged)',
+    unavailable: coreUnavailable,
   },
   'write-floor': {
     name: 'write-floor',
@@ -71,8 +75,7 @@ export const IMPLEMENTATIONS: Readonly<Record<ImplName, ImplInfo>> = {
     module: here('./send-path-ab.ts'),
     clientKind: 'ws',
     path: '/ws',
-    unavailable: () =>
-      existsSync(here('../../src/index.ts')) ? null : 'src/index.ts not present yet (core not merged)',
+    unavailable: coreUnavailable,
   },
 };
 
