@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import { CloseCode } from '../src/close-codes.js';
-import { MANAGER_DEFAULTS } from '../src/config.js';
+import { MANAGER_DEFAULTS } from '../src/config/manager-options.js';
 import { WebSocketConnection } from '../src/core/connection.js';
 import { ConnectionRegistry, type ConnectionRegistryEvents } from '../src/core/connection-registry.js';
 import { EventStore } from '../src/core/event-store.js';

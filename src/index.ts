@@ -22,18 +22,15 @@ export {
 } from './events/agent-events.js';
 export * from './errors.js';
 export { CloseCode, type CloseCodeValue } from './close-codes.js';
+export { MANAGER_DEFAULTS, type ConnectionLimitPolicy, type ManagerOptions, type RecoveryOptions } from './config/manager-options.js';
 export {
-  MANAGER_DEFAULTS,
   SERVER_DEFAULTS,
   type AuthenticateHook,
-  type ConnectionLimitPolicy,
   type DrainOnFlagChangeOptions,
-  type ManagerOptions,
   type MessageHandler,
-  type RecoveryOptions,
   type ShadowOptions,
   type WebSocketServerOptions,
-} from './config.js';
+} from './config/server-options.js';
 export { WsSsotMetrics } from './observability/metrics.js';
 export type { AuthResult, CodePath, ConnectionHealth, ConnectionId, OutboundMessage, UserId } from './types.js';
 export * from './flags/index.js';

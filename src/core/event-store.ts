@@ -4,7 +4,7 @@
  * one `seq` and one log whichever path a connection is on, and a rollback loses nothing.
  */
 import { randomUUID } from 'node:crypto';
-import type { ResolvedManagerOptions } from '../config.js';
+import type { ResolvedManagerOptions } from '../config/manager-options.js';
 import type { UserId } from '../types.js';
 import { EventLog } from './event-log.js';
 

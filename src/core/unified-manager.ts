@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import { CloseCode } from '../close-codes.js';
-import { resolveManagerOptions, type ManagerOptions, type ResolvedManagerOptions } from '../config.js';
+import { resolveManagerOptions, type ManagerOptions, type ResolvedManagerOptions } from '../config/manager-options.js';
 import { ConnectionLimitError, UnknownEventTypeError } from '../errors.js';
 import {
   CRITICAL_EVENT_TYPES,

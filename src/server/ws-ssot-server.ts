@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { CloseCode } from '../close-codes.js';
-import { resolveServerOptions, type AuthenticateHook, type MessageHandler, type ResolvedServerOptions, type WebSocketServerOptions } from '../config.js';
+import { resolveServerOptions, type AuthenticateHook, type MessageHandler, type ResolvedServerOptions, type WebSocketServerOptions } from '../config/server-options.js';
 import type { WebSocketConnection } from '../core/connection.js';
 import { connectionOf } from '../core/socket-lifecycle.js';
 import { EventStore } from '../core/event-store.js';

@@ -16,7 +16,7 @@
  */
 import type { Logger } from 'pino';
 import { CloseCode } from '../close-codes.js';
-import type { ConnectionLimitPolicy } from '../config.js';
+import type { ConnectionLimitPolicy } from '../config/manager-options.js';
 import type { WebSocketConnection } from '../core/connection.js';
 import type { WsSsotMetrics } from '../observability/metrics.js';
 import type { ConnectionId, UserId } from '../types.js';

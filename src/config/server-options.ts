@@ -1,62 +1,17 @@
 /**
- * Every option of ws-ssot, its default, and its validation, in one place. Options are validated once,
- * when a server or manager is created, then frozen; an invalid option throws `InvalidOptionError`
- * naming the field.
+ * The options of {@link createWebSocketServer}, their defaults and validation. Options are validated once,
+ * when a server is created, then frozen; an invalid option throws `InvalidOptionError` naming the field.
  */
-import type { IncomingMessage } from 'node:http';
-import type { Server as HttpServer } from 'node:http';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { InvalidOptionError } from './errors.js';
-import type { AuthResult } from './types.js';
-import type { WebSocketConnection } from './core/connection.js';
-import type { FactoryOptions } from './factory/factory-options.js';
-import type { FlagsOption } from './flags/resolve-flag-source.js';
-import type { LegacyManagerDeps, LegacyPathManager } from '../legacy/legacy-path-manager.js';
-
-/** What to do when a user opens one connection more than `maxConnectionsPerUser`. */
-export type ConnectionLimitPolicy = 'reject-newest' | 'evict-oldest';
-
-/** Bounds of the per-user event log used for recovery. */
-export interface RecoveryOptions {
-  /** Events kept per user; 0 disables recovery. @default 500 */
-  maxEvents?: number;
-  /** Age after which an event is no longer replayed. @default 300_000 (5 minutes) */
-  maxAgeMs?: number;
-}
-
-/** Options of a {@link UnifiedWebSocketManager}. */
-export interface ManagerOptions {
-  /** Open connections one user may hold (tabs, devices). @default 10 */
-  maxConnectionsPerUser?: number;
-  /** Over the limit: refuse the newest connection, or close the user's oldest. @default 'reject-newest' */
-  connectionLimitPolicy?: ConnectionLimitPolicy;
-  /** Per-connection high-water mark on `bufferedAmount`, in bytes. @default 1_048_576 */
-  highWaterMark?: number;
-  /** How long a slow or ghost peer gets to finish its close handshake before it is terminated. @default 2_000 */
-  slowCloseTimeoutMs?: number;
-  /** Per-user event log bounds. @default { maxEvents: 500, maxAgeMs: 300_000 } */
-  recovery?: RecoveryOptions;
-  /** pino logger. @default pino({ name: 'ws-ssot' }) at WSSOT_LOG_LEVEL / LOG_LEVEL (info) */
-  logger?: Logger;
-}
-
-export interface ResolvedManagerOptions {
-  readonly maxConnectionsPerUser: number;
-  readonly connectionLimitPolicy: ConnectionLimitPolicy;
-  readonly highWaterMark: number;
-  readonly slowCloseTimeoutMs: number;
-  readonly recovery: Readonly<Required<RecoveryOptions>>;
-}
-
-export const MANAGER_DEFAULTS: ResolvedManagerOptions = Object.freeze({
-  maxConnectionsPerUser: 10,
-  connectionLimitPolicy: 'reject-newest',
-  highWaterMark: 1024 * 1024,
-  slowCloseTimeoutMs: 2_000,
-  recovery: Object.freeze({ maxEvents: 500, maxAgeMs: 300_000 }),
-});
+import { InvalidOptionError } from '../errors.js';
+import type { AuthResult } from '../types.js';
+import type { WebSocketConnection } from '../core/connection.js';
+import type { FactoryOptions } from '../factory/factory-options.js';
+import type { FlagsOption } from '../flags/resolve-flag-source.js';
+import { resolveManagerOptions, type ManagerOptions, type ResolvedManagerOptions } from './manager-options.js';
+import { integer, object } from './validators.js';
 
 /** `authenticate(req)` resolves to the user, or null/undefined/false to refuse with HTTP 401. */
 export type AuthenticateHook = (req: IncomingMessage) => AuthResult | null | undefined | false | Promise<AuthResult | null | undefined | false>;
@@ -91,12 +46,6 @@ export interface WebSocketServerOptions extends ManagerOptions {
    * @default the environment, then every flag off
    */
   flags?: FlagsOption;
-  /**
-   * Builds the legacy code path's manager, for a team plugging in its own old manager. It must sequence
-   * through `deps.store` and deliver to `deps.peer()` so seq and replay stay shared.
-   * @default (deps) => new LegacySharedManager(deps)
-   */
-  createLegacyManager?: (deps: LegacyManagerDeps) => LegacyPathManager;
   /**
    * Options of the server's `factory` (isolated per-user managers).
    * @default { idleTimeoutMs: 1_800_000, maxManagersPerUser: 20 }
@@ -173,44 +122,6 @@ function resolveShadow(value: unknown): ResolvedServerOptions['shadow'] {
   return rate === 0 ? null : Object.freeze({ sampleRate: rate, seed });
 }
 
-function integer(field: string, value: unknown, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidOptionError(field, `an integer from ${min} to ${max}`, value);
-  }
-  return value;
-}
-
-function oneOf<T extends string>(field: string, value: unknown, fallback: T, allowed: readonly T[]): T {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    throw new InvalidOptionError(field, `one of ${allowed.map((a) => `'${a}'`).join(', ')}`, value);
-  }
-  return value as T;
-}
-
-function object(field: string, value: unknown): Record<string, unknown> | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidOptionError(field, 'an object', value);
-  return value as Record<string, unknown>;
-}
-
-/** Validates and freezes manager options. */
-export function resolveManagerOptions(options: ManagerOptions = {}): ResolvedManagerOptions {
-  const o = object('options', options) ?? {};
-  const recovery = object('recovery', o.recovery) ?? {};
-  return Object.freeze({
-    maxConnectionsPerUser: integer('maxConnectionsPerUser', o.maxConnectionsPerUser, MANAGER_DEFAULTS.maxConnectionsPerUser, 1),
-    connectionLimitPolicy: oneOf('connectionLimitPolicy', o.connectionLimitPolicy, MANAGER_DEFAULTS.connectionLimitPolicy, ['reject-newest', 'evict-oldest']),
-    highWaterMark: integer('highWaterMark', o.highWaterMark, MANAGER_DEFAULTS.highWaterMark, 1),
-    slowCloseTimeoutMs: integer('slowCloseTimeoutMs', o.slowCloseTimeoutMs, MANAGER_DEFAULTS.slowCloseTimeoutMs, 0, 600_000),
-    recovery: Object.freeze({
-      maxEvents: integer('recovery.maxEvents', recovery.maxEvents, MANAGER_DEFAULTS.recovery.maxEvents, 0, 1_000_000),
-      maxAgeMs: integer('recovery.maxAgeMs', recovery.maxAgeMs, MANAGER_DEFAULTS.recovery.maxAgeMs, 1, 7 * 24 * 3_600_000),
-    }),
-  });
-}
-
 /** Validates and freezes server options (the manager's included). */
 export function resolveServerOptions(options: WebSocketServerOptions): ResolvedServerOptions {
   const o = object('options', options);
@@ -221,7 +132,6 @@ export function resolveServerOptions(options: WebSocketServerOptions): ResolvedS
   }
   if (typeof o.authenticate !== 'function') throw new InvalidOptionError('authenticate', 'a function (req) => { userId } | null', o.authenticate);
   if (o.onMessage !== undefined && typeof o.onMessage !== 'function') throw new InvalidOptionError('onMessage', 'a function', o.onMessage);
-  if (o.createLegacyManager !== undefined && typeof o.createLegacyManager !== 'function') throw new InvalidOptionError('createLegacyManager', 'a function (deps) => LegacyPathManager', o.createLegacyManager);
   const path = o.path ?? SERVER_DEFAULTS.path;
   if (typeof path !== 'string' || !path.startsWith('/') || path.includes('?')) throw new InvalidOptionError('path', "a URL path starting with '/'", o.path);
   let allowedOrigins: ReadonlySet<string> | null = null;
