@@ -1,5 +1,5 @@
 /**
- * `npm run bench` — runs the scenarios, prints markdown tables with ratios to raw ws and Socket.IO, and
+ * `npm run bench` (the root's script runs bench's: `npm --prefix bench run bench`) — runs the scenarios, prints markdown tables with ratios to raw ws and Socket.IO, and
  * writes bench/results/latest.json and bench/results/latest.md (paste the latter into BENCHMARKS.md).
  *
  *   --scenario <name>   repeatable or comma-separated: broadcast, targeted, agent-runs, micro, memory, import-time
@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_IMPLS, IMPL_NAMES, isImplName, type ImplName } from './servers/index.js';
 import { SCENARIOS } from './scenarios/index.js';
 import { ensureNativeClient } from './lib/native-client.js';
+import { socketIoMissing } from './lib/bench-deps.js';
 import { cpuPinning } from './lib/cpu-pinning.js';
 import { fullMarkdown, machine, scenarioMarkdown } from './lib/report.js';
 import type { ScenarioContext, ScenarioResult } from './lib/types.js';
@@ -53,6 +54,9 @@ export async function main(argv: string[]): Promise<ScenarioResult[]> {
   const badImpl = implArgs.filter((n) => !isImplName(n));
   if (badImpl.length > 0) throw new Error(`unknown implementation(s): ${badImpl.join(', ')}; known: ${IMPL_NAMES.join(', ')}`);
   const impls: ImplName[] = implArgs.length === 0 ? [...DEFAULT_IMPLS] : IMPL_NAMES.filter((n) => implArgs.includes(n));
+  // Socket.IO is bench's own dependency: say how to install it before any run, not as an n/a row at the end.
+  const sioMissing = impls.includes('socket-io') ? socketIoMissing() : null;
+  if (sioMissing !== null) throw new Error(`${sioMissing}, or leave Socket.IO out (--impl raw-ws,ws-ssot)`);
   const runs = values.runs === undefined ? 3 : Number.parseInt(values.runs, 10);
   if (!Number.isInteger(runs) || runs < 1 || runs > 20) throw new Error('--runs must be an integer from 1 to 20');
 

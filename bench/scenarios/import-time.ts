@@ -5,11 +5,13 @@
  * ws-ssot is imported from the built `dist/index.js` (built here first if missing or older than `src/`).
  * ws-ssot loads prom-client and pino only when first needed, so two more rows time the import plus creating
  * (and closing) a first server, for ws-ssot and for raw ws: what an app that serves pays, deferred cost included.
+ * `ws` is imported from the root (the copy ws-ssot loads), `socket.io` from bench/ (bench's own dependency).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { BENCH_DIR, socketIoMissing } from '../lib/bench-deps.js';
 import { ROOT } from '../lib/proc.js';
 import { median } from '../lib/stats.js';
 import { LABEL, ratioTarget } from '../lib/targets.js';
@@ -28,9 +30,10 @@ const FIRST_SERVER = {
   ssot: "process.env.WSSOT_LOG_LEVEL = 'silent'; const { createServer } = await import('node:http'); await m.createWebSocketServer({ server: createServer(), authenticate: () => null }).close();",
 };
 
-function sample(code: string): { importMs: number; wallMs: number } | null {
+/** One fresh process running `code`; bare specifiers resolve from `cwd`. */
+function sample(code: string, cwd = ROOT): { importMs: number; wallMs: number } | null {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd, encoding: 'utf8', timeout: 30_000 });
   const wallMs = performance.now() - t0;
   const importMs = Number.parseFloat(r.stdout);
   if (r.status !== 0 || !Number.isFinite(importMs)) return null;
@@ -62,9 +65,10 @@ export const importTime: Scenario = {
     const samples = ctx.quick ? 3 : 15;
     const distProblem = ctx.impls.includes('ws-ssot') ? ensureDist(ctx) : 'not selected';
     const dist = pathToFileURL(DIST).href;
-    const modules: Array<{ name: string; code: string | null; why?: string }> = [
+    const sioProblem = ctx.impls.includes('socket-io') ? socketIoMissing() : 'not selected';
+    const modules: Array<{ name: string; code: string | null; why?: string; cwd?: string }> = [
       { name: LABEL.ws, code: importCode('ws') },
-      { name: LABEL.sio, code: ctx.impls.includes('socket-io') ? importCode('socket.io') : null, why: 'not selected' },
+      { name: LABEL.sio, code: sioProblem === null ? importCode('socket.io') : null, why: sioProblem ?? '', cwd: BENCH_DIR },
       { name: LABEL.ssot, code: distProblem === null ? importCode(dist) : null, why: distProblem ?? '' },
       { name: `${LABEL.ws}, import + first server`, code: importCode('ws', FIRST_SERVER.ws) },
       { name: `${LABEL.ssot}, import + first server`, code: distProblem === null ? importCode(dist, FIRST_SERVER.ssot) : null, why: distProblem ?? '' },
@@ -76,7 +80,7 @@ export const importTime: Scenario = {
       if (empty) baseline.push(empty.wallMs);
       for (const m of modules) {
         if (m.code === null) continue;
-        const s = sample(m.code);
+        const s = sample(m.code, m.cwd);
         if (s) (results.get(m.name) ?? results.set(m.name, []).get(m.name)!).push(s);
       }
     }

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { socketIoMissing } from '../lib/bench-deps.js';
 import type { ClientKind } from './types.js';
 
 /** Implementation names, in the order they run (raw ws first: it is the reference for ratios). */
@@ -43,7 +44,7 @@ export const IMPLEMENTATIONS: Readonly<Record<ImplName, ImplInfo>> = {
     module: here('./socket-io.ts'),
     clientKind: 'socket.io',
     path: '/socket.io',
-    unavailable: () => null,
+    unavailable: socketIoMissing,
   },
   'ws-ssot': {
     name: 'ws-ssot',
