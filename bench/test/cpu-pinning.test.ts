@@ -6,10 +6,10 @@
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cpuPinning } from '../../bench/lib/cpu-pinning.js';
-import { forkTs, type Child, type IpcMessage } from '../../bench/lib/proc.js';
-import type { ScenarioContext } from '../../bench/lib/types.js';
-import { broadcast, sizes } from '../../bench/scenarios/broadcast.js';
+import { cpuPinning } from '../lib/cpu-pinning.js';
+import { forkTs, type Child, type IpcMessage } from '../lib/proc.js';
+import type { ScenarioContext } from '../lib/types.js';
+import { broadcast, sizes } from '../scenarios/broadcast.js';
 
 const PROBE = fileURLToPath(new URL('./fixtures/affinity-probe.ts', import.meta.url));
 const children: Child[] = [];

@@ -6,11 +6,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import os from 'node:os';
-import { cpuPinning } from '../../bench/lib/cpu-pinning.js';
-import { ensureNativeClient } from '../../bench/lib/native-client.js';
-import type { ScenarioContext } from '../../bench/lib/types.js';
-import { broadcast, sizes } from '../../bench/scenarios/broadcast.js';
-import { targeted } from '../../bench/scenarios/targeted.js';
+import { cpuPinning } from '../lib/cpu-pinning.js';
+import { ensureNativeClient } from '../lib/native-client.js';
+import type { ScenarioContext } from '../lib/types.js';
+import { broadcast, sizes } from '../scenarios/broadcast.js';
+import { targeted } from '../scenarios/targeted.js';
 
 function nativeClientBuilds(): boolean {
   try {
