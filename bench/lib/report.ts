@@ -70,7 +70,7 @@ export function scenarioMarkdown(r: ScenarioResult): string {
 }
 
 export function targetsMarkdown(results: ScenarioResult[]): string {
-  const lines = ['### Targets (issue 5)', '', '| target | measured (ws-ssot) | met |', '|---|---|---|'];
+  const lines = ['### Targets', '', '| target | measured (ws-ssot) | met |', '|---|---|---|'];
   for (const r of results) {
     for (const t of r.targets) lines.push(`| ${t.target} | ${t.actual} | ${t.pass === null ? 'n/a' : t.pass ? 'yes' : 'NO'} |`);
   }

@@ -65,7 +65,9 @@ export const targeted: Scenario = {
       rows,
       ratioRefs: { ws: LABEL.ws, sio: LABEL.sio },
       targets: [
-        ratioTarget(rows, 'deliveriesPerSec', LABEL.sio, '>=', 1.5, 'targeted ≥ 1.5× Socket.IO deliveries/s'),
+        // Against raw ws since issue 14: raw ws itself reached only ~1.3× Socket.IO on a 2-core loopback harness, so
+        // the former ≥ 1.5× Socket.IO measured the harness rather than ws-ssot.
+        ratioTarget(rows, 'deliveriesPerSec', LABEL.ws, '>=', 0.95, 'targeted ≥ 0.95× raw ws deliveries/s'),
         ratioTarget(rows, 'p99', LABEL.ws, '<=', 1.1, 'targeted p99 ≤ 1.1× raw ws'),
       ],
     };
