@@ -1,7 +1,8 @@
 /**
- * Builds one agent event for a user: validates the type, runId and delivery class, takes the next seq from
- * the user's stream in the shared EventStore (durable events only), serialises once and appends to the
- * replay log. Every code path calls this, so a user has one seq and one log whichever path serves them.
+ * Builds one agent event for a user: validates the type, runId and delivery class, serialises the payload,
+ * takes the next seq from the user's stream in the shared EventStore (durable events only) and appends the
+ * frame to the replay log. Every code path calls this, so a user has one seq and one log whichever path
+ * serves them.
  */
 import { UnknownEventTypeError } from '../errors.js';
 import { isValidEventType, type AgentEventEnvelope, type AgentEventOptions, type DeliveryClass } from '../events/agent-events.js';
@@ -19,6 +20,15 @@ export interface SequencedEvent {
   coalesceKey: string | null;
 }
 
+/**
+ * Sequences one event. `data` is serialised on its own, first: a payload without a JSON form at the top level
+ * (a function, a symbol, an object whose `toJSON` returns undefined, a BigInt, a cycle) throws
+ * `MessageNotSerializableError` before the user's stream is touched, so no seq is taken, nothing is logged and
+ * no stream is created. (Serialising the whole envelope instead would silently drop such a `data` field and
+ * send an event without it.) Nested values JSON has no form for are dropped or nulled as JSON.stringify does.
+ * `data` is undefined only if a caller passed it so explicitly past the managers' `= {}` default: it throws too.
+ * A `toJSON` of `data` itself is called with the key `''` (JSON.stringify's root), not `'data'`.
+ */
 export function sequenceAgentEvent(store: EventStore, userId: UserId, type: string, data: unknown, options: AgentEventOptions | undefined): SequencedEvent {
   if (!isValidEventType(type)) throw new UnknownEventTypeError(type, 'a name of 1-64 letters, digits and _.:- starting with a letter, not session/recovery/error');
   const delivery = deliveryOf(options);
@@ -26,6 +36,7 @@ export function sequenceAgentEvent(store: EventStore, userId: UserId, type: stri
   if (runId !== undefined && (typeof runId !== 'string' || runId.length === 0 || runId.length > 256)) {
     throw new UnknownEventTypeError(runId, 'a runId string of 1-256 characters');
   }
+  const dataText = serialize(data); // throws before the stream is looked up: a failed event leaves no gap and no stream
   const stream = store.stream(userId);
   const durable = delivery === 'durable';
   const envelope: AgentEventEnvelope = {
@@ -37,10 +48,19 @@ export function sequenceAgentEvent(store: EventStore, userId: UserId, type: stri
     transient: durable ? undefined : true,
     data,
   };
-  const text = serialize(envelope); // throws before the seq is taken: a failed event leaves no gap
+  const text = envelopeText(type, envelope.seq, envelope.ts, runId, durable, dataText);
   if (durable) {
     stream.seq = envelope.seq;
     stream.log.append(envelope.seq, envelope.ts, text);
   }
   return { envelope, text, stream, delivery, coalesceKey: delivery === 'coalescible' ? `${type}\u0000${runId ?? ''}` : null };
+}
+
+/**
+ * The envelope's JSON text around the already serialised `data`, with the keys in the order
+ * `JSON.stringify(envelope)` gives them (v, type, seq, ts, runId?, transient?, data). `type` needs no escaping
+ * (isValidEventType allows letters, digits and `_.:-` only); seq and ts are safe integers; runId is any string.
+ */
+function envelopeText(type: string, seq: number, ts: number, runId: string | undefined, durable: boolean, dataText: string): string {
+  return `{"v":1,"type":"${type}","seq":${seq},"ts":${ts}${runId === undefined ? '' : `,"runId":${JSON.stringify(runId)}`}${durable ? '' : ',"transient":true'},"data":${dataText}}`;
 }
