@@ -23,7 +23,8 @@ function createWarnings(): Map<string, WarningItem> {
 
 // Shared through a Symbol.for slot so the ESM and CJS copies of the package (an app importing ws-ssot while
 // an old module requires ws-ssot/legacy/*) warn once per code per process between them, not once each.
-const kWarnings = Symbol.for('ws-ssot.legacy.deprecationWarnings');
+// Versioned: two incompatible majors in one process must not share (and misread) one slot.
+const kWarnings = Symbol.for('ws-ssot.v1.legacy.deprecationWarnings');
 const slot = globalThis as { [kWarnings]?: Map<string, WarningItem> };
 const warnings: Map<string, WarningItem> = slot[kWarnings] ?? (slot[kWarnings] = createWarnings());
 

@@ -9,7 +9,8 @@
  */
 import type { WsSsotServer } from '../src/server/ws-ssot-server.js';
 
-const kBoundServer = Symbol.for('ws-ssot.legacy.boundServer');
+// Versioned: two incompatible majors in one process must not share (and misread) one slot.
+const kBoundServer = Symbol.for('ws-ssot.v1.legacy.boundServer');
 
 type GlobalSlot = { [kBoundServer]?: WsSsotServer | null };
 

@@ -2,11 +2,27 @@
  * Every error ws-ssot throws is one of these classes, with a stable `code` (`WSSOT_ERR_*`) and `name`.
  * The table in docs/errors.md lists every code; test/errors.test.ts keeps the two in sync both ways.
  *
- * Errors are branded with a `Symbol.for` key so `isWsSsotError()` works even when two copies of the
- * package (ESM and CJS, or two versions) are loaded in one process, where `instanceof` would fail.
+ * Two copies of the package in one process (the ESM and the CJS build when an app `import`s ws-ssot and a
+ * dependency `require`s it) each have their own classes, so plain `instanceof` would miss the other copy's
+ * errors. Each class therefore brands its prototype with a `Symbol.for` key and answers `instanceof` from
+ * the brand (as undici does): an error from either copy is `instanceof` the matching class of both.
  */
 
-const kWsSsotError = Symbol.for('ws-ssot.error');
+// Versioned: a later major whose errors differ in shape must not pass for these (bump with a breaking change).
+const kWsSsotError = Symbol.for('ws-ssot.v1.error');
+
+/** Each class's own brand; a class not in here (an app's subclass) gets plain prototype `instanceof`. */
+const brands = new WeakMap<object, symbol>();
+
+/** Marks `cls`'s prototype, so its instances and its subclasses' instances carry the brand from any copy. */
+function brand(cls: abstract new (...args: never[]) => unknown, key: symbol): void {
+  brands.set(cls, key);
+  Object.defineProperty(cls.prototype, key, { value: true });
+}
+
+function hasBrand(value: unknown, key: symbol): boolean {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[key] === true;
+}
 
 /** Base class of every coded ws-ssot error. */
 export class WsSsotError extends Error {
@@ -17,13 +33,24 @@ export class WsSsotError extends Error {
     super(message, options);
     this.code = code;
     this.name = 'WsSsotError';
-    Object.defineProperty(this, kWsSsotError, { value: true });
+  }
+
+  /** `instanceof` this class (inherited by every subclass, `this` being the class on the right) from any copy. */
+  static override [Symbol.hasInstance]<T>(this: abstract new (...args: never[]) => T, value: unknown): value is T {
+    // The usual prototype check first: same copy, and apps' own subclasses, which have no brand.
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    const key = brands.get(this);
+    return key !== undefined && hasBrand(value, key);
+  }
+
+  static {
+    brand(this, kWsSsotError);
   }
 }
 
 /** True for any ws-ssot error, from any loaded copy of the package. */
 export function isWsSsotError(value: unknown): value is WsSsotError {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kWsSsotError] === true;
+  return hasBrand(value, kWsSsotError);
 }
 
 /** An argument of the wrong type or shape (like Node's ERR_INVALID_ARG_TYPE). */
@@ -31,6 +58,9 @@ export class InvalidArgumentError extends WsSsotError {
   constructor(code: string, message: string) {
     super(code, message);
     this.name = 'InvalidArgumentError';
+  }
+  static {
+    brand(this, Symbol.for('ws-ssot.v1.error.InvalidArgumentError'));
   }
 }
 
@@ -40,6 +70,9 @@ export class InvalidUserIdError extends InvalidArgumentError {
     super('WSSOT_ERR_INVALID_USER_ID', `userId must be a non-empty string of at most 256 characters, received ${describe(received)}`);
     this.name = 'InvalidUserIdError';
   }
+  static {
+    brand(this, Symbol.for('ws-ssot.v1.error.InvalidUserIdError'));
+  }
 }
 
 /** A connection id that is not a non-empty string. */
@@ -47,6 +80,9 @@ export class InvalidConnectionIdError extends InvalidArgumentError {
   constructor(received: unknown) {
     super('WSSOT_ERR_INVALID_CONNECTION_ID', `connectionId must be a non-empty string, received ${describe(received)}`);
     this.name = 'InvalidConnectionIdError';
+  }
+  static {
+    brand(this, Symbol.for('ws-ssot.v1.error.InvalidConnectionIdError'));
   }
 }
 
@@ -57,6 +93,9 @@ export class UnknownEventTypeError extends InvalidArgumentError {
     super('WSSOT_ERR_UNKNOWN_EVENT_TYPE', `event type must be ${expected}, received ${describe(received)}`);
     this.name = 'UnknownEventTypeError';
   }
+  static {
+    brand(this, Symbol.for('ws-ssot.v1.error.UnknownEventTypeError'));
+  }
 }
 
 /** A message that cannot be sent as a JSON text frame (undefined, a function, a cycle, a BigInt…). */
@@ -65,6 +104,9 @@ export class MessageNotSerializableError extends InvalidArgumentError {
     super('WSSOT_ERR_MESSAGE_NOT_SERIALIZABLE', `message cannot be serialised to JSON: ${reason}`);
     this.name = 'MessageNotSerializableError';
     if (cause !== undefined) Object.defineProperty(this, 'cause', { value: cause });
+  }
+  static {
+    brand(this, Symbol.for('ws-ssot.v1.error.MessageNotSerializableError'));
   }
 }
 
@@ -77,6 +119,9 @@ export class InvalidOptionError extends InvalidArgumentError {
     this.name = 'InvalidOptionError';
     this.field = field;
   }
+  static {
+    brand(this, Symbol.for('ws-ssot.v1.error.InvalidOptionError'));
+  }
 }
 
 /** A socket handed to the manager that is not an open `ws` WebSocket. */
@@ -84,6 +129,9 @@ export class InvalidSocketError extends InvalidArgumentError {
   constructor(received: unknown) {
     super('WSSOT_ERR_INVALID_SOCKET', `socket must be an open ws WebSocket, received ${describe(received)}`);
     this.name = 'InvalidSocketError';
+  }
+  static {
+    brand(this, Symbol.for('ws-ssot.v1.error.InvalidSocketError'));
   }
 }
 
@@ -97,6 +145,9 @@ export class ConnectionLimitError extends WsSsotError {
     this.userId = userId;
     this.limit = limit;
   }
+  static {
+    brand(this, Symbol.for('ws-ssot.v1.error.ConnectionLimitError'));
+  }
 }
 
 /** A user already holds `maxManagersPerUser` isolated managers in a factory. */
@@ -109,6 +160,9 @@ export class ManagerLimitError extends WsSsotError {
     this.userId = userId;
     this.limit = limit;
   }
+  static {
+    brand(this, Symbol.for('ws-ssot.v1.error.ManagerLimitError'));
+  }
 }
 
 /** An operation on a server, manager or factory that has been closed. */
@@ -116,6 +170,9 @@ export class ClosedError extends WsSsotError {
   constructor(what: string) {
     super('WSSOT_ERR_CLOSED', `${what} is closed`);
     this.name = 'ClosedError';
+  }
+  static {
+    brand(this, Symbol.for('ws-ssot.v1.error.ClosedError'));
   }
 }
 
@@ -125,6 +182,9 @@ export class FlagSourceReadOnlyError extends WsSsotError {
     super('WSSOT_ERR_FLAGS_READ_ONLY', `flag source "${source}" cannot be set at runtime: change the flags in the source itself, or pass flags as an object or a StaticFlagSource`);
     this.name = 'FlagSourceReadOnlyError';
   }
+  static {
+    brand(this, Symbol.for('ws-ssot.v1.error.FlagSourceReadOnlyError'));
+  }
 }
 
 /** A legacy entry point (`getWebSocketManager()`, a legacy class) used before the app bound it to a server. */
@@ -132,6 +192,9 @@ export class LegacyNotBoundError extends WsSsotError {
   constructor(what: string) {
     super('WSSOT_ERR_LEGACY_NOT_BOUND', `${what} has no server: call wss.legacy.bindGlobal() (or bindLegacyGlobals(wss)) at startup, or pass { server: wss }`);
     this.name = 'LegacyNotBoundError';
+  }
+  static {
+    brand(this, Symbol.for('ws-ssot.v1.error.LegacyNotBoundError'));
   }
 }
 
@@ -143,6 +206,9 @@ export class ManagerExpiredError extends WsSsotError {
     this.name = 'ManagerExpiredError';
     this.userId = userId;
   }
+  static {
+    brand(this, Symbol.for('ws-ssot.v1.error.ManagerExpiredError'));
+  }
 }
 
 /** A user-bound object (legacy isolated manager) asked to act for another user. */
@@ -152,6 +218,9 @@ export class CrossUserAccessError extends WsSsotError {
     super('WSSOT_ERR_CROSS_USER', `this manager is bound to user ${JSON.stringify(boundUserId)} and cannot act for ${describe(requested)}`);
     this.name = 'CrossUserAccessError';
     this.boundUserId = boundUserId;
+  }
+  static {
+    brand(this, Symbol.for('ws-ssot.v1.error.CrossUserAccessError'));
   }
 }
 

@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as errors from '../src/errors.js';
+
+type ErrorsModule = typeof errors;
+type ErrorClass = abstract new (...args: never[]) => Error;
 
 const table = readFileSync(new URL('../docs/errors.md', import.meta.url), 'utf8');
 const documented = new Map([...table.matchAll(/^\| `(WSSOT_ERR_[A-Z_]+)` \| `(\w+)` \|/gm)].map((m) => [m[1] as string, m[2] as string]));
@@ -54,10 +57,105 @@ describe('errors', () => {
     }
     expect(errors.isWsSsotError(new Error('plain'))).toBe(false);
     expect(errors.isWsSsotError({ code: 'WSSOT_ERR_CLOSED' })).toBe(false);
+    // The brand key is versioned, so a later incompatible major's errors (another key) are not taken for these.
+    expect((samples[0] as unknown as Record<symbol, unknown>)[Symbol.for('ws-ssot.v1.error')]).toBe(true);
+    expect(errors.isWsSsotError({ [Symbol.for('ws-ssot.error')]: true })).toBe(false);
   });
 
   it('keeps messages short for huge or odd inputs', () => {
     expect(new errors.InvalidUserIdError('x'.repeat(10_000)).message.length).toBeLessThan(200);
     expect(new errors.InvalidUserIdError({ a: 1 }).message).toMatch(/an object/);
+  });
+
+  describe('instanceof across copies (Symbol.hasInstance)', () => {
+    /** One instance of every concrete class, made with `m`'s classes. */
+    function samplesOf(m: ErrorsModule): Error[] {
+      return [
+        new m.InvalidUserIdError(''),
+        new m.InvalidConnectionIdError(1),
+        new m.UnknownEventTypeError('x', ['a']),
+        new m.MessageNotSerializableError('cycle'),
+        new m.InvalidOptionError('path', 'a string', 3),
+        new m.InvalidSocketError(null),
+        new m.ConnectionLimitError('u', 10),
+        new m.ManagerLimitError('u', 20),
+        new m.ClosedError('server'),
+        new m.FlagSourceReadOnlyError('unleash'),
+        new m.LegacyNotBoundError('getWebSocketManager()'),
+        new m.ManagerExpiredError('u', 'expired'),
+        new m.CrossUserAccessError('u', 'v'),
+      ];
+    }
+    /** Every exported error class of `m`, by name (the abstract bases too). */
+    function classesOf(m: ErrorsModule): Map<string, ErrorClass> {
+      return new Map(Object.entries(m as Record<string, unknown>).filter((e): e is [string, ErrorClass] => typeof e[1] === 'function' && e[1].prototype instanceof Error));
+    }
+
+    // A second, separate evaluation of src/errors.ts: its own classes, as a second installed copy has.
+    let other: ErrorsModule;
+    beforeAll(async () => {
+      // The query makes the module loader evaluate the file afresh; a variable keeps tsc from resolving it.
+      const secondCopy = '../src/errors.js?second-copy';
+      other = (await import(secondCopy)) as ErrorsModule;
+      expect(other.InvalidUserIdError).not.toBe(errors.InvalidUserIdError);
+    });
+
+    it('covers every coded class in the samples', () => {
+      expect(new Set(samplesOf(errors).map((e) => e.name))).toEqual(new Set(codedClasses().values()));
+    });
+
+    it('answers instanceof for the other copy exactly as for its own errors, class by class', () => {
+      const mine = samplesOf(errors);
+      const theirs = samplesOf(other);
+      let matches = 0;
+      for (const [name, cls] of classesOf(errors)) {
+        for (const [i, own] of mine.entries()) {
+          const foreign = theirs[i] as Error;
+          expect(foreign instanceof cls, `${foreign.name} (other copy) instanceof ${name}`).toBe(own instanceof cls);
+          if (own instanceof cls) matches++;
+        }
+      }
+      // Each sample matches its class and its bases, no more: 13 leaves + 13 WsSsotError + 6 InvalidArgumentError.
+      expect(matches).toBe(13 + 13 + 6);
+    });
+
+    it('keeps subclasses precise: an InvalidUserIdError from the other copy is no ConnectionLimitError', () => {
+      const err = new other.InvalidUserIdError('');
+      expect(err instanceof errors.InvalidUserIdError).toBe(true);
+      expect(err instanceof errors.InvalidArgumentError).toBe(true);
+      expect(err instanceof errors.WsSsotError).toBe(true);
+      expect(err instanceof Error).toBe(true);
+      expect(err instanceof errors.ConnectionLimitError).toBe(false);
+      expect(err instanceof errors.InvalidOptionError).toBe(false);
+      expect(errors.isWsSsotError(err)).toBe(true);
+      // A base's instance is not an instance of a subclass, from either copy.
+      expect(new other.WsSsotError('WSSOT_ERR_X', 'x') instanceof errors.InvalidUserIdError).toBe(false);
+      expect(new other.InvalidArgumentError('WSSOT_ERR_X', 'x') instanceof errors.InvalidOptionError).toBe(false);
+    });
+
+    it('does not match a look-alike that only has the code and name, nor non-objects', () => {
+      const lookAlike = Object.assign(new Error('userId must be…'), { code: 'WSSOT_ERR_INVALID_USER_ID', name: 'InvalidUserIdError' });
+      for (const value of [lookAlike, { code: 'WSSOT_ERR_INVALID_USER_ID' }, Object.create(null), null, undefined, 'WSSOT_ERR_CLOSED', 1]) {
+        expect(value instanceof errors.InvalidUserIdError).toBe(false);
+        expect(value instanceof errors.WsSsotError).toBe(false);
+        expect(errors.isWsSsotError(value)).toBe(false);
+      }
+      // The brand is the contract: an object carrying a class's Symbol.for key counts as that class.
+      const branded = { [Symbol.for('ws-ssot.v1.error')]: true, [Symbol.for('ws-ssot.v1.error.ClosedError')]: true };
+      expect(branded instanceof errors.ClosedError).toBe(true);
+      expect(branded instanceof errors.WsSsotError).toBe(true);
+      expect(branded instanceof errors.ConnectionLimitError).toBe(false);
+    });
+
+    it("leaves an app's own subclass to plain prototype instanceof", () => {
+      class AppOptionError extends errors.InvalidOptionError {}
+      const appErr = new AppOptionError('f', 'x', 1);
+      expect(appErr instanceof AppOptionError).toBe(true);
+      expect(appErr instanceof errors.InvalidOptionError).toBe(true);
+      expect(appErr instanceof other.InvalidOptionError).toBe(true);
+      expect(appErr instanceof other.WsSsotError).toBe(true);
+      expect(new errors.InvalidOptionError('f', 'x', 1) instanceof AppOptionError).toBe(false);
+      expect(new other.InvalidOptionError('f', 'x', 1) instanceof AppOptionError).toBe(false);
+    });
   });
 });
