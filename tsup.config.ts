@@ -4,6 +4,9 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   entry: {
     index: 'src/index.ts',
+    // The browser/Node client (ws-ssot/client): no runtime import outside src/client, so it is one file
+    // with no chunk and no Node import (test/client/build.test.ts checks the output).
+    client: 'src/client/index.ts',
     // One subpath per old module (package.json "exports" ./legacy/*), plus ./legacy with all of them.
     'legacy/index': 'legacy/index.ts',
     'legacy/manager': 'legacy/manager.ts',
