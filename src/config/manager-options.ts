@@ -11,6 +11,17 @@ export interface RecoveryOptions {
   maxEvents?: number;
   /** Age after which an event is no longer replayed. @default 300_000 (5 minutes) */
   maxAgeMs?: number;
+  /**
+   * Users without a connection whose log (or epoch) is kept, in total; over it the one idle longest is
+   * forgotten (its client resumes with `recovered: false`). Connected users' logs are never evicted.
+   * 0 keeps nothing for offline users. @default 10_000
+   */
+  maxOfflineUsers?: number;
+  /**
+   * Total size of the logs of users without a connection, counted as the length of their frames' JSON text
+   * (UTF-16 code units: bytes for ASCII text); over it the logs idle longest are forgotten first. @default 67_108_864 (64 MiB)
+   */
+  maxOfflineBytes?: number;
 }
 
 /** Options of a {@link UnifiedWebSocketManager}. */
@@ -23,7 +34,7 @@ export interface ManagerOptions {
   highWaterMark?: number;
   /** How long a slow or ghost peer gets to finish its close handshake before it is terminated. @default 2_000 */
   slowCloseTimeoutMs?: number;
-  /** Per-user event log bounds. @default { maxEvents: 500, maxAgeMs: 300_000 } */
+  /** Per-user event log bounds. @default { maxEvents: 500, maxAgeMs: 300_000, maxOfflineUsers: 10_000, maxOfflineBytes: 67_108_864 } */
   recovery?: RecoveryOptions;
   /** pino logger. @default pino({ name: 'ws-ssot' }) at WSSOT_LOG_LEVEL / LOG_LEVEL (info) */
   logger?: Logger;
@@ -42,7 +53,7 @@ export const MANAGER_DEFAULTS: ResolvedManagerOptions = Object.freeze({
   connectionLimitPolicy: 'reject-newest',
   highWaterMark: 1024 * 1024,
   slowCloseTimeoutMs: 2_000,
-  recovery: Object.freeze({ maxEvents: 500, maxAgeMs: 300_000 }),
+  recovery: Object.freeze({ maxEvents: 500, maxAgeMs: 300_000, maxOfflineUsers: 10_000, maxOfflineBytes: 64 * 1024 * 1024 }),
 });
 
 /** Validates and freezes manager options. */
@@ -57,6 +68,8 @@ export function resolveManagerOptions(options: ManagerOptions = {}): ResolvedMan
     recovery: Object.freeze({
       maxEvents: integer('recovery.maxEvents', recovery.maxEvents, MANAGER_DEFAULTS.recovery.maxEvents, 0, 1_000_000),
       maxAgeMs: integer('recovery.maxAgeMs', recovery.maxAgeMs, MANAGER_DEFAULTS.recovery.maxAgeMs, 1, 7 * 24 * 3_600_000),
+      maxOfflineUsers: integer('recovery.maxOfflineUsers', recovery.maxOfflineUsers, MANAGER_DEFAULTS.recovery.maxOfflineUsers, 0),
+      maxOfflineBytes: integer('recovery.maxOfflineBytes', recovery.maxOfflineBytes, MANAGER_DEFAULTS.recovery.maxOfflineBytes, 0),
     }),
   });
 }

@@ -19,6 +19,8 @@ export class EventLog {
   #size = 0;
   /** Seq of the newest entry (0 when nothing was ever appended). */
   #lastSeq = 0;
+  /** Sum of the retained frames' lengths (UTF-16 code units), for the store's bound on offline logs. */
+  #textLength = 0;
 
   constructor(capacity: number, maxAgeMs: number) {
     this.#capacity = capacity;
@@ -27,6 +29,11 @@ export class EventLog {
 
   get size(): number {
     return this.#size;
+  }
+
+  /** Total length of the retained frames' JSON text, in UTF-16 code units (bytes for ASCII text). */
+  get textLength(): number {
+    return this.#textLength;
   }
 
   /** Seq of the oldest event still replayable, or lastSeq + 1 when the log is empty. */
@@ -40,11 +47,13 @@ export class EventLog {
     if (this.#capacity === 0) return;
     if (this.#size === this.#capacity) {
       // Full: overwrite the oldest.
+      this.#textLength += frame.length - (this.#frames[this.#start] as string).length;
       this.#frames[this.#start] = frame;
       this.#times[this.#start] = ts;
       this.#start = (this.#start + 1) % this.#capacity;
     } else {
       const index = (this.#start + this.#size) % this.#capacity;
+      this.#textLength += frame.length;
       if (index === this.#frames.length) {
         this.#frames.push(frame);
         this.#times.push(ts);
@@ -61,6 +70,7 @@ export class EventLog {
   prune(now: number): void {
     const oldestAllowed = now - this.#maxAgeMs;
     while (this.#size > 0 && (this.#times[this.#start] as number) < oldestAllowed) {
+      this.#textLength -= (this.#frames[this.#start] as string).length;
       this.#frames[this.#start] = '';
       this.#start = (this.#start + 1) % this.#capacity;
       this.#size--;

@@ -57,4 +57,22 @@ describe('EventLog', () => {
       expect(replay.frames).toEqual(Array.from({ length: seq - from }, (_, i) => `e${from + i + 1}`));
     }
   });
+
+  it('keeps the total text length of what it retains (overwrites and expiry included), for the store\'s bound on offline logs', () => {
+    const log = new EventLog(3, 1_000);
+    expect(log.textLength).toBe(0);
+    log.append(1, 0, 'a');
+    log.append(2, 100, 'bb');
+    log.append(3, 200, 'ccc');
+    expect(log.textLength).toBe(6);
+    log.append(4, 300, 'dddd'); // overwrites 'a'
+    expect(log.textLength).toBe(9);
+    log.prune(1_150); // drops 'bb' (ts 100)
+    expect(log.textLength).toBe(7);
+    log.prune(10_000);
+    expect(log.textLength).toBe(0);
+    const none = new EventLog(0, 1_000);
+    none.append(1, 0, 'kept nowhere');
+    expect(none.textLength).toBe(0);
+  });
 });
