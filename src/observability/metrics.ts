@@ -3,9 +3,21 @@
  * prom-client's global). Labelled children are bound once so hot paths only call `inc()`. Gauges read
  * live counts at scrape time instead of being updated on every connect. prom-client itself is loaded with the
  * first server's metrics, not when ws-ssot is imported.
+ *
+ * Several servers may share one registry (and prefix). Counters and the histogram are then shared too: each
+ * metric is registered once, by the first server, and every server increments it, so they count the sum of
+ * all. The gauges are registered once as well, and sum the live counts of every server sharing them: each
+ * gauge keeps the set of its servers' count providers on itself (under a `Symbol.for` key, so the ESM and
+ * the CJS copy of the package find the same set), each server adds its provider when its metrics are built
+ * and removes it in {@link WsSsotMetrics.release} (its `close()` calls that), and a scrape sums the providers
+ * still there: `connections` and `users` are sums (a user connected to two servers counts twice),
+ * `flag_source_stale` is 1 if any server's source is stale, `flag_source_last_sync_timestamp_seconds` is
+ * the oldest of their last syncs (0 if any never synced). With no server left they read 0. Nothing is kept
+ * at module level.
  */
-import type { Counter, Histogram, Registry } from 'prom-client';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { loadPromClient } from './deferred-modules.js';
+import type { EvictionLimit } from '../core/event-store.js';
 import type { FlagSourceStatus } from '../flags/flag-source.js';
 import type { CodePath } from '../types.js';
 
@@ -31,6 +43,23 @@ function metric<T>(registry: Registry, name: string, create: () => T): T {
   return (registry.getSingleMetric(name) as T | undefined) ?? create();
 }
 
+/** Where a gauge keeps the providers it sums. Versioned like the error brands: a later major may differ in shape. */
+const kProviders = Symbol.for('ws-ssot.v1.metrics.providers');
+
+type Providers = Set<MetricsSnapshotSource>;
+
+/**
+ * The provider set of the gauge `name`, created with `create(providers)` if the registry has no such
+ * metric; null if the registry has a metric of that name that is not a ws-ssot gauge (an app's own).
+ */
+function gaugeProviders(registry: Registry, name: string, create: (providers: Providers) => Gauge): Providers | null {
+  const existing = registry.getSingleMetric(name) as { [kProviders]?: unknown } | undefined;
+  if (existing !== undefined) return existing[kProviders] instanceof Set ? (existing[kProviders] as Providers) : null;
+  const providers: Providers = new Set();
+  Object.defineProperty(create(providers), kProviders, { value: providers });
+  return providers;
+}
+
 export class WsSsotMetrics {
   readonly registry: Registry;
   readonly #refusals: Counter<'reason'>;
@@ -46,6 +75,10 @@ export class WsSsotMetrics {
   readonly #fanoutSeconds: Histogram;
   readonly #shadowComparisons: Counter;
   readonly #shadowMismatches: Record<ShadowMismatchKind, Counter.Internal>;
+  readonly #recoveryLogsEvicted: Record<EvictionLimit, Counter.Internal>;
+  /** This server's provider, and the provider sets of the gauges it was added to (emptied by release()). */
+  readonly #provider: MetricsSnapshotSource;
+  readonly #gaugeSets: Providers[];
 
   constructor(source: MetricsSnapshotSource, options: { registry?: Registry; prefix: string }) {
     const { Counter, Gauge, Histogram, Registry } = loadPromClient();
@@ -53,25 +86,62 @@ export class WsSsotMetrics {
     const p = options.prefix;
     this.registry = registry;
     const registers = [registry];
-    metric(registry, `${p}connections`, () => new Gauge({
-      name: `${p}connections`, help: 'Open WebSocket connections, by code path', labelNames: ['path'], registers,
-      collect() { const by = source.connectionsByPath(); this.set({ path: 'ssot' }, by.ssot); this.set({ path: 'legacy' }, by.legacy); },
-    }));
-    metric(registry, `${p}users`, () => new Gauge({
-      name: `${p}users`, help: 'Users with at least one open connection', registers,
-      collect() { this.set(source.users()); },
-    }));
+    // One provider object per server (not the source itself: two metrics on one source still count twice).
     const flagSource = source.flagSource?.bind(source);
+    this.#provider = { connectionsByPath: () => source.connectionsByPath(), users: () => source.users(), flagSource };
+    const gaugeSets: Providers[] = [];
+    const gauge = (name: string, create: (providers: Providers) => Gauge): void => {
+      const providers = gaugeProviders(registry, name, create);
+      if (providers === null) return;
+      providers.add(this.#provider);
+      gaugeSets.push(providers);
+    };
+    gauge(`${p}connections`, (providers) => new Gauge({
+      name: `${p}connections`, help: 'Open WebSocket connections, by code path (summed over the servers sharing this registry)', labelNames: ['path'], registers,
+      collect() {
+        let ssot = 0;
+        let legacy = 0;
+        for (const provider of providers) {
+          const by = provider.connectionsByPath();
+          ssot += by.ssot;
+          legacy += by.legacy;
+        }
+        this.set({ path: 'ssot' }, ssot);
+        this.set({ path: 'legacy' }, legacy);
+      },
+    }));
+    gauge(`${p}users`, (providers) => new Gauge({
+      name: `${p}users`, help: 'Users with at least one open connection (summed over the servers sharing this registry)', registers,
+      collect() {
+        let users = 0;
+        for (const provider of providers) users += provider.users();
+        this.set(users);
+      },
+    }));
     if (flagSource !== undefined) {
-      metric(registry, `${p}flag_source_stale`, () => new Gauge({
-        name: `${p}flag_source_stale`, help: '1 if the flag source could not refresh and serves last-known values', registers,
-        collect() { this.set(flagSource().stale ? 1 : 0); },
+      gauge(`${p}flag_source_stale`, (providers) => new Gauge({
+        name: `${p}flag_source_stale`, help: '1 if a flag source (of any server sharing this registry) could not refresh and serves last-known values', registers,
+        collect() {
+          let stale = 0;
+          for (const provider of providers) if (provider.flagSource?.().stale === true) stale = 1;
+          this.set(stale);
+        },
       }));
-      metric(registry, `${p}flag_source_last_sync_timestamp_seconds`, () => new Gauge({
-        name: `${p}flag_source_last_sync_timestamp_seconds`, help: 'Unix time of the flag source\'s last successful sync (0 = never)', registers,
-        collect() { const at = flagSource().lastSyncAt; this.set(at === null ? 0 : at / 1000); },
+      gauge(`${p}flag_source_last_sync_timestamp_seconds`, (providers) => new Gauge({
+        name: `${p}flag_source_last_sync_timestamp_seconds`, help: 'Unix time of the flag source\'s last successful sync, the oldest over the servers sharing this registry (0 = never)', registers,
+        collect() {
+          let oldest: number | null = null;
+          for (const provider of providers) {
+            const status = provider.flagSource?.();
+            if (status === undefined) continue;
+            const at = status.lastSyncAt === null ? 0 : status.lastSyncAt / 1000;
+            if (oldest === null || at < oldest) oldest = at;
+          }
+          this.set(oldest ?? 0);
+        },
       }));
     }
+    this.#gaugeSets = gaugeSets;
     this.#opened = metric(registry, `${p}connections_opened_total`, () => new Counter({ name: `${p}connections_opened_total`, help: 'Connections accepted, by code path', labelNames: ['path'], registers }));
     this.#refusals = metric(registry, `${p}connection_refusals_total`, () => new Counter({ name: `${p}connection_refusals_total`, help: 'Upgrades refused, by reason', labelNames: ['reason'], registers }));
     this.#inbound = metric(registry, `${p}inbound_messages_total`, () => new Counter({ name: `${p}inbound_messages_total`, help: 'Inbound frames, by outcome', labelNames: ['result'], registers }));
@@ -88,6 +158,8 @@ export class WsSsotMetrics {
     this.#shadowComparisons = metric(registry, `${p}shadow_comparisons_total`, () => new Counter({ name: `${p}shadow_comparisons_total`, help: 'Sampled legacy-path sends compared with what the SSOT path would have delivered', registers }));
     const mismatches = metric(registry, `${p}shadow_mismatches_total`, () => new Counter({ name: `${p}shadow_mismatches_total`, help: 'Shadow comparisons where the legacy path and the SSOT path differ, by kind', labelNames: ['kind'], registers }));
     this.#shadowMismatches = { count: mismatches.labels('count'), recipients: mismatches.labels('recipients') };
+    const evicted = metric(registry, `${p}recovery_logs_evicted_total`, () => new Counter({ name: `${p}recovery_logs_evicted_total`, help: 'Logs of users without a connection forgotten to stay within recovery.maxOfflineUsers (limit="users") or recovery.maxOfflineBytes (limit="bytes"); their users resume with recovered: false', labelNames: ['limit'], registers }));
+    this.#recoveryLogsEvicted = { users: evicted.labels('users'), bytes: evicted.labels('bytes') };
     this.#fanoutSeconds = metric(registry, `${p}fanout_duration_seconds`, () => new Histogram({ name: `${p}fanout_duration_seconds`, help: 'Time to serialise and hand one event to all of its connections', buckets: [0.00001, 0.0001, 0.001, 0.01, 0.1, 1], registers }));
   }
 
@@ -104,6 +176,17 @@ export class WsSsotMetrics {
   fanoutSeconds(seconds: number): void { this.#fanoutSeconds.observe(seconds); }
   shadowCompared(): void { this.#shadowComparisons.inc(); }
   shadowMismatch(kind: ShadowMismatchKind): void { this.#shadowMismatches[kind].inc(); }
+  /** For the EventStore's `onEvict` hook. */
+  recoveryLogEvicted(limit: EvictionLimit): void { this.#recoveryLogsEvicted[limit].inc(); }
+
+  /**
+   * Takes this server's live counts out of the gauges it shares with other servers (its close() calls this), so
+   * they sum only the servers still running. Counters keep what was counted. Idempotent.
+   */
+  release(): void {
+    for (const providers of this.#gaugeSets) providers.delete(this.#provider);
+    this.#gaugeSets.length = 0;
+  }
 
   /** The Prometheus text exposition of the registry. */
   async text(): Promise<string> {
