@@ -51,3 +51,10 @@ export function optionalFunction<F>(field: string, value: unknown, expected: str
   if (typeof value !== 'function') throw new InvalidOptionError(field, expected, value);
   return value as F;
 }
+
+/** A string with something other than whitespace in it, or `fallback` when undefined. */
+export function nonEmptyString<F extends string | undefined>(field: string, value: unknown, fallback: F): string | F {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || value.trim() === '') throw new InvalidOptionError(field, 'a non-empty string', value);
+  return value;
+}
