@@ -1,10 +1,12 @@
 /**
  * The client's coded errors. Self-contained on purpose: src/errors.ts is pure too, but importing it would
- * make the browser build load a chunk shared with the Node entry points. The brand is the same
- * `Symbol.for` key, so the server package's `isWsSsotError()` recognises client errors as well.
+ * make the browser build load a chunk shared with the Node entry points (and it is being reworked).
+ *
+ * Branded with a `Symbol.for` key, so `isWsSsotClientError()` and `instanceof` recognise an error from
+ * another loaded copy (the ESM and the CJS build in one Node process).
  */
 
-const kWsSsotError = Symbol.for('ws-ssot.error');
+const kClientError = Symbol.for('ws-ssot.v1.client-error');
 
 export type ClientErrorCode =
   /** `send()` after `close()`, or after the server ended the session (4009, 4029…). */
@@ -42,13 +44,19 @@ export class WsSsotClientError extends Error {
     this.name = 'WsSsotClientError';
     this.code = code;
     this.closeCode = options.closeCode;
-    Object.defineProperty(this, kWsSsotError, { value: true });
+  }
+
+  /** `instanceof` from any copy: the usual prototype check, else the brand. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return Function.prototype[Symbol.hasInstance].call(this, value) || (this === WsSsotClientError && isWsSsotClientError(value));
   }
 }
 
+Object.defineProperty(WsSsotClientError.prototype, kClientError, { value: true });
+
 /** True for a client error from any loaded copy of the package (ESM and CJS, or two versions). */
 export function isWsSsotClientError(value: unknown): value is WsSsotClientError {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kWsSsotError] === true && typeof (value as { code?: unknown }).code === 'string' && (value as { code: string }).code.startsWith('WSSOT_ERR_CLIENT_');
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kClientError] === true;
 }
 
 export function invalidOption(name: string, expected: string, received: unknown): WsSsotClientError {

@@ -41,6 +41,8 @@ export class Sequencer {
   #pendingEpoch: string | null = null;
   #sessionSeen = false;
   #awaitingRecovery = false;
+  /** The lastSeq this connection resumed from. */
+  #resumedFrom = 0;
 
   constructor(resumeFrom?: ResumeState) {
     if (resumeFrom !== undefined) {
@@ -56,6 +58,7 @@ export class Sequencer {
     this.#pendingEpoch = null;
     const resume = this.sessionId !== null && this.epoch !== null && this.lastSeq !== null ? { sessionId: this.sessionId, epoch: this.epoch, lastSeq: this.lastSeq } : null;
     this.#awaitingRecovery = resume !== null;
+    this.#resumedFrom = resume?.lastSeq ?? 0;
     return resume;
   }
 
@@ -104,7 +107,7 @@ export class Sequencer {
     if (f.recovered) {
       // Every missed event came just before this frame; if some did not, resume again.
       if (f.toSeq > last) return { kind: 'skipped', expected: last + 1, received: f.toSeq };
-      return { kind: 'recovered', fromSeq: last + 1, toSeq: f.toSeq };
+      return { kind: 'recovered', fromSeq: this.#resumedFrom + 1, toSeq: f.toSeq };
     }
     // Nothing was replayed: the app refetches, the client goes on from the user's current seq (which
     // may be below lastSeq when seqs restarted in a new epoch).
