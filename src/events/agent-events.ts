@@ -47,6 +47,10 @@ export interface AgentEventEnvelope<T extends string = string, D = unknown> {
   runId?: string;
   /** Present and true on coalescible/droppable events, which do not advance `seq`. */
   transient?: true;
+  /**
+   * The payload, always on the wire: `{}` when the sender omitted it; a payload without a JSON form at the top
+   * level is refused with WSSOT_ERR_MESSAGE_NOT_SERIALIZABLE before the event is sequenced.
+   */
   data: D;
 }
 
