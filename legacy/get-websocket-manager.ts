@@ -3,7 +3,7 @@
  * `wss.legacy.bindGlobal()` / `bindLegacyGlobals(wss)`.
  */
 import type { WebSocketManagerFactory } from '../src/factory/websocket-manager-factory.js';
-import type { WsSsotServer } from '../src/server/ws-ssot-server.js';
+import type { MigrationServer } from './migration-server.js';
 import { LegacyManagerFacade } from './legacy-manager-facade.js';
 import { LegacyUserBoundManager } from './legacy-user-bound-manager.js';
 import { connectionIdOf, userIdOf, type LegacyUserContext } from './legacy-user-context.js';
@@ -11,14 +11,14 @@ import { resolveLegacyServer, useDeprecated } from './resolve-server.js';
 
 /** What `getWebSocketManager()` returns for a user context with WS_ENABLE_FACTORY on. */
 class GlobalUserBoundManager extends LegacyUserBoundManager {
-  constructor(server: WsSsotServer, context: LegacyUserContext | string | number) {
+  constructor(server: MigrationServer, context: LegacyUserContext | string | number) {
     super('WSSOT_DEP006', 'getWebSocketManager()', context, connectionIdOf(typeof context === 'object' ? context : null), { server });
   }
 }
 
 /** What `getWebSocketManager()` returns otherwise: the process-wide shared manager (the legacy path). */
 class GlobalSharedManager extends LegacyManagerFacade {
-  constructor(server: WsSsotServer, context: LegacyUserContext | null) {
+  constructor(server: MigrationServer, context: LegacyUserContext | null) {
     super('WSSOT_DEP006', 'getWebSocketManager()', { server, userContext: context });
   }
 }

@@ -21,3 +21,4 @@ export { LegacyUsage, type DeprecationUsageEntry } from './legacy-usage.js';
 export { LegacyControl } from './legacy-control.js';
 export { DEPRECATIONS, DEPRECATION_CODES, type DeprecationCode, type DeprecationInfo } from './deprecation-codes.js';
 export { toUserId, toConnectionId } from './lenient-ids.js';
+export { createMigrationServer, MigrationServer, type MigrationServerOptions, type MigrationHealth } from './migration-server.js';

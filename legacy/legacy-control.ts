@@ -1,5 +1,5 @@
 /** A server's handle on its legacy side: the legacy path manager, deprecation usage, the global binding. */
-import type { WsSsotServer } from '../src/server/ws-ssot-server.js';
+import type { MigrationServer } from './migration-server.js';
 import type { DeprecationCode } from './deprecation-codes.js';
 import { bindLegacyGlobals, boundLegacyServer, unbindLegacyGlobals } from './global-binding.js';
 import type { LegacyPathManager } from './legacy-path-manager.js';
@@ -10,9 +10,9 @@ export class LegacyControl {
   readonly manager: LegacyPathManager;
   /** Where legacy entry points bound to this server count their calls. */
   readonly usageCounter: LegacyUsage;
-  readonly #server: WsSsotServer;
+  readonly #server: MigrationServer;
 
-  constructor(server: WsSsotServer, manager: LegacyPathManager) {
+  constructor(server: MigrationServer, manager: LegacyPathManager) {
     this.#server = server;
     this.manager = manager;
     this.usageCounter = new LegacyUsage();

@@ -13,7 +13,7 @@ import { CRITICAL_EVENT_TYPES, isCriticalEventType, type AgentEventEnvelope, typ
 import { InvalidUserIdError, UnknownEventTypeError } from '../src/errors.js';
 import type { FlagContext } from '../src/flags/flag-source.js';
 import type { ConnectionContext, SendOptions, WebSocketManagerProtocol } from '../src/protocol.js';
-import type { WsSsotServer } from '../src/server/ws-ssot-server.js';
+import type { MigrationServer } from './migration-server.js';
 import type { ConnectionHealth, ConnectionId, UserId } from '../src/types.js';
 import type { DeprecationCode } from './deprecation-codes.js';
 import { toConnectionId, toUserId } from './lenient-ids.js';
@@ -23,7 +23,7 @@ import { LegacyEntryPoint, useDeprecated } from './resolve-server.js';
 /** Options every legacy manager name accepts. */
 export interface LegacyManagerOptions {
   /** The server to act on. @default the server bound with `wss.legacy.bindGlobal()` */
-  server?: WsSsotServer;
+  server?: MigrationServer;
   /** Binds the object to a user, so the old `emitCriticalEvent(type, data)` works. @default null */
   userContext?: LegacyUserContext | null;
   /** Other old options (`mode: 'emergency'`…) are accepted and ignored. */
@@ -33,7 +33,7 @@ export interface LegacyManagerOptions {
 export class LegacyManagerFacade implements WebSocketManagerProtocol {
   /** The user this object is bound to through `userContext`, or null. */
   readonly boundUserId: UserId | null;
-  readonly #server: WsSsotServer | null;
+  readonly #server: MigrationServer | null;
   readonly #entry: LegacyEntryPoint;
   /** The flag context of every call (the bound user), made once: no allocation per call. */
   readonly #flagContext: Readonly<FlagContext> | undefined;
@@ -188,11 +188,11 @@ export class LegacyManagerFacade implements WebSocketManagerProtocol {
   // ---- internals ---------------------------------------------------------------------------------
 
   /** Resolves the server, warns once, counts the call. */
-  #use(): WsSsotServer {
+  #use(): MigrationServer {
     return this.#entry.use();
   }
 
-  #unified(server: WsSsotServer): boolean {
+  #unified(server: MigrationServer): boolean {
     try {
       return server.flags.isEnabled('unified', this.#flagContext);
     } catch {

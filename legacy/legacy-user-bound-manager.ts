@@ -11,7 +11,7 @@ import { CRITICAL_EVENT_TYPES, isCriticalEventType, type AgentEventEnvelope, typ
 import type { IsolatedManager } from '../src/factory/isolated-manager.js';
 import type { FlagContext } from '../src/flags/flag-source.js';
 import type { SendOptions } from '../src/protocol.js';
-import type { WsSsotServer } from '../src/server/ws-ssot-server.js';
+import type { MigrationServer } from './migration-server.js';
 import type { ConnectionId, UserId } from '../src/types.js';
 import type { DeprecationCode } from './deprecation-codes.js';
 import { toConnectionId, toUserId } from './lenient-ids.js';
@@ -54,7 +54,7 @@ type SendAgentEventArgs = [type: string, data?: unknown, options?: AgentEventOpt
 /** Options of the legacy user-bound names. */
 export interface LegacyUserBoundOptions {
   /** The server to act on. @default the server bound with `wss.legacy.bindGlobal()` */
-  server?: WsSsotServer;
+  server?: MigrationServer;
 }
 
 /** The connection id used with the factory when an old call site gave none. */
@@ -63,7 +63,7 @@ export const LEGACY_DEFAULT_CONNECTION_ID = 'legacy';
 export class LegacyUserBoundManager {
   readonly userId: UserId;
   readonly connectionId: ConnectionId;
-  readonly #server: WsSsotServer | null;
+  readonly #server: MigrationServer | null;
   readonly #entry: LegacyEntryPoint;
   /** The flag context of every call (this user), made once: no allocation per call. */
   readonly #flagContext: Readonly<FlagContext>;
@@ -189,7 +189,7 @@ export class LegacyUserBoundManager {
   }
 
   /** Resolves the server, warns once, counts the call. */
-  #use(): WsSsotServer {
+  #use(): MigrationServer {
     return this.#entry.use();
   }
 
@@ -200,7 +200,7 @@ export class LegacyUserBoundManager {
    * Kept small so that a send through this object, the canonical send included, fits V8's inlining budget at
    * the caller's call site.
    */
-  #manager(server: WsSsotServer): WsSsotServer['manager'] | WsSsotServer['legacy']['manager'] | null {
+  #manager(server: MigrationServer): MigrationServer['manager'] | MigrationServer['legacy']['manager'] | null {
     const decided = server.flags.localDecisions();
     if (decided === null) return this.#askedManager(server);
     if (decided.factory) return null;
@@ -208,17 +208,17 @@ export class LegacyUserBoundManager {
   }
 
   /** #manager() when the decisions depend on the user or the time: asks the source, factory first. */
-  #askedManager(server: WsSsotServer): WsSsotServer['manager'] | WsSsotServer['legacy']['manager'] | null {
+  #askedManager(server: MigrationServer): MigrationServer['manager'] | MigrationServer['legacy']['manager'] | null {
     return this.#flag(server, 'factory') ? null : this.#unifiedOrLegacy(server);
   }
 
   /** Where a call goes without the factory, or when the factory has no manager for it (the user's cap reached). */
-  #unifiedOrLegacy(server: WsSsotServer): WsSsotServer['manager'] | WsSsotServer['legacy']['manager'] {
+  #unifiedOrLegacy(server: MigrationServer): MigrationServer['manager'] | MigrationServer['legacy']['manager'] {
     return this.#flag(server, 'unified') ? server.manager : server.legacy.manager;
   }
 
   /** A flag for this user; false if the source throws (a composite does not; a subclass of one might). */
-  #flag(server: WsSsotServer, flag: 'unified' | 'factory'): boolean {
+  #flag(server: MigrationServer, flag: 'unified' | 'factory'): boolean {
     try {
       return server.flags.isEnabled(flag, this.#flagContext);
     } catch {
@@ -232,7 +232,7 @@ export class LegacyUserBoundManager {
    * reached, the call goes where it would without the factory (`WS_ENABLE_UNIFIED` decides) for the same user,
    * so turning the flag on never makes a call throw that did not before.
    */
-  #isolated(server: WsSsotServer): IsolatedManager | null {
+  #isolated(server: MigrationServer): IsolatedManager | null {
     try {
       return server.factory.createIsolatedManager(this.userId, this.connectionId);
     } catch (err) {
@@ -241,19 +241,19 @@ export class LegacyUserBoundManager {
     }
   }
 
-  #sendMessageViaFactory(server: WsSsotServer, message: unknown, options: SendOptions | undefined): boolean {
+  #sendMessageViaFactory(server: MigrationServer, message: unknown, options: SendOptions | undefined): boolean {
     const isolated = this.#isolated(server);
     if (isolated !== null) return isolated.sendMessage(message, options);
     return this.#unifiedOrLegacy(server).sendMessage(this.userId, message, options);
   }
 
-  #emitCriticalEventViaFactory(server: WsSsotServer, type: CriticalEventType, payload: CriticalEventDataMap[CriticalEventType], options: { runId?: string } | undefined): AgentEventEnvelope {
+  #emitCriticalEventViaFactory(server: MigrationServer, type: CriticalEventType, payload: CriticalEventDataMap[CriticalEventType], options: { runId?: string } | undefined): AgentEventEnvelope {
     const isolated = this.#isolated(server);
     if (isolated !== null) return isolated.emitCriticalEvent(type, payload, options);
     return this.#unifiedOrLegacy(server).emitCriticalEvent(this.userId, type, payload, options);
   }
 
-  #sendAgentEventViaFactory(server: WsSsotServer, type: string, data: unknown, options: AgentEventOptions | undefined): AgentEventEnvelope {
+  #sendAgentEventViaFactory(server: MigrationServer, type: string, data: unknown, options: AgentEventOptions | undefined): AgentEventEnvelope {
     const isolated = this.#isolated(server);
     if (isolated !== null) return isolated.sendAgentEvent(type, data, options);
     return this.#unifiedOrLegacy(server).sendAgentEvent(this.userId, type, data, options);

@@ -2,20 +2,20 @@
 import { LegacyNotBoundError } from '../src/errors.js';
 import type { FlagContext } from '../src/flags/flag-source.js';
 import type { WebSocketManagerProtocol } from '../src/protocol.js';
-import type { WsSsotServer } from '../src/server/ws-ssot-server.js';
+import type { MigrationServer } from './migration-server.js';
 import type { DeprecationCode } from './deprecation-codes.js';
 import { warnDeprecated } from './deprecations.js';
 import { boundLegacyServer } from './global-binding.js';
 import type { DeprecationCounter } from './legacy-usage.js';
 
-export function resolveLegacyServer(explicit: WsSsotServer | null, what: string): WsSsotServer {
+export function resolveLegacyServer(explicit: MigrationServer | null, what: string): MigrationServer {
   const server = explicit ?? boundLegacyServer();
   if (server === null) throw new LegacyNotBoundError(what);
   return server;
 }
 
 /** One use of a deprecated entry point: warn once per process, count per call (if a server is reachable). */
-export function useDeprecated(code: DeprecationCode, server: WsSsotServer | null): void {
+export function useDeprecated(code: DeprecationCode, server: MigrationServer | null): void {
   warnDeprecated(code);
   (server ?? boundLegacyServer())?.legacy.usageCounter.record(code);
 }
@@ -29,20 +29,20 @@ export function useDeprecated(code: DeprecationCode, server: WsSsotServer | null
 export class LegacyEntryPoint {
   readonly #code: DeprecationCode;
   readonly #name: string;
-  readonly #explicit: WsSsotServer | null;
+  readonly #explicit: MigrationServer | null;
   /** The server of the previous call, and its counter for the code. */
-  #server: WsSsotServer | null = null;
+  #server: MigrationServer | null = null;
   #counter: DeprecationCounter | null = null;
 
   /** `name` is the old name, for `LegacyNotBoundError`; `server` the explicit one, or null for the bound one. */
-  constructor(code: DeprecationCode, name: string, server: WsSsotServer | null) {
+  constructor(code: DeprecationCode, name: string, server: MigrationServer | null) {
     this.#code = code;
     this.#name = name;
     this.#explicit = server;
   }
 
   /** The server for this call; warns once per process and counts the call. Throws `LegacyNotBoundError`. */
-  use(): WsSsotServer {
+  use(): MigrationServer {
     const server = this.#explicit ?? boundLegacyServer();
     if (server === null || server !== this.#server) return this.#useOn(server);
     this.#counter!.record();
@@ -68,7 +68,7 @@ export class LegacyEntryPoint {
   }
 
   /** The first call (on this server): warn, find the counter, count. Kept apart so `use()` stays small. */
-  #useOn(server: WsSsotServer | null): WsSsotServer {
+  #useOn(server: MigrationServer | null): MigrationServer {
     if (server === null) throw new LegacyNotBoundError(this.#name);
     warnDeprecated(this.#code);
     const counter = server.legacy.usageCounter.counter(this.#code);

@@ -5,7 +5,7 @@
 import { WebSocketManagerFactory as CanonicalFactory } from '../src/factory/websocket-manager-factory.js';
 import type { FactoryOptions } from '../src/factory/factory-options.js';
 import type { IsolatedManager } from '../src/factory/isolated-manager.js';
-import type { WsSsotServer } from '../src/server/ws-ssot-server.js';
+import type { MigrationServer } from './migration-server.js';
 import type { ConnectionId, UserId } from '../src/types.js';
 import { toConnectionId, toUserId } from './lenient-ids.js';
 import { LegacyUserBoundManager, type LegacyUserBoundOptions } from './legacy-user-bound-manager.js';
@@ -35,7 +35,7 @@ export class ConnectionScopedWebSocketManager extends LegacyUserBoundManager {
 /** Options of the old factory: the canonical factory's, plus the server it works on. */
 export interface LegacyFactoryOptions extends FactoryOptions {
   /** @default the server bound with `wss.legacy.bindGlobal()` */
-  server?: WsSsotServer;
+  server?: MigrationServer;
 }
 
 /**
@@ -44,12 +44,12 @@ export interface LegacyFactoryOptions extends FactoryOptions {
  * @deprecated WSSOT_DEP007: use `wss.factory` ({@link CanonicalFactory | WebSocketManagerFactory} from `ws-ssot`).
  */
 export class WebSocketManagerFactory extends CanonicalFactory {
-  readonly #server: WsSsotServer | null;
+  readonly #server: MigrationServer | null;
 
   constructor(options: LegacyFactoryOptions = {}) {
     const { server, ...factoryOptions } = typeof options === 'object' && options !== null ? options : ({} as LegacyFactoryOptions);
     const explicit = server ?? null;
-    const manager = (): WsSsotServer['manager'] => resolveLegacyServer(explicit, 'WebSocketManagerFactory (legacy path)').manager;
+    const manager = (): MigrationServer['manager'] => resolveLegacyServer(explicit, 'WebSocketManagerFactory (legacy path)').manager;
     // Resolved per call, so an old module-level `new WebSocketManagerFactory()` works once the app binds a server.
     super({
       sendMessage: (userId, message, o) => manager().sendMessage(userId, message, o),

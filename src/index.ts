@@ -40,12 +40,5 @@ export { FACTORY_DEFAULTS, type FactoryOptions } from './factory/factory-options
 export type { IsolationTarget } from './factory/isolation-target.js';
 export { PathRouter } from './routing/path-router.js';
 export type { DrainOptions } from './server/ws-ssot-server.js';
-export type { PathPeer } from './core/path-peer.js';
-// The migration machinery (not deprecated): the legacy code path a rollback returns to, its interface for
-// a team's own old manager, the legacy global binding, and the deprecation codes.
-export { LegacySharedManager } from '../legacy/legacy-shared-manager.js';
-export type { LegacyPathManager, LegacyManagerDeps } from '../legacy/legacy-path-manager.js';
-export { LegacyControl } from '../legacy/legacy-control.js';
-export { LegacyUsage, type DeprecationUsageEntry } from '../legacy/legacy-usage.js';
-export { bindLegacyGlobals, unbindLegacyGlobals, boundLegacyServer } from '../legacy/global-binding.js';
-export { DEPRECATIONS, DEPRECATION_CODES, type DeprecationCode, type DeprecationInfo } from '../legacy/deprecation-codes.js';
+export type { CodePathHandler } from './core/code-path.js';
+export { ConnectionRegistry, type ConnectionRegistryEvents } from './core/connection-registry.js';

@@ -1,65 +1,189 @@
 /**
- * What the managers of both code paths share: the registry of open connections by id, and every way a
- * connection leaves it — one at a time, by predicate, all at shutdown, or as a slow consumer — with the
- * bookkeeping, metrics and listener-safe events that go with it. Each subclass keeps its own user index
- * (several connections per user on the SSOT path, one on the legacy path) and releases it in `forgetUser`.
+ * The one registry of a server's open connections, whatever code path admitted them: the user index, the
+ * ways a connection leaves it (one at a time, by predicate, at shutdown, as a slow consumer or a resumed
+ * session's ghost), local fan-out by delivery class, and listener-safe events. Code paths differ only in
+ * admission (see code-path.ts); everything after admission happens here, once.
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { CloseCode } from '../close-codes.js';
+import type { DeliveryClass } from '../events/agent-events.js';
 import type { WsSsotMetrics } from '../observability/metrics.js';
-import type { CodePath, ConnectionId } from '../types.js';
-import type { ConnectionOwner, WebSocketConnection } from './connection.js';
+import type { LegacySendObserver } from '../shadow/legacy-send-observer.js';
+import type { AuthResult, CodePath, ConnectionHealth, ConnectionId, UserId } from '../types.js';
+import { WebSocketConnection, type ConnectionOwner } from './connection.js';
 import type { EventStore } from './event-store.js';
-import { closeMatching, closeSocket } from './socket-lifecycle.js';
+import { deliverToAll } from './fan-out.js';
+import { OutboundFrame } from './outbound-frame.js';
+import { emitSafely } from './safe-emit.js';
+import { startSession } from './session-handshake.js';
+import { assertAttachableSocket, attachSocket, closeMatching, closeSocket } from './socket-lifecycle.js';
+import { assertCloseArgs, assertConnectionId, assertUserId } from './validate.js';
 
 export interface ConnectionRegistryEvents {
   connection: [connection: WebSocketConnection];
   disconnection: [connection: WebSocketConnection, code: number, reason: string];
 }
 
-/** What a registry is built from; the subclass resolves its own options into it. */
+/** What a registry is built from. */
 export interface ConnectionRegistryParts {
   logger: Logger;
   metrics: WsSsotMetrics | null;
   /** The event store; `ownsStore` says whether closing the registry closes it too. */
   store: EventStore;
   ownsStore: boolean;
-  /** How long a peer closed as slow (or replaced) may take to finish the close handshake. */
+  /** Per-connection high-water mark on bufferedAmount, in bytes. */
+  highWaterMark: number;
+  /** How long a peer closed as slow, replaced or evicted may take to finish the close handshake. */
   slowCloseTimeoutMs: number;
+  /** Shadow mode: told which legacy-path connections a sampled send reached. null = off. */
+  shadow: LegacySendObserver | null;
 }
 
-export abstract class ConnectionRegistry extends EventEmitter<ConnectionRegistryEvents> implements ConnectionOwner {
-  /** Which code path this manager serves. */
-  abstract readonly path: CodePath;
-  abstract readonly highWaterMark: number;
+export class ConnectionRegistry extends EventEmitter<ConnectionRegistryEvents> implements ConnectionOwner {
   readonly logger: Logger;
+  readonly highWaterMark: number;
   /** @internal Open connections by id. */
   protected readonly connectionsById = new Map<ConnectionId, WebSocketConnection>();
+  /** @internal userId → open connections on every path, oldest first. */
+  protected readonly users = new Map<UserId, WebSocketConnection[]>();
   /** @internal */
   protected readonly metrics: WsSsotMetrics | null;
   /** @internal */
-  protected readonly store: EventStore;
+  readonly store: EventStore;
   readonly #ownsStore: boolean;
   readonly #slowCloseTimeoutMs: number;
+  readonly #shadow: LegacySendObserver | null;
+  /** Open connections per code path (both keys always present: one object shape). */
+  readonly #byPath: Record<CodePath, number> = { ssot: 0, legacy: 0 };
 
   constructor(parts: ConnectionRegistryParts) {
     super();
     this.logger = parts.logger;
     this.metrics = parts.metrics;
     this.store = parts.store;
+    this.highWaterMark = parts.highWaterMark;
     this.#ownsStore = parts.ownsStore;
     this.#slowCloseTimeoutMs = parts.slowCloseTimeoutMs;
+    this.#shadow = parts.shadow;
   }
 
+  // ---- counts and lookups ------------------------------------------------------------------------
+
+  /** Open connections, on every code path. */
   getConnectionCount(): number {
     return this.connectionsById.size;
+  }
+
+  /** Open connections admitted by one code path. */
+  countOnPath(path: CodePath): number {
+    return this.#byPath[path];
+  }
+
+  /** Users with at least one open connection. */
+  getUserCount(): number {
+    return this.users.size;
   }
 
   /** Every open connection (live iterator; do not add or remove while iterating). */
   connections(): IterableIterator<WebSocketConnection> {
     return this.connectionsById.values();
+  }
+
+  /** A live read-only view of the user's connections, oldest first: do not keep or mutate it. */
+  userConnectionsView(userId: UserId): readonly WebSocketConnection[] | undefined {
+    return this.users.get(userId);
+  }
+
+  /** Whether a send to the user reaches at least one connection. */
+  isUserConnected(userId: UserId): boolean {
+    assertUserId(userId);
+    return this.users.has(userId);
+  }
+
+  getConnection(connectionId: ConnectionId): WebSocketConnection | undefined {
+    assertConnectionId(connectionId);
+    return this.connectionsById.get(connectionId);
+  }
+
+  getConnectionHealth(connectionId: ConnectionId): ConnectionHealth | undefined {
+    return this.getConnection(connectionId)?.health();
+  }
+
+  // ---- admission's shared part (code paths call these after their own policy) ---------------------
+
+  /**
+   * Registers an attachable socket for `userId` on `path`. A resumed session first replaces its ghost (4009)
+   * on whatever path holds it: a half-open old socket must not keep receiving. A code path calls this after
+   * its own admission policy (see code-path.ts); `sessionId` must already be validated (or null).
+   */
+  register(userId: UserId, socket: WebSocket, sessionId: string | null, auth: AuthResult | null, path: CodePath): WebSocketConnection {
+    assertAttachableSocket(socket);
+    if (sessionId !== null) this.#closeSessionGhost(userId, sessionId);
+    const connection = new WebSocketConnection(crypto.randomUUID(), userId, socket, sessionId ?? crypto.randomUUID(), auth, path, this);
+    attachSocket(socket, connection);
+    const connections = this.users.get(userId);
+    if (connections === undefined) this.users.set(userId, [connection]);
+    else connections.push(connection);
+    this.connectionsById.set(connection.id, connection);
+    this.#byPath[path]++;
+    this.store.attach(this.store.stream(userId));
+    this.metrics?.connectionOpened(path);
+    if (path === 'legacy') this.#shadow?.connectionOpened(connection);
+    connection.log.debug({ path }, 'connection added');
+    return connection;
+  }
+
+  /**
+   * The session frame, then the replay a resuming client asked for, written synchronously before any
+   * listener can send; then the 'connection' event. A code path calls this right after {@link register}.
+   */
+  openSession(connection: WebSocketConnection, lastSeq: number | null | undefined, epoch: string | null | undefined): void {
+    startSession(connection, this.store.stream(connection.userId), lastSeq, epoch, this.metrics);
+    this.announce(connection);
+  }
+
+  /** Emits 'connection' (for sockets added without a session handshake, `addConnection`). */
+  announce(connection: WebSocketConnection): void {
+    this.emitSafe('connection', connection);
+  }
+
+  #closeSessionGhost(userId: UserId, sessionId: string): void {
+    const ghost = this.users.get(userId)?.find((c) => c.sessionId === sessionId);
+    if (ghost !== undefined) this.closeConnection(ghost, CloseCode.SESSION_REPLACED, 'session resumed on a newer connection', true);
+  }
+
+  // ---- leaving -----------------------------------------------------------------------------------
+
+  /** Closes one connection (by id) or every connection of a user (by user id); returns how many. */
+  removeConnection(userIdOrConnectionId: UserId | ConnectionId, code = 1000, reason = ''): number {
+    assertConnectionId(userIdOrConnectionId);
+    assertCloseArgs(code, reason);
+    const connection = this.connectionsById.get(userIdOrConnectionId);
+    if (connection !== undefined) {
+      this.closeConnection(connection, code, reason, false);
+      return 1;
+    }
+    const all = this.users.get(userIdOrConnectionId)?.slice() ?? [];
+    for (const c of all) this.closeConnection(c, code, reason, false);
+    return all.length;
+  }
+
+  /** Unregisters after a socket closed (by connection, connection id or user id). Idempotent. */
+  handleDisconnection(target: UserId | ConnectionId | WebSocketConnection, code = 1005, reason = ''): void {
+    if (target instanceof WebSocketConnection) {
+      // Another registry's connection (a second server in the process) is not this one's to mark closed.
+      if (target.owner === this) this.unregister(target, code, reason);
+      return;
+    }
+    assertConnectionId(target);
+    const connection = this.connectionsById.get(target);
+    if (connection !== undefined) {
+      this.unregister(connection, code, reason);
+      return;
+    }
+    for (const c of this.users.get(target)?.slice() ?? []) this.unregister(c, code, reason);
   }
 
   /**
@@ -75,12 +199,53 @@ export abstract class ConnectionRegistry extends EventEmitter<ConnectionRegistry
     for (const connection of this.connectionsById.values()) if (connection.pending !== null) connection.flushPending();
   }
 
-  /** Closes every connection (1001 by default), stops timers, and forgets all state. Idempotent. */
+  /** Closes every connection (1001 by default), and forgets all state it owns. Idempotent. */
   close(code: number = CloseCode.GOING_AWAY, reason = 'server shutting down; reconnect'): WebSocket[] {
     this.flushPending(); // coalesced frames whose buffer has room go out before the close frame
     const sockets = this.closeWhere(() => true, code, reason);
     if (this.#ownsStore) this.store.close();
     return sockets;
+  }
+
+  // ---- local fan-out -----------------------------------------------------------------------------
+
+  /**
+   * Hands an already-serialised frame to every local connection of the user; returns how many took it.
+   * Finding none (an offline user, a common case for agent events) stays a few bytes, so a send inlines
+   * whole into its caller within V8's inlining budget; the delivery itself is out of line.
+   * @internal
+   */
+  deliverToUser(userId: UserId, text: string, delivery: DeliveryClass, coalesceKey: string | null): number {
+    const connections = this.users.get(userId);
+    if (connections === undefined) return this.#shadow === null ? 0 : this.#shadowOffline(userId);
+    return this.#deliverUser(userId, connections, text, delivery, coalesceKey);
+  }
+
+  #deliverUser(userId: UserId, connections: readonly WebSocketConnection[], text: string, delivery: DeliveryClass, coalesceKey: string | null): number {
+    const frame = new OutboundFrame(text); // encoded once for every tab
+    const shadow = this.#shadow;
+    if (shadow === null || !shadow.sample(userId)) return deliverToAll(connections, frame, delivery, coalesceKey);
+    const received: WebSocketConnection[] = [];
+    const delivered = deliverToAll(connections, frame, delivery, coalesceKey, received);
+    shadow.userSend(userId, onLegacyPath(received));
+    return delivered;
+  }
+
+  #shadowOffline(userId: UserId): number {
+    if (this.#shadow?.sample(userId) === true) this.#shadow.userSend(userId, []);
+    return 0;
+  }
+
+  /** Hands an already-serialised frame to every local connection; returns how many took it. @internal */
+  deliverToEveryone(text: string, delivery: DeliveryClass): number {
+    if (this.connectionsById.size === 0) return 0;
+    const frame = new OutboundFrame(text);
+    const shadow = this.#shadow;
+    if (shadow === null || !shadow.sample()) return deliverToAll(this.connectionsById.values(), frame, delivery, null);
+    const received: WebSocketConnection[] = [];
+    const delivered = deliverToAll(this.connectionsById.values(), frame, delivery, null, received);
+    shadow.broadcast(onLegacyPath(received));
+    return delivered;
   }
 
   // ---- ConnectionOwner ---------------------------------------------------------------------------
@@ -95,17 +260,13 @@ export abstract class ConnectionRegistry extends EventEmitter<ConnectionRegistry
     this.metrics?.transientLoss(reason);
   }
 
-  // ---- for subclasses ----------------------------------------------------------------------------
-
-  /** Drops the connection from the subclass's user index (and whatever else it keeps per connection). @internal */
-  protected abstract forgetUser(connection: WebSocketConnection, code: number): void;
+  // ---- internals ---------------------------------------------------------------------------------
 
   /**
    * Unregisters at once (nothing more is sent) and closes the socket; with `terminateSoon`, terminates it
-   * if the close handshake hangs.
-   * @internal
+   * if the close handshake hangs (a slow, replaced, evicted or ghost peer must not hold its buffer).
    */
-  protected closeConnection(connection: WebSocketConnection, code: number, reason: string, terminateSoon: boolean): void {
+  closeConnection(connection: WebSocketConnection, code: number, reason: string, terminateSoon: boolean): void {
     this.unregister(connection, code, reason);
     closeSocket(connection.socket, code, reason, terminateSoon ? this.#slowCloseTimeoutMs : null);
   }
@@ -117,25 +278,26 @@ export abstract class ConnectionRegistry extends EventEmitter<ConnectionRegistry
     // Coalesced frames still waiting for the buffer to drain are lost with the connection: count them.
     this.metrics?.transientLoss('dropped', lost);
     this.connectionsById.delete(connection.id);
-    this.forgetUser(connection, code);
-    connection.log.debug({ code, reason, path: this.path }, 'connection removed');
+    this.#byPath[connection.path]--;
+    const connections = this.users.get(connection.userId);
+    if (connections !== undefined) {
+      const index = connections.indexOf(connection);
+      if (index !== -1) connections.splice(index, 1);
+      if (connections.length === 0) this.users.delete(connection.userId);
+    }
+    this.store.detach(this.store.stream(connection.userId));
+    if (connection.path === 'legacy') this.#shadow?.connectionClosed(connection, code);
+    connection.log.debug({ code, reason, path: connection.path }, 'connection removed');
     this.emitSafe('disconnection', connection, code, reason);
   }
 
-  /**
-   * Emits to every listener even if one throws: an application listener that throws must not break the
-   * manager's bookkeeping nor a fan-out to other connections (nor escape into ws's 'close' handler).
-   * @internal
-   */
+  /** Emits to every listener even if one throws (see safe-emit.ts). @internal */
   protected emitSafe<K extends keyof ConnectionRegistryEvents>(event: K, ...args: ConnectionRegistryEvents[K]): void {
-    if (this.listenerCount(event) === 0) return;
-    // rawListeners: 'once' wrappers, so a once-listener is removed as it runs.
-    for (const listener of this.rawListeners(event) as Array<(...a: ConnectionRegistryEvents[K]) => unknown>) {
-      try {
-        listener.apply(this, args);
-      } catch (err) {
-        this.logger.error({ err, event, path: this.path }, 'a manager event listener threw');
-      }
-    }
+    emitSafely(this, this.logger, event, args);
   }
+}
+
+/** The legacy-path connections among those a sampled send reached (what shadow mode compares). */
+function onLegacyPath(received: readonly WebSocketConnection[]): WebSocketConnection[] {
+  return received.filter((c) => c.path === 'legacy');
 }

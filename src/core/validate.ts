@@ -57,3 +57,11 @@ function deliveryOfOptions(options: unknown): DeliveryClass {
   if (!(DELIVERY_CLASSES as readonly unknown[]).includes(delivery)) throw new InvalidOptionError('delivery', "one of 'durable', 'coalescible', 'droppable'", delivery);
   return delivery as DeliveryClass;
 }
+
+/** The one session-id pattern: ids ws-ssot issues (UUIDs) and any client-kept id of the same alphabet. */
+export const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
+
+/** A well-formed session id a client asked to resume, else null (it only ever matches the same user's sessions). */
+export function sessionIdOrNull(value: unknown): string | null {
+  return typeof value === 'string' && SESSION_ID_PATTERN.test(value) ? value : null;
+}

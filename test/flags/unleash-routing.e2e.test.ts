@@ -114,9 +114,7 @@ describeUnleash('routing from a real Unleash', () => {
 
     /** The path of the connection that sent this session frame, as the server holds it. */
     const pathOf = (userId: string, sessionId: string): string => {
-      if (wss.manager.getUserConnections(userId).some((c) => c.sessionId === sessionId)) return 'ssot';
-      if (wss.legacy.manager.userConnectionsView(userId)?.some((c) => c.sessionId === sessionId)) return 'legacy';
-      return 'unknown';
+      return wss.manager.getUserConnections(userId).find((c) => c.sessionId === sessionId)?.path ?? 'unknown';
     };
     const rounds: Array<Map<string, string>> = [];
     for (let round = 0; round < 4; round++) {

@@ -12,7 +12,8 @@ import {
   WebSocketManagerAdapter,
   WebSocketManagerFactory,
 } from '../../legacy/index.js';
-import { boundLegacyServer, IsolatedManager, StaticFlagSource, type WebSocketManagerProtocol } from '../../src/index.js';
+import { boundLegacyServer } from '../../legacy/index.js';
+import { IsolatedManager, StaticFlagSource, type WebSocketManagerProtocol } from '../../src/index.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
 let h: Harness | null = null;
@@ -75,7 +76,7 @@ describe('legacy adapters', () => {
       const m = new WebSocketManager();
       expect(m.getConnectionCount()).toBe(3);
       expect(m.is_user_connected('alice')).toBe(true);
-      const ssotId = h!.wss.manager.getUserConnections('alice')[0]!.id;
+      const ssotId = h!.wss.manager.getUserConnections('alice').find((c) => c.path === 'ssot')!.id;
       expect(m.getConnection(ssotId)?.path).toBe('ssot');
     });
   });

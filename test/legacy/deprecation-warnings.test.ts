@@ -38,12 +38,12 @@ type Format = 'esm' | 'cjs';
 
 function script(format: Format, c: Case): string {
   const imports = format === 'cjs'
-    ? `const http = require('node:http'); const { pino } = require('pino'); const { createWebSocketServer, StaticFlagSource } = require('ws-ssot'); const mod = require('ws-ssot/${c.subpath}');`
-    : `import http from 'node:http'; import { pino } from 'pino'; import { createWebSocketServer, StaticFlagSource } from 'ws-ssot'; import * as mod from 'ws-ssot/${c.subpath}';`;
+    ? `const http = require('node:http'); const { pino } = require('pino'); const { StaticFlagSource } = require('ws-ssot'); const { createMigrationServer } = require('ws-ssot/legacy'); const mod = require('ws-ssot/${c.subpath}');`
+    : `import http from 'node:http'; import { pino } from 'pino'; import { StaticFlagSource } from 'ws-ssot'; import { createMigrationServer } from 'ws-ssot/legacy'; import * as mod from 'ws-ssot/${c.subpath}';`;
   return `${imports}
 const warnings = [];
 process.on('warning', (w) => { if (w.name === 'DeprecationWarning') warnings.push(w.code); });
-const wss = createWebSocketServer({ server: http.createServer(), authenticate: () => null, flags: new StaticFlagSource({}), heartbeatIntervalMs: 0, logger: pino({ level: 'silent' }) });
+const wss = createMigrationServer({ server: http.createServer(), authenticate: () => null, flags: new StaticFlagSource({}), heartbeatIntervalMs: 0, logger: pino({ level: 'silent' }) });
 wss.legacy.bindGlobal();
 const results = [${c.use}, ${c.use}];
 setImmediate(() => {
@@ -124,12 +124,12 @@ describe('dual package', () => {
     const source = `import { createRequire } from 'node:module';
 import http from 'node:http';
 import { pino } from 'pino';
-import { createWebSocketServer, StaticFlagSource } from 'ws-ssot';
+import { StaticFlagSource } from 'ws-ssot'; import { createMigrationServer } from 'ws-ssot/legacy';
 import * as esm from 'ws-ssot/legacy/connection-manager';
 const cjs = createRequire(process.cwd() + '/')('ws-ssot/legacy/connection-manager');
 const warnings = [];
 process.on('warning', (w) => { if (w.name === 'DeprecationWarning') warnings.push(w.code); });
-const wss = createWebSocketServer({ server: http.createServer(), authenticate: () => null, flags: new StaticFlagSource({}), heartbeatIntervalMs: 0, logger: pino({ level: 'silent' }) });
+const wss = createMigrationServer({ server: http.createServer(), authenticate: () => null, flags: new StaticFlagSource({}), heartbeatIntervalMs: 0, logger: pino({ level: 'silent' }) });
 wss.legacy.bindGlobal();
 new esm.ConnectionManager().getConnectionCount();
 new cjs.ConnectionManager().getConnectionCount();

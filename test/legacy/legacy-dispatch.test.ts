@@ -5,28 +5,38 @@
 import http from 'node:http';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { IsolatedWebSocketManager, WebSocketManager } from '../../legacy/index.js';
-import { CompositeFlagSource, createWebSocketServer, EnvFlagSource, StaticFlagSource, type FlagSource, type WsSsotServer } from '../../src/index.js';
+import { createMigrationServer, IsolatedWebSocketManager, WebSocketManager, type MigrationServer } from '../../legacy/index.js';
+import { CompositeFlagSource, EnvFlagSource, StaticFlagSource, type FlagSource } from '../../src/index.js';
 
-const servers: WsSsotServer[] = [];
+const servers: MigrationServer[] = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
 /** A server that is never listened on: managers, flags and usage are all a legacy call touches here. */
-function server(flags: FlagSource): WsSsotServer {
-  const wss = createWebSocketServer({ server: http.createServer(), authenticate: () => null, logger: pino({ level: 'silent' }), heartbeatIntervalMs: 0, flags });
+function server(flags: FlagSource): MigrationServer {
+  const wss = createMigrationServer({ server: http.createServer(), authenticate: () => null, logger: pino({ level: 'silent' }), heartbeatIntervalMs: 0, flags });
   servers.push(wss);
   return wss;
 }
 
 /** Which manager each sendMessage reached: 'unified' (wss.manager) or 'legacy' (the legacy path manager). */
-function watchTargets(wss: WsSsotServer): string[] {
+function watchTargets(wss: MigrationServer): string[] {
   const seen: string[] = [];
   const unified = wss.manager.sendMessage.bind(wss.manager);
   const legacy = wss.legacy.manager.sendMessage.bind(wss.legacy.manager);
-  vi.spyOn(wss.manager, 'sendMessage').mockImplementation((...args) => (seen.push('unified'), unified(...args)));
-  vi.spyOn(wss.legacy.manager, 'sendMessage').mockImplementation((...args) => (seen.push('legacy'), legacy(...args)));
+  // The legacy path sends through the canonical send path: a call that entered through it counts as 'legacy' only.
+  let inLegacy = false;
+  vi.spyOn(wss.manager, 'sendMessage').mockImplementation((...args) => (inLegacy || seen.push('unified'), unified(...args)));
+  vi.spyOn(wss.legacy.manager, 'sendMessage').mockImplementation((...args) => {
+    seen.push('legacy');
+    inLegacy = true;
+    try {
+      return legacy(...args);
+    } finally {
+      inLegacy = false;
+    }
+  });
   return seen;
 }
 
@@ -122,7 +132,7 @@ describe('legacy dispatch, per call', () => {
     user.sendMessage({ type: 'x' });
     a.legacy.bindGlobal();
     m.sendMessage('alice', { type: 'x' });
-    const calls = (wss: WsSsotServer, was: typeof before.a, code: 'WSSOT_DEP001' | 'WSSOT_DEP004'): number => wss.legacy.usage()[code].calls - was[code].calls;
+    const calls = (wss: MigrationServer, was: typeof before.a, code: 'WSSOT_DEP001' | 'WSSOT_DEP004'): number => wss.legacy.usage()[code].calls - was[code].calls;
     expect([calls(a, before.a, 'WSSOT_DEP001'), calls(b, before.b, 'WSSOT_DEP001')]).toEqual([2, 2]);
     expect([calls(a, before.a, 'WSSOT_DEP004'), calls(b, before.b, 'WSSOT_DEP004')]).toEqual([1, 1]);
     a.legacy.unbindGlobal();

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CloseCode, LegacySharedManager, StaticFlagSource, type LegacyManagerDeps, type LegacyPathManager } from '../../src/index.js';
+import { LegacySharedManager, type LegacyManagerDeps, type LegacyPathManager } from '../../legacy/index.js';
+import { CloseCode, StaticFlagSource } from '../../src/index.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
 let h: Harness | null = null;
@@ -110,8 +111,9 @@ describe('createLegacyManager', () => {
     });
     await h.connectReady('alice');
     expect(built).toHaveLength(1);
-    expect(built[0]!.store).toBe(h.wss.store);
-    expect(built[0]!.peer()).toBe(h.wss.manager);
+    // The one registry and send path of the server: seq, log and fan-out are shared with the SSOT path.
+    expect(built[0]!.manager).toBe(h.wss.manager);
+    expect(built[0]!.manager.store).toBe(h.wss.store);
     expect(h.wss.connectionsByPath().legacy).toBe(1);
   });
 

@@ -3,7 +3,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import type WebSocket from 'ws';
-import { CompositeFlagSource, createWebSocketServer, StaticFlagSource, type WebSocketServerOptions, type WsSsotServer } from '../../src/index.js';
+import { CompositeFlagSource, StaticFlagSource } from '../../src/index.js';
+import { createMigrationServer, type MigrationServer, type MigrationServerOptions } from '../../legacy/index.js';
 import { TestClient } from './client.js';
 
 export const silentLogger = pino({ level: 'silent' });
@@ -17,7 +18,7 @@ export function bearerAuth(req: http.IncomingMessage): { userId: string } | null
 
 export interface Harness {
   http: http.Server;
-  wss: WsSsotServer;
+  wss: MigrationServer;
   /** ws://127.0.0.1:<port><path> */
   url: string;
   port: number;
@@ -30,18 +31,19 @@ export interface Harness {
 }
 
 /**
- * Starts a server. Connections go to the SSOT path unless `options.flags` says otherwise. Flags never come
+ * Starts a migration server (the canonical server plus the legacy path: `ws-ssot/legacy`), so a test can put
+ * connections on either path. Connections go to the SSOT path unless `options.flags` says otherwise. Flags never come
  * from the environment here (a `WS_ENABLE_SSOT` in the developer's shell must not change what a test
  * exercises): a StaticFlagSource is wrapped in a composite without an env layer; tests of the env layer
  * build their own `EnvFlagSource({ env })`.
  */
-export async function startHarness(options: Partial<WebSocketServerOptions> = {}): Promise<Harness> {
+export async function startHarness(options: Partial<MigrationServerOptions> = {}): Promise<Harness> {
   const server = http.createServer((req, res) => {
     if (req.url === '/health/websocket') return wss.handleHealth(req, res);
     res.writeHead(404).end();
   });
   const flags = options.flags instanceof StaticFlagSource ? new CompositeFlagSource({ bootstrap: options.flags }) : (options.flags ?? new CompositeFlagSource({ bootstrap: new StaticFlagSource({ ssot: true }) }));
-  const wss = createWebSocketServer({ server, authenticate: bearerAuth, logger: silentLogger, ...options, flags });
+  const wss = createMigrationServer({ server, authenticate: bearerAuth, logger: silentLogger, ...options, flags });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const url = `ws://127.0.0.1:${port}${wss.options.path}`;

@@ -1,0 +1,23 @@
+/** What `health()` returns and `/health/websocket` serves. */
+import type { FlagSourceStatus, FlagValues } from '../flags/flag-source.js';
+import type { CodePath } from '../types.js';
+
+export type ServerState = 'open' | 'closing' | 'closed';
+
+export interface WebSocketHealth {
+  status: 'ok' | 'closing' | 'closed';
+  /** Open connections of this process, on every code path. */
+  connections: number;
+  /** Users with at least one open connection in this process. */
+  users: number;
+  path: string;
+  uptimeMs: number;
+  maxConnectionsPerUser: number;
+  heartbeatIntervalMs: number;
+  /** The migration flags as they stand for a connection without user context. */
+  flags: FlagValues;
+  /** Open connections by the code path that admitted them (a canonical server has only `ssot` ones). */
+  paths: Record<CodePath, number>;
+  /** Where the flags come from: the app's remote source (Unleash) if any, with its sync state. */
+  flagSource: FlagSourceStatus;
+}

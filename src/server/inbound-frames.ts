@@ -1,0 +1,74 @@
+/**
+ * Inbound frames: JSON text only. A binary frame closes with 1003, invalid JSON with 1007; a parsed message
+ * goes to the app's `onMessage`, whose throw or rejection is logged and counted while the connection stays.
+ * One listener per server, shared by every socket: no closure per connection or message.
+ */
+import type { RawData, WebSocket } from 'ws';
+import { CloseCode } from '../close-codes.js';
+import type { MessageHandler } from '../config/server-options.js';
+import type { WebSocketConnection } from '../core/connection.js';
+import { connectionOf } from '../core/socket-lifecycle.js';
+import type { WsSsotMetrics } from '../observability/metrics.js';
+
+export class InboundFrames {
+  readonly #metrics: WsSsotMetrics;
+  readonly #onMessage: MessageHandler | null;
+  /** The 'message' listener for every socket of the server. */
+  readonly onSocketMessage: (this: WebSocket, data: RawData, isBinary: boolean) => void;
+  /** The 'error' listener for every socket of the server (ws reports oversized frames here). */
+  readonly onSocketError: (this: WebSocket, err: Error & { code?: string }) => void;
+
+  constructor(metrics: WsSsotMetrics, onMessage: MessageHandler | null) {
+    this.#metrics = metrics;
+    this.#onMessage = onMessage;
+    const inbound = this;
+    this.onSocketMessage = function (data, isBinary) {
+      inbound.#receive(connectionOf(this), data, isBinary);
+    };
+    this.onSocketError = function (err) {
+      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') metrics.inbound('too_big');
+    };
+  }
+
+  /** Starts listening on an accepted socket. */
+  listen(socket: WebSocket): void {
+    socket.on('message', this.onSocketMessage);
+    socket.on('error', this.onSocketError);
+  }
+
+  #receive(connection: WebSocketConnection, data: RawData, isBinary: boolean): void {
+    if (connection.closed) return;
+    connection.messagesReceived++;
+    connection.lastSeenAt = Date.now();
+    if (isBinary) {
+      this.#metrics.inbound('binary');
+      connection.socket.close(CloseCode.UNSUPPORTED_DATA, 'binary frames are not supported: send JSON text');
+      return;
+    }
+    let message: unknown;
+    try {
+      message = JSON.parse(data.toString());
+    } catch {
+      this.#metrics.inbound('invalid_json');
+      connection.log.debug('invalid JSON from client: closing with 1007');
+      connection.socket.close(CloseCode.INVALID_PAYLOAD, 'invalid JSON');
+      return;
+    }
+    this.#metrics.inbound('ok');
+    const handler = this.#onMessage;
+    if (handler === null) return;
+    try {
+      const result = handler(connection, message);
+      if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
+        (result as Promise<void>).then(undefined, (err: unknown) => this.#handlerFailed(connection, err));
+      }
+    } catch (err) {
+      this.#handlerFailed(connection, err);
+    }
+  }
+
+  #handlerFailed(connection: WebSocketConnection, err: unknown): void {
+    this.#metrics.inbound('handler_error');
+    connection.log.error({ err }, 'onMessage handler failed');
+  }
+}
