@@ -179,12 +179,20 @@ describe('ws-ssot/client on a real server', () => {
     await reach(client, 'open');
     expect(client.send({ n: 1 })).toBe(true);
     await until(() => received.length === 2, 'two messages');
+    // The reconnect after a drain is immediate: send from the 'state' event, while it is under way.
+    const whileReconnecting: Array<boolean | string> = [];
+    client.on('state', ({ state }) => {
+      if (state !== 'reconnecting') return;
+      whileReconnecting.push(client.send({ n: 2 }), client.send({ n: 3 }));
+      try {
+        client.send({ n: 4 });
+      } catch (err) {
+        whileReconnecting.push((err as WsSsotClientError).code);
+      }
+    });
     server.wss.drain({ path: 'ssot' });
-    await reach(client, 'reconnecting');
-    expect(client.send({ n: 2 })).toBe(false);
-    expect(client.send({ n: 3 })).toBe(false);
-    expect(() => client.send({ n: 4 })).toThrow(expect.objectContaining({ code: 'WSSOT_ERR_CLIENT_OUTBOX_FULL' }));
-    await reach(client, 'open');
+    await until(() => whileReconnecting.length === 3 && client.state === 'open', 'a reconnect');
+    expect(whileReconnecting).toEqual([false, false, 'WSSOT_ERR_CLIENT_OUTBOX_FULL']);
     await until(() => received.length === 4, 'the queued messages');
     expect(received).toEqual([{ n: 0 }, { n: 1 }, { n: 2 }, { n: 3 }]);
     expect(() => client.send(() => 1)).toThrow(expect.objectContaining({ code: 'WSSOT_ERR_CLIENT_NOT_SERIALIZABLE' }));
