@@ -15,8 +15,8 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { WebSocket } from 'ws';
-import { IsolatedWebSocketManager, WebSocketManager } from '../../legacy/index.js';
-import { createWebSocketServer, WebSocketManagerFactory, type WsSsotServer } from '../../src/index.js';
+import { createMigrationServer, IsolatedWebSocketManager, WebSocketManager, type MigrationServer } from '../../legacy/index.js';
+import { WebSocketManagerFactory } from '../../src/index.js';
 import { PathRouter } from '../../src/routing/path-router.js';
 import { forkTs, type IpcMessage } from '../lib/proc.js';
 import { median } from '../lib/stats.js';
@@ -93,11 +93,11 @@ export function timeOp(op: (i: number) => unknown, batch: number, batches = 7, m
 const silent = pino({ level: 'silent' });
 
 /** A server that is never listened on: the managers, flags and metrics are all that is exercised. */
-function benchServer(): WsSsotServer {
-  return createWebSocketServer({ server: http.createServer(), authenticate: () => null, logger: silent, heartbeatIntervalMs: 0, flags: { ssot: true, unified: true } });
+function benchServer(): MigrationServer {
+  return createMigrationServer({ server: http.createServer(), authenticate: () => null, logger: silent, heartbeatIntervalMs: 0, flags: { ssot: true, unified: true } });
 }
 
-function factoryBenches(wss: WsSsotServer, quick: boolean): MicroOutcome[] {
+function factoryBenches(wss: MigrationServer, quick: boolean): MicroOutcome[] {
   const users = 1_000;
   const perUser = 10; // under the default cap of 20 per user
   const ids = Array.from({ length: users }, (_, i) => `u${i}`);
@@ -121,7 +121,7 @@ function factoryBenches(wss: WsSsotServer, quick: boolean): MicroOutcome[] {
 }
 
 /** One routing decision as the server makes it for a new connection: flag evaluation, count, debug log. */
-function flagBench(wss: WsSsotServer, quick: boolean): MicroOutcome {
+function flagBench(wss: MigrationServer, quick: boolean): MicroOutcome {
   const router = new PathRouter(wss.flags, wss.metrics, silent);
   const ids = Array.from({ length: 1_000 }, (_, i) => `u${i}`);
   return { name: 'flag routing decision', nsPerOp: timeOp((i) => router.route(ids[i % 1_000]!), quick ? 100_000 : 1_000_000) };
@@ -180,7 +180,7 @@ async function compareOps(quick: boolean, labels: { legacy: string; canonical: s
 const MESSAGE = { type: 'note', text: 'hello' };
 
 /** `sendMessage` through the deprecated `WebSocketManager` vs `wss.manager.sendMessage` (no connection: the smallest canonical cost, so the largest relative overhead). */
-function legacyBench(wss: WsSsotServer, quick: boolean): Promise<MicroOutcome[]> {
+function legacyBench(wss: MigrationServer, quick: boolean): Promise<MicroOutcome[]> {
   const legacy = new WebSocketManager({ server: wss });
   return compareOps(
     quick,
@@ -195,7 +195,7 @@ function legacyBench(wss: WsSsotServer, quick: boolean): Promise<MicroOutcome[]>
  * vs `wss.manager.sendMessage(userId, message)`, the factory flag off (the unified path; with it on, the call
  * goes through the factory's isolated manager). No connection, as above.
  */
-function legacyUserBoundBench(wss: WsSsotServer, quick: boolean): Promise<MicroOutcome[]> {
+function legacyUserBoundBench(wss: MigrationServer, quick: boolean): Promise<MicroOutcome[]> {
   const legacy = new IsolatedWebSocketManager('u1', 'c1', { server: wss });
   return compareOps(
     quick,
@@ -212,7 +212,7 @@ function legacyUserBoundBench(wss: WsSsotServer, quick: boolean): Promise<MicroO
  */
 async function legacyConnectedBench(quick: boolean): Promise<MicroOutcome[]> {
   const server = http.createServer();
-  const wss = createWebSocketServer({
+  const wss = createMigrationServer({
     server,
     authenticate: () => ({ userId: 'connected' }),
     logger: silent,

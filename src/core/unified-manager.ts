@@ -52,7 +52,7 @@ export class UnifiedWebSocketManager extends ConnectionRegistry implements WebSo
     super({
       logger: options.logger ?? createDefaultLogger(),
       metrics: internals.metrics ?? null,
-      store: internals.store ?? new EventStore(resolved.recovery),
+      store: internals.store ?? new EventStore(resolved.recovery, { onEvict: (_userId, limit) => internals.metrics?.recoveryLogEvicted(limit) }),
       ownsStore: internals.store === undefined,
       highWaterMark: resolved.highWaterMark,
       slowCloseTimeoutMs: resolved.slowCloseTimeoutMs,

@@ -91,7 +91,7 @@ export class WsSsotServer {
       { connectionsByPath: () => this.connectionsByPath(), users: () => this.getUserCount(), flagSource: () => this.flagSourceStatus() },
       { registry: options.metrics?.registry, prefix: this.options.metricsPrefix },
     );
-    this.store = new EventStore(this.options.recovery);
+    this.store = new EventStore(this.options.recovery, { onEvict: (_userId, limit) => this.metrics.recoveryLogEvicted(limit) });
     const shadow = this.options.shadow;
     this.shadow = shadow === null ? null : new ShadowComparator({
       sampleRate: shadow.sampleRate,
@@ -296,6 +296,7 @@ export class WsSsotServer {
     const sockets = this.manager.close(CloseCode.GOING_AWAY, 'server shutting down; reconnect');
     await waitForClose(sockets, this.options.closeTimeoutMs);
     this.store.close();
+    this.metrics.release(); // a closed server drops out of gauges it shares with other servers
     if (this.#flagsRelease === 'close') await this.flags.close();
     else if (this.#flagsRelease === 'detach') this.flags.detach();
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
