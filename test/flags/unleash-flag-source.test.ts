@@ -1,12 +1,13 @@
 /**
- * UnleashFlagSource against a real unleash-server (child process, throwaway PostgreSQL database).
- * A fake HTTP server is used only for what a real Unleash cannot be made to answer: 5xx and garbage.
+ * UnleashFlagSource itself: its startup against an unreachable Unleash (on fake timers), then against a real
+ * unleash-server (child process, throwaway PostgreSQL database). A fake HTTP server is used only for what a
+ * real Unleash cannot be made to answer: 5xx and garbage. Options, bootstrap data, SDK messages and the sync
+ * state have tests of their own (unleash-options, unleash-bootstrap, unleash-sdk-messages, unleash-sync-state).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidOptionError } from '../../src/errors.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FLAG_ENV_VARS, type FlagName } from '../../src/flags/flag-source.js';
 import { UnleashFlagSource, type UnleashFlagSourceOptions } from '../../src/flags/index.js';
 import {
@@ -21,7 +22,6 @@ import { memoryLogger } from '../support/memory-logger.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // helpers
-
 
 const WARN = 40;
 
@@ -43,51 +43,47 @@ function valuesFor(source: UnleashFlagSource, flag: FlagName, users: readonly st
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// option validation: no server needed
-
-describe('UnleashFlagSource options', () => {
-  it.each<[string, UnleashFlagSourceOptions]>([
-    ['url', {}],
-    ['url', { url: 'not a url' }],
-    ['url', { url: 'ftp://127.0.0.1/' }],
-    ['appName', { url: 'http://127.0.0.1:1/api/', appName: '' }],
-    ['refreshInterval', { url: 'http://127.0.0.1:1/api/', refreshInterval: -5 }],
-    ['requestTimeoutMs', { url: 'http://127.0.0.1:1/api/', requestTimeoutMs: 10 }],
-    ['startupTimeoutMs', { url: 'http://127.0.0.1:1/api/', startupTimeoutMs: 1.5 }],
-    ['toggleNames.ssot', { url: 'http://127.0.0.1:1/api/', toggleNames: { ssot: 'has space' } }],
-    ['toggleNames.nope', { url: 'http://127.0.0.1:1/api/', toggleNames: { nope: 'X' } as never }],
-    ['defaults.ssot', { url: 'http://127.0.0.1:1/api/', defaults: { ssot: 'yes' as never } }],
-    ['bootstrap.values.unified', { url: 'http://127.0.0.1:1/api/', bootstrap: { values: { unified: 1 as never } } }],
-    ['customHeaders.x', { url: 'http://127.0.0.1:1/api/', customHeaders: { x: 1 as never } }],
-    ['logger', { url: 'http://127.0.0.1:1/api/', logger: {} as never }],
-    ['unleash', { unleash: {} as never }],
-  ])('rejects a bad %s with InvalidOptionError naming it', async (field, options) => {
-    const error = await UnleashFlagSource.create(options).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(InvalidOptionError);
-    expect((error as InvalidOptionError).field).toBe(field);
-    expect((error as InvalidOptionError).code).toBe('WSSOT_ERR_INVALID_OPTION');
-  });
-});
-
-// ---------------------------------------------------------------------------------------------------------
 // faults without a server: bounded startup (d)
+
+/** The clock the source's startup wait and the SDK's polling run on; setImmediate stays real for real I/O. */
+const FAKED = ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] as const;
+
+/** One turn of the real event loop (sockets, files), while the timers are fake. */
+const realTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Turns the real event loop until a fake timer is armed: create() loads unleash-client and the SDK first. */
+async function untilTimerArmed(): Promise<void> {
+  const deadline = performance.now() + 10_000;
+  while (vi.getTimerCount() === 0) {
+    if (performance.now() > deadline) throw new Error('no timer armed within 10 s');
+    await realTurn();
+  }
+}
+
+/** Advances the fake clock (and lets real I/O in) until `predicate` holds, at most `timeoutMs` of fake time. */
+async function advanceUntil(what: string, predicate: () => boolean, timeoutMs: number): Promise<void> {
+  for (let elapsed = 0; !predicate(); elapsed += 100) {
+    if (elapsed > timeoutMs) throw new Error(`timed out after ${timeoutMs} fake ms waiting for ${what}`);
+    await vi.advanceTimersByTimeAsync(100);
+    await realTurn();
+  }
+}
 
 describe('UnleashFlagSource startup against an unreachable Unleash', () => {
   const sources: UnleashFlagSource[] = [];
-  let dir: string | undefined;
   afterEach(async () => {
+    // Closed on the clock they were made on, so the SDK clears its own (fake) timers.
     await Promise.all(sources.splice(0).map((s) => s.close()));
-  });
-  afterAll(async () => {
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+    vi.useRealTimers();
   });
 
-  it('resolves within startupTimeoutMs with defaults and bootstrap values, and warns', async () => {
+  it('resolves at startupTimeoutMs (not before) with defaults and bootstrap values, warns, and turns stale', async () => {
     const port = await closedPort();
     const { logger, lines } = memoryLogger();
     const startupTimeoutMs = 1_500;
-    const started = Date.now();
-    const source = await UnleashFlagSource.create({
+    vi.useFakeTimers({ toFake: [...FAKED] });
+    let settled = false;
+    const created = UnleashFlagSource.create({
       url: `http://127.0.0.1:${port}/api/`,
       apiToken: 'irrelevant',
       startupTimeoutMs,
@@ -96,11 +92,20 @@ describe('UnleashFlagSource startup against an unreachable Unleash', () => {
       disableMetrics: true,
       bootstrap: { values: { ssot: true } },
       logger,
+    }).then((s) => {
+      settled = true;
+      sources.push(s);
+      return s;
     });
-    sources.push(source);
-    const elapsed = Date.now() - started;
-    expect(elapsed).toBeGreaterThanOrEqual(startupTimeoutMs - 50);
-    expect(elapsed).toBeLessThan(startupTimeoutMs + 1_000);
+    // The startup wait is armed before the SDK starts: from then on only the fake clock moves it.
+    await untilTimerArmed();
+    await vi.advanceTimersByTimeAsync(startupTimeoutMs - 1);
+    await realTurn();
+    expect(settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await realTurn();
+    expect(settled).toBe(true);
+    const source = await created;
 
     expect(source.isEnabled('ssot', { userId: 'u1' })).toBe(true); // bootstrap
     expect(source.isEnabled('unified', { userId: 'u1' })).toBe(false); // default
@@ -109,40 +114,9 @@ describe('UnleashFlagSource startup against an unreachable Unleash', () => {
     expect(lines.some((l) => l.level === WARN && /did not sync within startupTimeoutMs/.test(l.msg))).toBe(true);
 
     // The connection refusals surface as stale, with the error for operators, and never as a throw.
-    await waitFor('stale status', () => source.status().stale, 10_000);
+    await advanceUntil('stale status', () => source.status().stale, 10_000);
     expect(source.status().lastError).toMatch(/ECONNREFUSED|connect/i);
     expect(source.isEnabled('ssot', { userId: 'u2' })).toBe(true);
-  });
-
-  it('uses a bootstrap file in client API format, with bootstrap.values on top, and defaults otherwise', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'wssot-unleash-'));
-    const filePath = join(dir, 'bootstrap.json');
-    await writeFile(
-      filePath,
-      JSON.stringify({
-        version: 2,
-        features: [
-          { name: 'WS_ENABLE_UNIFIED', enabled: true, strategies: [{ name: 'default', parameters: {}, constraints: [] }] },
-          { name: 'WS_ENABLE_FACTORY', enabled: true, strategies: [{ name: 'default', parameters: {}, constraints: [] }] },
-        ],
-      }),
-    );
-    const port = await closedPort();
-    const { logger } = memoryLogger();
-    const started = Date.now();
-    const source = await UnleashFlagSource.create({
-      url: `http://127.0.0.1:${port}/api/`,
-      startupTimeoutMs: 300,
-      disableMetrics: true,
-      bootstrap: { filePath, values: { factory: false } },
-      defaults: { ssot: true },
-      logger,
-    });
-    sources.push(source);
-    expect(Date.now() - started).toBeLessThan(300 + 1_000);
-    expect(source.isEnabled('unified', { userId: 'a' })).toBe(true); // from the file
-    expect(source.isEnabled('factory', { userId: 'a' })).toBe(false); // values override the file
-    expect(source.isEnabled('ssot', { userId: 'a' })).toBe(true); // not in the file: the default
   });
 
   it('never throws from isEnabled, even for a name that is not a flag; close() is idempotent', async () => {
