@@ -12,7 +12,7 @@ import { Connection } from './connection.js';
 import { invalidOption, WsSsotClientError } from './errors.js';
 import { EventStream } from './event-stream.js';
 import { LIFECYCLE_EVENT_NAMES, type ClientEvent, type ClientState, type CloseInfo, type EventDataMap, type GapInfo, type LifecycleEvents, type ResumeState } from './event-types.js';
-import { Listeners } from './listeners.js';
+import { Listeners, surfaceError } from './listeners.js';
 import { resolveOptions, type ClientOptions, type ResolvedOptions } from './options.js';
 import { Outbox, serialize } from './outbox.js';
 import { upgradeUrl } from './resume-url.js';
@@ -115,7 +115,8 @@ export class WsSsotClient<M extends EventDataMap = CriticalEventDataMap> {
     }
     const text = serialize(message);
     const connection = this.#connection;
-    if (this.#state === 'open' && connection !== null) {
+    // A socket already closing (its 'close' not yet seen) would drop the message silently: queue it instead.
+    if (this.#state === 'open' && connection !== null && connection.open) {
       if (connection.bufferedAmount > this.#o.maxBufferedAmount) throw new WsSsotClientError('WSSOT_ERR_CLIENT_BACKPRESSURE', `send() while ${connection.bufferedAmount} bytes are not yet written (over maxBufferedAmount ${this.#o.maxBufferedAmount})`);
       connection.send(text);
       return true;
@@ -291,21 +292,14 @@ export class WsSsotClient<M extends EventDataMap = CriticalEventDataMap> {
   #report(code: 'WSSOT_ERR_CLIENT_PROTOCOL' | 'WSSOT_ERR_CLIENT_LISTENER', message: string, cause?: unknown): void {
     const err = new WsSsotClientError(code, message, { cause });
     if (this.#listeners.has('error')) this.#listeners.emit('error', err);
-    else if (code === 'WSSOT_ERR_CLIENT_LISTENER') surface(err);
+    else if (code === 'WSSOT_ERR_CLIENT_LISTENER') surfaceError(err);
   }
 
   #listenerFailed(err: unknown, type: string): void {
     // An 'error' listener that throws is surfaced, not re-reported (no loop).
-    if (type === 'error') surface(err);
+    if (type === 'error') surfaceError(err);
     else this.#report('WSSOT_ERR_CLIENT_LISTENER', `a '${type}' listener threw: ${(err as Error)?.message ?? String(err)}`, err);
   }
-}
-
-/** Makes an app's exception visible without breaking the client: reportError in browsers, console elsewhere. */
-function surface(err: unknown): void {
-  const report = (globalThis as { reportError?: (e: unknown) => void }).reportError;
-  if (typeof report === 'function') report(err);
-  else console.error(err);
 }
 
 /** Creates a client and starts connecting. `Extra` declares the app's own event types: `createClient<{ my_type: MyData }>(…)`. */

@@ -47,3 +47,10 @@ export class Listeners {
     this.#byType.clear();
   }
 }
+
+/** Makes an app's exception visible without breaking the client: reportError in browsers, console elsewhere. */
+export function surfaceError(err: unknown): void {
+  const report = (globalThis as { reportError?: (e: unknown) => void }).reportError;
+  if (typeof report === 'function') report(err);
+  else console.error(err);
+}

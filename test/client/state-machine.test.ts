@@ -181,6 +181,20 @@ describe('resume and gaps', () => {
     expect(disconnects).toEqual([{ code: 4010, reason: 'replaced', action: 'end', delayMs: null, retry: null }]);
   });
 
+  it('send() on a socket already closing queues the message for the next connection instead of losing it', () => {
+    const { client } = start();
+    last().accept();
+    const closing = last();
+    closing.readyState = 2; // the server's close frame is in, the 'close' event not yet
+    expect(client.send({ n: 1 })).toBe(false);
+    closing.fire('close', { code: 1006 });
+    vi.advanceTimersByTime(100);
+    last().accept();
+    expect(closing.sent).toEqual([]);
+    expect(last().sent).toEqual(['{"n":1}']);
+    void client.close();
+  });
+
   it('closeAction overrides the table', () => {
     const { client } = start({ closeAction: (code, _reason, action) => (code === 4100 ? 'reconnect' : action) });
     last().accept();
