@@ -4,7 +4,7 @@ import type { ResolvedUnleashOptions } from './unleash-options.js';
 
 /**
  * A new `Unleash` instance (never the SDK's global `initialize()` singleton), not started. `readBootstrap`
- * is its bootstrap provider. `unleash-client` is imported here, so importing ws-ssot does not load it.
+ * is its bootstrap provider. `unleash-client` is imported only when this runs, so importing ws-ssot does not load it.
  */
 export async function createUnleashSdk(
   opts: ResolvedUnleashOptions,

@@ -89,6 +89,12 @@ describe('UnleashFlagSource options', () => {
     expect(resolved.defaults).toEqual({ ssot: false, unified: true, factory: false });
   });
 
+  it('ignores a flag set to undefined in defaults or bootstrap.values, as the server\'s flags option does', () => {
+    const resolved = resolveUnleashFlagSourceOptions({ url, logger: memoryLogger().logger, defaults: { ssot: undefined }, bootstrap: { values: { unified: undefined } } });
+    expect(resolved.defaults).toEqual({ ssot: false, unified: false, factory: false });
+    expect(resolved.bootstrap).toEqual({ values: {} });
+  });
+
   it('needs no url with an app-owned instance', () => {
     const unleash = { isEnabled: () => false, on: () => undefined } as never;
     expect(resolveUnleashFlagSourceOptions({ unleash, logger: memoryLogger().logger })).toMatchObject({ url: undefined, unleash });
