@@ -85,6 +85,9 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
     t.live++;
     t.maxLive = Math.max(t.maxLive, t.live);
     socket.once('close', () => t.live--);
+    // A closing ws-ssot server no longer listens to 'upgrade': without this, our listener would keep the
+    // socket hanging (Node only destroys unhandled upgrades when no listener is left).
+    if (wss.state !== 'open') socket.destroy();
   });
   servers.add(t);
   return t;
