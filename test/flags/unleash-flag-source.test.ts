@@ -19,22 +19,12 @@ import {
   type UnleashTestServer,
 } from '../support/unleash-server.js';
 import { memoryLogger } from '../support/memory-logger.js';
+import { waitFor } from '../support/wait-for.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // helpers
 
 const WARN = 40;
-
-/** Polls `predicate` until it is true or `timeoutMs` passes (then throws with `what`). Returns the elapsed ms. */
-async function waitFor(what: string, predicate: () => boolean, timeoutMs: number, intervalMs = 25): Promise<number> {
-  const started = Date.now();
-  const deadline = started + timeoutMs;
-  for (;;) {
-    if (predicate()) return Date.now() - started;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
 
 const USERS = Array.from({ length: 200 }, (_, i) => `user-${i}`);
 
