@@ -10,20 +10,11 @@ import { CompositeFlagSource, FLAG_ENV_VARS, UnleashFlagSource, type UnleashFlag
 import { startHarness, type Harness } from '../support/harness.js';
 import { AutoResumingClient } from '../support/auto-resuming-client.js';
 import { describeWithPostgres, startUnleashServer, type UnleashTestServer } from '../support/unleash-server.js';
+import { waitFor } from '../support/wait-for.js';
 
 const SSOT = FLAG_ENV_VARS.ssot;
 /** The SDK's poll interval in these tests: a flip must reach new connections within it + 1 s. */
 const REFRESH_MS = 1_000;
-
-/** Polls `predicate` until true or the deadline (then throws naming `what`). Returns the elapsed ms. */
-async function waitFor(what: string, predicate: () => boolean, timeoutMs: number, intervalMs = 20): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    if (predicate()) return Date.now() - started;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
 
 const describeUnleash = await describeWithPostgres();
 
