@@ -1,9 +1,11 @@
 /**
- * A test client that behaves like a well-written app client: it remembers `sessionId`, `epoch` and the
- * last durable `seq` it saw, and when the server closes it (1012 drain, 1001 shutdown, 4008 slow
- * consumer…) it reconnects with `?lastSeq=&epoch=&sessionId=` so the server replays what it missed.
- * Every durable seq received (live or replayed) is recorded, in arrival order, so a test can check
- * "each seq exactly once, in order". Reconnects are bounded.
+ * A test client that follows the client algorithm of docs/protocol.md ("Client algorithm (resume)"): it
+ * remembers `sessionId`, `epoch` and the last durable `seq` it saw; when the server closes it, it does what
+ * the algorithm says for that close code ({@link documentedCloseAction}): stops for good (1000, 1002, 1003,
+ * 1007, 1008, 4009, 4010, 4029, other 3000–4999 but 4008), reconnects at once (1001, 1012, after an open
+ * connection), or reconnects after a delay (anything else), each time with `?lastSeq=&epoch=&sessionId=`
+ * so the server replays what it missed. Every durable seq received (live or replayed) is recorded, in
+ * arrival order, so a test can check "each seq exactly once, in order". Reconnects are bounded.
  */
 import WebSocket from 'ws';
 
@@ -15,6 +17,17 @@ interface Frame {
   epoch?: string;
   recovered?: boolean;
   [key: string]: unknown;
+}
+
+/** What the documented client algorithm does when its socket closes with `code`. */
+export type DocumentedCloseAction = 'stop' | 'reconnect' | 'backoff';
+
+/** docs/protocol.md's client algorithm, close code by close code (the shipped client's table says the same). */
+export function documentedCloseAction(code: number): DocumentedCloseAction {
+  if (code === 1001 || code === 1012) return 'reconnect';
+  if (code === 1000 || code === 1002 || code === 1003 || code === 1007 || code === 1008) return 'stop';
+  if (code >= 3000 && code <= 4999 && code !== 4008) return 'stop'; // 4009, 4010, 4029 and the app's own codes
+  return 'backoff';
 }
 
 export interface ResumingClientOptions {
@@ -39,6 +52,10 @@ export class AutoResumingClient {
   opens = 0;
   /** Why the client gave up, if it did. */
   failure: string | null = null;
+  /** The close code the algorithm stopped on for good (4009, 4010, 4029…), or null. */
+  stoppedOn: number | null = null;
+  /** Resolves with {@link stoppedOn} once the algorithm stopped for good (never if it keeps reconnecting). */
+  readonly ended: Promise<number>;
   sessionId: string | null = null;
   epoch: string | null = null;
   lastSeq: number | null = null;
@@ -52,8 +69,10 @@ export class AutoResumingClient {
   #timer: NodeJS.Timeout | null = null;
   #ready: Promise<void> | null = null;
   #closed: Promise<void> = Promise.resolve();
+  #resolveEnded!: (code: number) => void;
 
   constructor(options: ResumingClientOptions) {
+    this.ended = new Promise((resolve) => (this.#resolveEnded = resolve));
     this.userId = options.userId;
     this.#url = options.url;
     this.#maxReconnects = options.maxReconnects ?? 20;
@@ -124,21 +143,31 @@ export class AutoResumingClient {
     ws.on('error', () => {
       // followed by 'close'
     });
+    let opened = false;
+    ws.once('open', () => (opened = true));
     ws.on('close', (code) => {
       resolveClosed();
       rejectReady(new Error(`closed with ${code} before the session frame`));
       if (this.#stopped) return;
       this.closeCodes.push(code);
+      const action = documentedCloseAction(code);
+      if (action === 'stop') {
+        this.#stopped = true;
+        this.stoppedOn = code;
+        this.#resolveEnded(code);
+        return;
+      }
       if (this.#reconnects >= this.#maxReconnects) {
         this.failure = `gave up after ${this.#reconnects} reconnects (last close ${code})`;
         return;
       }
       this.#reconnects++;
-      this.#failuresInRow++;
+      const atOnce = action === 'reconnect' && opened;
+      this.#failuresInRow = atOnce ? 0 : this.#failuresInRow + 1;
       this.#timer = setTimeout(() => {
         this.#timer = null;
         this.#open();
-      }, this.#delayMs + 10 * this.#failuresInRow);
+      }, atOnce ? 0 : this.#delayMs + 10 * this.#failuresInRow);
     });
   }
 
