@@ -1,26 +1,32 @@
 /**
  * Inbound frames: JSON text only. A binary frame closes with 1003, invalid JSON with 1007; a parsed message
  * goes to the app's `onMessage`, whose throw or rejection is logged and counted while the connection stays.
+ * The decision to close unregisters the connection at once (as every close by the server does), so frames
+ * `ws` has already read behind the offending one, in the same chunk or later, never reach `onMessage`.
  * One listener per server, shared by every socket: no closure per connection or message.
  */
 import type { RawData, WebSocket } from 'ws';
 import { CloseCode } from '../close-codes.js';
 import type { MessageHandler } from '../config/server-options.js';
 import type { WebSocketConnection } from '../core/connection.js';
+import type { ConnectionRegistry } from '../core/connection-registry.js';
 import { connectionOf } from '../core/socket-lifecycle.js';
 import type { WsSsotMetrics } from '../observability/metrics.js';
 
 export class InboundFrames {
   readonly #metrics: WsSsotMetrics;
   readonly #onMessage: MessageHandler | null;
+  /** The server's registry: a protocol close unregisters through it, at the decision. */
+  readonly #registry: ConnectionRegistry;
   /** The 'message' listener for every socket of the server. */
   readonly onSocketMessage: (this: WebSocket, data: RawData, isBinary: boolean) => void;
   /** The 'error' listener for every socket of the server (ws reports oversized frames here). */
   readonly onSocketError: (this: WebSocket, err: Error & { code?: string }) => void;
 
-  constructor(metrics: WsSsotMetrics, onMessage: MessageHandler | null) {
+  constructor(metrics: WsSsotMetrics, onMessage: MessageHandler | null, registry: ConnectionRegistry) {
     this.#metrics = metrics;
     this.#onMessage = onMessage;
+    this.#registry = registry;
     const inbound = this;
     this.onSocketMessage = function (data, isBinary) {
       inbound.#receive(connectionOf(this), data, isBinary);
@@ -42,7 +48,7 @@ export class InboundFrames {
     connection.lastSeenAt = Date.now();
     if (isBinary) {
       this.#metrics.inbound('binary');
-      connection.socket.close(CloseCode.UNSUPPORTED_DATA, 'binary frames are not supported: send JSON text');
+      this.#protocolClose(connection, CloseCode.UNSUPPORTED_DATA, 'binary frames are not supported: send JSON text');
       return;
     }
     let message: unknown;
@@ -51,7 +57,7 @@ export class InboundFrames {
     } catch {
       this.#metrics.inbound('invalid_json');
       connection.log.debug('invalid JSON from client: closing with 1007');
-      connection.socket.close(CloseCode.INVALID_PAYLOAD, 'invalid JSON');
+      this.#protocolClose(connection, CloseCode.INVALID_PAYLOAD, 'invalid JSON');
       return;
     }
     this.#metrics.inbound('ok');
@@ -65,6 +71,14 @@ export class InboundFrames {
     } catch (err) {
       this.#handlerFailed(connection, err);
     }
+  }
+
+  /**
+   * Unregisters the connection now (`connection.closed`: nothing more is read or sent) and starts the close;
+   * a peer that does not finish it within `slowCloseTimeoutMs` is terminated.
+   */
+  #protocolClose(connection: WebSocketConnection, code: number, reason: string): void {
+    this.#registry.closeConnection(connection, code, reason, true);
   }
 
   #handlerFailed(connection: WebSocketConnection, err: unknown): void {

@@ -125,7 +125,7 @@ export class WsSsotServer {
       logger: this.logger,
       metrics: this.metrics,
       wss: this.#wss,
-      inbound: new InboundFrames(this.metrics, options.onMessage ?? null),
+      inbound: new InboundFrames(this.metrics, options.onMessage ?? null, this.manager),
       isOpen: () => this.#state === 'open',
       route: (userId) => this.#paths.get(this.#router.route(userId)) as CodePathHandler,
     });
