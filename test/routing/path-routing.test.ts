@@ -165,6 +165,14 @@ describe('WsSsotServer routing', () => {
       expect(text).toContain('wssot_routing_decisions_total{path="ssot"} 2');
       expect(text).toContain('wssot_connections{path="legacy"} 1');
     });
+
+    it('health().flagSource shows the source status; metrics expose staleness and last sync', async () => {
+      h = await startHarness({ flags: new StaticFlagSource({ ssot: true }) });
+      expect(h.wss.health().flagSource).toMatchObject({ ready: true, stale: false });
+      const metrics = await h.wss.metrics.text();
+      expect(metrics).toContain('wssot_flag_source_stale 0');
+      expect(metrics).toContain('wssot_flag_source_last_sync_timestamp_seconds');
+    });
   });
 
   describe('#close', () => {

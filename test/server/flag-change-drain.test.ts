@@ -1,22 +1,19 @@
-/** drainOnFlagChange: after a flag change, wrong-path connections are closed with 1012 at a bounded rate. */
+/**
+ * drainOnFlagChange end to end, over real sockets and real time: after a flag change, wrong-path connections
+ * are closed with 1012 at a bounded rate; the option is validated. The drainer's rate itself, on fake timers:
+ * test/routing/flag-change-drainer.test.ts.
+ */
 import { afterEach, describe, expect, it } from 'vitest';
-import { CloseCode, StaticFlagSource } from '../../src/index.js';
+import { CloseCode, InvalidOptionError, StaticFlagSource } from '../../src/index.js';
 import type { TestClient } from '../support/client.js';
 import { startHarness, type Harness } from '../support/harness.js';
+import { waitFor } from '../support/wait-for.js';
 
 let h: Harness | null = null;
 afterEach(async () => {
   await h?.close();
   h = null;
 });
-
-async function waitUntil(what: string, predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 async function connectUsers(harness: Harness, count: number): Promise<TestClient[]> {
   return Promise.all(Array.from({ length: count }, (_, i) => harness.connectReady(`user-${i}`)));
@@ -36,7 +33,7 @@ describe('drainOnFlagChange', () => {
     h.wss.setFlags({ ssot: false, unified: true });
     expect(h.wss.connectionsByPath().ssot).toBeGreaterThanOrEqual(10);
 
-    await waitUntil('the drain to finish', () => h?.wss.connectionsByPath().ssot === 0 && !h.wss.draining);
+    await waitFor('the drain to finish', () => h?.wss.connectionsByPath().ssot === 0 && !h.wss.draining, 10_000);
     for (const client of clients) expect((await client.closed).code).toBe(CloseCode.SERVICE_RESTART);
     // Operators see the move in metrics, not only in a log line.
     expect(await h.wss.metrics.text()).toMatch(/wssot_drained_connections_total\{trigger="flag_change",path="ssot"\} 12\b/);
@@ -73,11 +70,14 @@ describe('drainOnFlagChange', () => {
     h = null;
   });
 
-  it('health().flagSource shows the source status; metrics expose staleness and last sync', async () => {
-    h = await startHarness({ flags: new StaticFlagSource({ ssot: true }) });
-    expect(h.wss.health().flagSource).toMatchObject({ ready: true, stale: false });
-    const metrics = await h.wss.metrics.text();
-    expect(metrics).toContain('wssot_flag_source_stale 0');
-    expect(metrics).toContain('wssot_flag_source_last_sync_timestamp_seconds');
+  it('validates drainOnFlagChange with InvalidOptionError', async () => {
+    for (const [options, field] of [
+      [{ drainOnFlagChange: { ratePerSecond: 0 } }, 'drainOnFlagChange.ratePerSecond'],
+      [{ drainOnFlagChange: 'fast' }, 'drainOnFlagChange'],
+    ] as const) {
+      const error = await startHarness(options as never).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidOptionError);
+      expect((error as InvalidOptionError).field).toBe(field);
+    }
   });
 });
