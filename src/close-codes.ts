@@ -13,6 +13,8 @@ export const CloseCode = {
   MESSAGE_TOO_BIG: 1009,
   /** Service restart: the connection was drained onto another code path; reconnect and resume. */
   SERVICE_RESTART: 1012,
+  /** Try again later: refused after the handshake (a limit reached across nodes, the broker unavailable); back off and retry. */
+  TRY_AGAIN_LATER: 1013,
   /** The peer read too slowly for a durable event; reconnect and resume to fill the gap. */
   SLOW_CONSUMER: 4008,
   /** The same session was resumed on a newer connection; this one is a ghost. */

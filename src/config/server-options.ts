@@ -10,6 +10,7 @@ import type { AuthResult } from '../types.js';
 import type { WebSocketConnection } from '../core/connection.js';
 import type { FactoryOptions } from '../factory/factory-options.js';
 import type { FlagsOption } from '../flags/resolve-flag-source.js';
+import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from '../cluster/cluster-options.js';
 import { resolveManagerOptions, type ManagerOptions, type ResolvedManagerOptions } from './manager-options.js';
 import { integer, object } from './validators.js';
 
@@ -65,6 +66,12 @@ export interface WebSocketServerOptions extends ManagerOptions {
    * @default undefined (off)
    */
   shadow?: ShadowOptions;
+  /**
+   * The Redis engine: delivery, per-user seq, the replay log and presence shared by every node of a
+   * deployment (see docs/cluster.md). Unset: everything in this process, no service needed.
+   * @default undefined (in-process)
+   */
+  cluster?: ClusterOptions;
 }
 
 /** Rate of the drain that follows a flag change. */
@@ -92,6 +99,8 @@ export interface ResolvedServerOptions extends ResolvedManagerOptions {
   readonly drainOnFlagChange: Readonly<Required<DrainOnFlagChangeOptions>> | null;
   /** null = off (sampleRate 0). */
   readonly shadow: Readonly<{ sampleRate: number; seed: number | null }> | null;
+  /** null = in-process. */
+  readonly cluster: ResolvedClusterOptions | null;
 }
 
 export const SERVER_DEFAULTS = Object.freeze({
@@ -154,5 +163,6 @@ export function resolveServerOptions(options: WebSocketServerOptions): ResolvedS
     metricsPrefix: prefix,
     drainOnFlagChange: resolveDrainOnFlagChange(o.drainOnFlagChange),
     shadow: resolveShadow(o.shadow),
+    cluster: resolveClusterOptions(o.cluster),
   });
 }

@@ -11,6 +11,7 @@ import { CloseCode } from '../close-codes.js';
 import type { DeliveryClass } from '../events/agent-events.js';
 import type { WsSsotMetrics } from '../observability/metrics.js';
 import type { LegacySendObserver } from '../shadow/legacy-send-observer.js';
+import type { DeliveryEngine } from './delivery-engine.js';
 import type { AuthResult, CodePath, ConnectionHealth, ConnectionId, UserId } from '../types.js';
 import { WebSocketConnection, type ConnectionOwner } from './connection.js';
 import type { EventStore } from './event-store.js';
@@ -20,6 +21,7 @@ import { emitSafely } from './safe-emit.js';
 import { startSession } from './session-handshake.js';
 import { assertAttachableSocket, attachSocket, closeMatching, closeSocket } from './socket-lifecycle.js';
 import { assertCloseArgs, assertConnectionId, assertUserId } from './validate.js';
+import { ClosedError } from '../errors.js';
 
 export interface ConnectionRegistryEvents {
   connection: [connection: WebSocketConnection];
@@ -57,6 +59,8 @@ export class ConnectionRegistry extends EventEmitter<ConnectionRegistryEvents> i
   readonly #shadow: LegacySendObserver | null;
   /** Open connections per code path (both keys always present: one object shape). */
   readonly #byPath: Record<CodePath, number> = { ssot: 0, legacy: 0 };
+  /** The multi-node engine (the Redis engine), or null: everything in-process. @internal */
+  protected engine: DeliveryEngine | null = null;
 
   constructor(parts: ConnectionRegistryParts) {
     super();
@@ -70,6 +74,19 @@ export class ConnectionRegistry extends EventEmitter<ConnectionRegistryEvents> i
   }
 
   // ---- counts and lookups ------------------------------------------------------------------------
+
+  /**
+   * True from the moment {@link close} is called: admission ({@link register}, so every code path) and every
+   * send throw `ClosedError` (`WSSOT_ERR_CLOSED`); lookups answer as for an empty registry. A plain field, so
+   * a send checks it with one load.
+   * @internal read {@link closed}
+   */
+  protected isClosed = false;
+
+  /** True once {@link close} was called. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
 
   /** Open connections, on every code path. */
   getConnectionCount(): number {
@@ -119,9 +136,10 @@ export class ConnectionRegistry extends EventEmitter<ConnectionRegistryEvents> i
    * its own admission policy (see code-path.ts); `sessionId` must already be validated (or null).
    */
   register(userId: UserId, socket: WebSocket, sessionId: string | null, auth: AuthResult | null, path: CodePath): WebSocketConnection {
+    if (this.isClosed) throw new ClosedError(this.constructor.name);
     assertAttachableSocket(socket);
     if (sessionId !== null) this.#closeSessionGhost(userId, sessionId);
-    const connection = new WebSocketConnection(crypto.randomUUID(), userId, socket, sessionId ?? crypto.randomUUID(), auth, path, this);
+    const connection = new WebSocketConnection(crypto.randomUUID(), userId, socket, sessionId ?? crypto.randomUUID(), auth, path, this, sessionId !== null, this.engine !== null);
     attachSocket(socket, connection);
     const connections = this.users.get(userId);
     if (connections === undefined) this.users.set(userId, [connection]);
@@ -140,6 +158,7 @@ export class ConnectionRegistry extends EventEmitter<ConnectionRegistryEvents> i
    * listener can send; then the 'connection' event. A code path calls this right after {@link register}.
    */
   openSession(connection: WebSocketConnection, lastSeq: number | null | undefined, epoch: string | null | undefined): void {
+    if (this.engine !== null) return this.engine.startSession(connection, lastSeq, epoch); // it announces once started
     startSession(connection, this.store.stream(connection.userId), lastSeq, epoch, this.metrics);
     this.announce(connection);
   }
@@ -147,6 +166,20 @@ export class ConnectionRegistry extends EventEmitter<ConnectionRegistryEvents> i
   /** Emits 'connection' (for sockets added without a session handshake, `addConnection`). */
   announce(connection: WebSocketConnection): void {
     this.emitSafe('connection', connection);
+  }
+
+  /**
+   * Puts a multi-node engine under this registry (before any connection): sends go through it, sessions start
+   * from its log, and it delivers back through the local fan-out below.
+   * @internal
+   */
+  attachEngine(engine: DeliveryEngine): void {
+    this.engine = engine;
+  }
+
+  /** A connection by id, without argument checks (ids from the engine's own messages). @internal */
+  connectionById(connectionId: ConnectionId): WebSocketConnection | undefined {
+    return this.connectionsById.get(connectionId);
   }
 
   #closeSessionGhost(userId: UserId, sessionId: string): void {
@@ -199,8 +232,12 @@ export class ConnectionRegistry extends EventEmitter<ConnectionRegistryEvents> i
     for (const connection of this.connectionsById.values()) if (connection.pending !== null) connection.flushPending();
   }
 
-  /** Closes every connection (1001 by default), and forgets all state it owns. Idempotent. */
+  /**
+   * Closes every connection (1001 by default), and forgets all state it owns. Idempotent. From here on,
+   * admission and sends throw `ClosedError`.
+   */
   close(code: number = CloseCode.GOING_AWAY, reason = 'server shutting down; reconnect'): WebSocket[] {
+    this.isClosed = true;
     this.flushPending(); // coalesced frames whose buffer has room go out before the close frame
     const sockets = this.closeWhere(() => true, code, reason);
     if (this.#ownsStore) this.store.close();
@@ -234,6 +271,11 @@ export class ConnectionRegistry extends EventEmitter<ConnectionRegistryEvents> i
   #shadowOffline(userId: UserId): number {
     if (this.#shadow?.sample(userId) === true) this.#shadow.userSend(userId, []);
     return 0;
+  }
+
+  /** Hands an already-serialised frame to the given local connections; returns how many took it. @internal */
+  deliverToConnections(connections: readonly WebSocketConnection[], text: string, delivery: DeliveryClass, coalesceKey: string | null): number {
+    return deliverToAll(connections, new OutboundFrame(text), delivery, coalesceKey);
   }
 
   /** Hands an already-serialised frame to every local connection; returns how many took it. @internal */
@@ -287,6 +329,7 @@ export class ConnectionRegistry extends EventEmitter<ConnectionRegistryEvents> i
     }
     this.store.detach(this.store.stream(connection.userId));
     if (connection.path === 'legacy') this.#shadow?.connectionClosed(connection, code);
+    this.engine?.connectionLeft(connection);
     connection.log.debug({ code, reason, path: connection.path }, 'connection removed');
     this.emitSafe('disconnection', connection, code, reason);
   }

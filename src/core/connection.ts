@@ -59,13 +59,21 @@ export class WebSocketConnection {
    * @internal
    */
   replayAllowance: number;
+  /** Whether the client resumed this session id (it asked for it on the upgrade URL) rather than got a new one. */
+  readonly resumed: boolean;
+  /**
+   * True while the session is starting on an engine (the session frame and replay are not out yet): a send
+   * skips it; the engine hands it what arrived meanwhile once its replay is written.
+   * @internal
+   */
+  starting: boolean;
   /** @internal */
   readonly owner: ConnectionOwner;
   #log: Logger | null;
   /** A ping is queued behind the buffered data to learn when it has been written (see #awaitDrain). */
   #drainProbe: boolean;
 
-  constructor(id: ConnectionId, userId: UserId, socket: WebSocket, sessionId: string, auth: AuthResult | null, path: CodePath, owner: ConnectionOwner) {
+  constructor(id: ConnectionId, userId: UserId, socket: WebSocket, sessionId: string, auth: AuthResult | null, path: CodePath, owner: ConnectionOwner, resumed = false, starting = false) {
     this.id = id;
     this.userId = userId;
     this.socket = socket;
@@ -81,6 +89,8 @@ export class WebSocketConnection {
     this.closed = false;
     this.pending = null;
     this.replayAllowance = 0;
+    this.resumed = resumed;
+    this.starting = starting;
     this.owner = owner;
     this.#log = null;
     this.#drainProbe = false;
@@ -101,7 +111,7 @@ export class WebSocketConnection {
    * frame was handed to the socket.
    */
   deliver(frame: OutboundFrame, delivery: DeliveryClass, coalesceKey: string | null): boolean {
-    if (!this.isOpen) return false;
+    if (!this.isOpen || this.starting) return false;
     if (this.#overLimit()) {
       if (delivery === 'durable') {
         this.owner.closeSlowConsumer(this);

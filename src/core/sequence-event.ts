@@ -30,37 +30,54 @@ export interface SequencedEvent {
  * A `toJSON` of `data` itself is called with the key `''` (JSON.stringify's root), not `'data'`.
  */
 export function sequenceAgentEvent(store: EventStore, userId: UserId, type: string, data: unknown, options: AgentEventOptions | undefined): SequencedEvent {
+  const event = prepareAgentEvent(type, data, options); // throws before the stream is looked up: a failed event leaves no gap and no stream
+  const stream = store.stream(userId);
+  const durable = event.delivery === 'durable';
+  const envelope: AgentEventEnvelope = {
+    v: 1,
+    type,
+    seq: durable ? stream.seq + 1 : stream.seq,
+    ts: event.ts,
+    runId: event.runId,
+    transient: durable ? undefined : true,
+    data,
+  };
+  const text = `${event.head}${envelope.seq}${event.tail}`;
+  if (durable) {
+    stream.seq = envelope.seq;
+    stream.log.append(envelope.seq, envelope.ts, text);
+  }
+  return { envelope, text, stream, delivery: event.delivery, coalesceKey: event.coalesceKey };
+}
+
+/** An agent event validated and serialised, before any seq: its frame is `head + seq + tail`. */
+export interface PreparedAgentEvent {
+  delivery: DeliveryClass;
+  runId: string | undefined;
+  ts: number;
+  head: string;
+  tail: string;
+  /** type + runId for coalescible events, else null. */
+  coalesceKey: string | null;
+}
+
+/** Validates the type, runId and delivery class and serialises `data` (see {@link sequenceAgentEvent}); takes no seq. */
+export function prepareAgentEvent(type: string, data: unknown, options: AgentEventOptions | undefined): PreparedAgentEvent {
   if (!isValidEventType(type)) throw new UnknownEventTypeError(type, 'a name of 1-64 letters, digits and _.:- starting with a letter, not session/recovery/error');
   const delivery = deliveryOf(options);
   const runId = options?.runId;
   if (runId !== undefined && (typeof runId !== 'string' || runId.length === 0 || runId.length > 256)) {
     throw new UnknownEventTypeError(runId, 'a runId string of 1-256 characters');
   }
-  const dataText = serialize(data); // throws before the stream is looked up: a failed event leaves no gap and no stream
-  const stream = store.stream(userId);
+  const dataText = serialize(data);
+  const ts = Date.now();
   const durable = delivery === 'durable';
-  const envelope: AgentEventEnvelope = {
-    v: 1,
-    type,
-    seq: durable ? stream.seq + 1 : stream.seq,
-    ts: Date.now(),
+  return {
+    delivery,
     runId,
-    transient: durable ? undefined : true,
-    data,
+    ts,
+    head: `{"v":1,"type":"${type}","seq":`,
+    tail: `,"ts":${ts}${runId === undefined ? '' : `,"runId":${JSON.stringify(runId)}`}${durable ? '' : ',"transient":true'},"data":${dataText}}`,
+    coalesceKey: delivery === 'coalescible' ? `${type}\u0000${runId ?? ''}` : null,
   };
-  const text = envelopeText(type, envelope.seq, envelope.ts, runId, durable, dataText);
-  if (durable) {
-    stream.seq = envelope.seq;
-    stream.log.append(envelope.seq, envelope.ts, text);
-  }
-  return { envelope, text, stream, delivery, coalesceKey: delivery === 'coalescible' ? `${type}\u0000${runId ?? ''}` : null };
-}
-
-/**
- * The envelope's JSON text around the already serialised `data`, with the keys in the order
- * `JSON.stringify(envelope)` gives them (v, type, seq, ts, runId?, transient?, data). `type` needs no escaping
- * (isValidEventType allows letters, digits and `_.:-` only); seq and ts are safe integers; runId is any string.
- */
-function envelopeText(type: string, seq: number, ts: number, runId: string | undefined, durable: boolean, dataText: string): string {
-  return `{"v":1,"type":"${type}","seq":${seq},"ts":${ts}${runId === undefined ? '' : `,"runId":${JSON.stringify(runId)}`}${durable ? '' : ',"transient":true'},"data":${dataText}}`;
 }

@@ -8,7 +8,7 @@
 import type { WebSocket } from 'ws';
 import { CloseCode } from '../close-codes.js';
 import { resolveManagerOptions, type ManagerOptions, type ResolvedManagerOptions } from '../config/manager-options.js';
-import { ConnectionLimitError, UnknownEventTypeError } from '../errors.js';
+import { ClosedError, ConnectionLimitError, UnknownEventTypeError } from '../errors.js';
 import {
   CRITICAL_EVENT_TYPES,
   isCriticalEventType,
@@ -16,6 +16,7 @@ import {
   type AgentEventOptions,
   type CriticalEventDataMap,
   type CriticalEventType,
+  type DeliveryClass,
 } from '../events/agent-events.js';
 import { createDefaultLogger } from '../observability/logger.js';
 import type { WsSsotMetrics } from '../observability/metrics.js';
@@ -26,7 +27,8 @@ import type { CodePathHandler } from './code-path.js';
 import type { WebSocketConnection } from './connection.js';
 import { ConnectionRegistry, type ConnectionRegistryEvents } from './connection-registry.js';
 import { EventStore } from './event-store.js';
-import { sequenceAgentEvent } from './sequence-event.js';
+import type { DeliveryEngine } from './delivery-engine.js';
+import { prepareAgentEvent, sequenceAgentEvent } from './sequence-event.js';
 import { assertAttachableSocket } from './socket-lifecycle.js';
 import { assertUserId, deliveryOf, serialize, sessionIdOrNull } from './validate.js';
 
@@ -91,6 +93,7 @@ export class UnifiedWebSocketManager extends ConnectionRegistry implements WebSo
    */
   canAccept(userId: UserId, resumeSessionId?: string | null): boolean {
     assertUserId(userId);
+    if (this.isClosed) return false;
     if (this.options.connectionLimitPolicy === 'evict-oldest') return true;
     const connections = this.users.get(userId);
     if (connections === undefined || countSsot(connections) < this.options.maxConnectionsPerUser) return true;
@@ -119,24 +122,30 @@ export class UnifiedWebSocketManager extends ConnectionRegistry implements WebSo
   // ---- sending (the one send path: every code path and adapter ends here) ------------------------
 
   sendMessage(userId: UserId, message: unknown, options?: SendOptions): boolean {
+    if (this.isClosed) throwClosed();
     assertUserId(userId);
     const delivery = deliveryOf(options);
     const text = serialize(message);
+    if (this.engine !== null) return this.#publishMessage(userId, text, delivery);
     const delivered = this.deliverToUser(userId, text, delivery, null);
     this.metrics?.delivered('message', delivered);
     return delivered > 0;
   }
 
   broadcastMessage(message: unknown, options?: SendOptions): number {
+    if (this.isClosed) throwClosed();
     const delivery = deliveryOf(options);
     const text = serialize(message);
+    if (this.engine !== null) return this.#publishBroadcast(text, delivery);
     const delivered = this.deliverToEveryone(text, delivery);
     this.metrics?.delivered('broadcast', delivered);
     return delivered;
   }
 
   sendAgentEvent(userId: UserId, type: string, data: unknown = {}, options?: AgentEventOptions): AgentEventEnvelope {
+    if (this.isClosed) throwClosed();
     assertUserId(userId);
+    if (this.engine !== null) return this.#publishEvent(userId, type, data, options, null);
     const started = this.metrics === null ? 0 : performance.now();
     const event = sequenceAgentEvent(this.store, userId, type, data, options);
     if (event.stream.holders > 0) {
@@ -155,6 +164,21 @@ export class UnifiedWebSocketManager extends ConnectionRegistry implements WebSo
     return this.sendAgentEvent(userId, type, data, { runId, delivery: 'durable' }) as AgentEventEnvelope<T, CriticalEventDataMap[T]>;
   }
 
+  /**
+   * {@link sendAgentEvent}, resolving once the event is sequenced: with the cluster engine, Redis assigns the
+   * seq after the call returns (the synchronous methods return the envelope with `seq: 0`), and a send Redis
+   * did not take rejects here with the broker's error. In-process it resolves at once with the same envelope.
+   */
+  publishAgentEvent(userId: UserId, type: string, data: unknown = {}, options?: AgentEventOptions): Promise<AgentEventEnvelope> {
+    try {
+      assertUserId(userId);
+      if (this.engine === null) return Promise.resolve(this.sendAgentEvent(userId, type, data, options));
+      return new Promise((resolve, reject) => this.#publishEvent(userId, type, data, options, { resolve, reject }));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
   /** The latest durable seq and the epoch of a user's log (0 and null if the manager holds nothing for them). */
   getUserSequence(userId: UserId): { seq: number; epoch: string | null } {
     assertUserId(userId);
@@ -164,8 +188,36 @@ export class UnifiedWebSocketManager extends ConnectionRegistry implements WebSo
 
   // ---- internals ---------------------------------------------------------------------------------
 
+  /** The engine's part of a send: validated and serialised here (a coded error throws at the call), published there. */
+  #publishEvent(userId: UserId, type: string, data: unknown, options: AgentEventOptions | undefined, settle: Settle<AgentEventEnvelope> | null): AgentEventEnvelope {
+    const event = prepareAgentEvent(type, data, options);
+    const durable = event.delivery === 'durable';
+    const envelope: AgentEventEnvelope = { v: 1, type, seq: 0, ts: event.ts, runId: event.runId, transient: durable ? undefined : true, data };
+    (this.engine as DeliveryEngine).publishEvent(userId, event.head, event.tail, event.delivery, event.coalesceKey).then(
+      ({ seq }) => settle?.resolve({ ...envelope, seq }),
+      (err: unknown) => (settle === null ? this.#publishFailed(err, userId, type) : settle.reject(err)),
+    );
+    return envelope;
+  }
+
+  #publishMessage(userId: UserId, text: string, delivery: DeliveryClass): boolean {
+    (this.engine as DeliveryEngine).publishMessage(userId, text, delivery).catch((err: unknown) => this.#publishFailed(err, userId, 'message'));
+    return true;
+  }
+
+  #publishBroadcast(text: string, delivery: DeliveryClass): number {
+    (this.engine as DeliveryEngine).publishBroadcast(text, delivery).catch((err: unknown) => this.#publishFailed(err, null, 'broadcast'));
+    return this.countOnPath('ssot') + this.countOnPath('legacy');
+  }
+
+  /** A fire-and-forget send the broker did not take: logged here, counted by the engine; no client saw a seq for it. */
+  #publishFailed(err: unknown, userId: UserId | null, what: string): void {
+    this.logger.error({ err, userId, what }, 'send not taken by the broker (nothing was logged or delivered)');
+  }
+
   /** SSOT admission: the per-user limit over this path's connections, refusing the newest or evicting the oldest. */
   #admit(userId: UserId, socket: WebSocket, sessionId: unknown, auth: AuthResult | null): WebSocketConnection {
+    if (this.isClosed) throwClosed();
     assertUserId(userId);
     assertAttachableSocket(socket); // before any eviction: a bad socket must change nothing
     const resumed = sessionIdOrNull(sessionId);
@@ -184,9 +236,19 @@ export class UnifiedWebSocketManager extends ConnectionRegistry implements WebSo
   }
 }
 
+interface Settle<T> {
+  resolve(value: T): void;
+  reject(err: unknown): void;
+}
+
 /** The SSOT-path connections among a user's (the limit applies to them; the legacy path has none). */
 function countSsot(connections: readonly WebSocketConnection[]): number {
   let n = 0;
   for (const c of connections) if (c.path === 'ssot') n++;
   return n;
+}
+
+/** Out of line, so the sends that check `isClosed` stay small enough for V8 to inline. */
+function throwClosed(): never {
+  throw new ClosedError('UnifiedWebSocketManager');
 }

@@ -15,7 +15,7 @@ import type { WebSocketConnection } from '../core/connection.js';
 import { EventStore } from '../core/event-store.js';
 import { UnifiedWebSocketManager } from '../core/unified-manager.js';
 import { assertUserId } from '../core/validate.js';
-import { FlagSourceReadOnlyError, InvalidOptionError } from '../errors.js';
+import { ClosedError, FlagSourceReadOnlyError, InvalidOptionError } from '../errors.js';
 import { resolveFactoryOptions } from '../factory/factory-options.js';
 import { WebSocketManagerFactory } from '../factory/websocket-manager-factory.js';
 import { CompositeFlagSource } from '../flags/composite-flag-source.js';
@@ -26,6 +26,8 @@ import { WsSsotMetrics } from '../observability/metrics.js';
 import { FlagChangeDrainer } from '../routing/flag-change-drainer.js';
 import { PathRouter } from '../routing/path-router.js';
 import { ShadowComparator } from '../shadow/shadow-comparator.js';
+import { ClusterMetrics } from '../cluster/cluster-metrics.js';
+import { RedisEngine } from '../cluster/redis-engine.js';
 import type { CodePath, UserId } from '../types.js';
 import type { ServerState, WebSocketHealth } from './health.js';
 import { Heartbeat } from './heartbeat.js';
@@ -64,6 +66,8 @@ export class WsSsotServer {
   readonly shadow: ShadowComparator | null;
   /** Isolated per-user managers over `manager` (`WS_ENABLE_FACTORY` decides whether legacy callers get them). */
   readonly factory: WebSocketManagerFactory;
+  /** The Redis engine (`cluster`): cross-node delivery, the shared log, presence; null in-process. */
+  readonly cluster: RedisEngine | null;
   readonly #httpServer: WebSocketServerOptions['server'];
   readonly #flagsRelease: 'close' | 'detach' | 'none';
   readonly #unsubscribeFlags: () => void;
@@ -102,6 +106,16 @@ export class WsSsotServer {
       logger: this.logger,
     });
     this.manager = new UnifiedWebSocketManager({ ...options, logger: this.logger }, { metrics: this.metrics, store: this.store, shadow: this.shadow });
+    const cluster = this.options.cluster;
+    this.cluster = cluster === null ? null : new RedisEngine(cluster, {
+      registry: this.manager,
+      logger: this.logger,
+      metrics: this.metrics,
+      clusterMetrics: new ClusterMetrics(this.metrics.registry, this.options.metricsPrefix),
+      recovery: this.options.recovery,
+      limit: { maxConnectionsPerUser: this.options.maxConnectionsPerUser, policy: this.options.connectionLimitPolicy },
+    });
+    if (this.cluster !== null) this.manager.attachEngine(this.cluster);
     this.#paths.set('ssot', this.manager);
     this.factory = new WebSocketManagerFactory(this.manager, factoryOptions);
     this.#router = new PathRouter(this.flags, this.metrics, this.logger, (path) => this.#paths.has(path));
@@ -176,9 +190,11 @@ export class WsSsotServer {
   /**
    * Changes flags at runtime (the options/bootstrap layer); new connections follow at once, existing ones
    * stay on their path until {@link drain}. An environment `false` still wins. Throws
-   * `FlagSourceReadOnlyError` if the app passed a flag source without a settable layer.
+   * `FlagSourceReadOnlyError` if the app passed a flag source without a settable layer, `ClosedError` once
+   * `close()` was called.
    */
   setFlags(values: Partial<Record<'ssot' | 'unified' | 'factory', boolean | undefined>>): FlagValues {
+    this.#assertOpen();
     const layer = settableLayer(this.flags);
     if (layer === null) throw new FlagSourceReadOnlyError(this.flags.name);
     layer.set(values);
@@ -188,9 +204,11 @@ export class WsSsotServer {
   /**
    * Closes with 1012 (service restart) the connections whose path differs from what the flags now choose
    * for their user (or, with `{ path }`, every connection on that path), so clients reconnect onto the
-   * new path and resume from their last seq. Returns how many were closed.
+   * new path and resume from their last seq. Returns how many were closed. Throws `ClosedError` once
+   * `close()` was called (close() itself closes every connection, with 1001).
    */
   drain(options: DrainOptions = {}): number {
+    this.#assertOpen();
     if (typeof options !== 'object' || options === null) throw new InvalidOptionError('drain options', 'an object { path?, reason? }', options);
     const { path, reason = 'code path changed; reconnect' } = options;
     if (path !== undefined && path !== 'ssot' && path !== 'legacy') throw new InvalidOptionError('path', "'ssot' or 'legacy'", path);
@@ -206,6 +224,10 @@ export class WsSsotServer {
     const total = closed.ssot + closed.legacy;
     this.logger.info({ closed: total, path: path ?? 'by flags' }, 'drained connections onto the current code path');
     return total;
+  }
+
+  #assertOpen(): void {
+    if (this.#state !== 'open') throw new ClosedError('WsSsotServer');
   }
 
   /** True while a `drainOnFlagChange` drain is closing connections. */
@@ -248,8 +270,9 @@ export class WsSsotServer {
   }
 
   health(): WebSocketHealth {
+    const cluster = this.cluster?.health() ?? null;
     return {
-      status: this.#state === 'open' ? 'ok' : this.#state,
+      status: this.#state !== 'open' ? this.#state : cluster?.status === 'degraded' ? 'degraded' : 'ok',
       connections: this.getConnectionCount(),
       users: this.getUserCount(),
       path: this.options.path,
@@ -259,6 +282,7 @@ export class WsSsotServer {
       flags: this.flagValues(),
       paths: this.connectionsByPath(),
       flagSource: this.flagSourceStatus(),
+      cluster,
     };
   }
 
@@ -279,7 +303,9 @@ export class WsSsotServer {
   /**
    * Stops accepting upgrades, closes every client with 1001 and a reconnect hint, waits up to
    * `closeTimeoutMs` for them, then terminates the rest. Idempotent: every call returns the same promise.
-   * The app's http.Server is left open (it is the app's).
+   * The app's http.Server is left open (it is the app's). From the moment it is called (synchronously),
+   * sends, admission, `setFlags` and `drain` throw `ClosedError` (`WSSOT_ERR_CLOSED`), and the factory's
+   * isolated managers are disposed.
    */
   close(): Promise<void> {
     if (this.#closing === null) this.#closing = this.#close();
@@ -292,9 +318,12 @@ export class WsSsotServer {
     this.#heartbeat.stop();
     this.#unsubscribeFlags();
     this.#drainer?.stop();
-    await this.factory.close();
+    // Both before the first await: nothing sent after close() was called can go out (or be sequenced).
+    const factoryClosed = this.factory.close();
     const sockets = this.manager.close(CloseCode.GOING_AWAY, 'server shutting down; reconnect');
+    await factoryClosed;
     await waitForClose(sockets, this.options.closeTimeoutMs);
+    await this.cluster?.close();
     this.store.close();
     this.metrics.release(); // a closed server drops out of gauges it shares with other servers
     if (this.#flagsRelease === 'close') await this.flags.close();

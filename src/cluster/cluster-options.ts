@@ -1,0 +1,61 @@
+/**
+ * The `cluster` option: the Redis engine that carries delivery, sequencing, the replay log and presence
+ * across the nodes of a deployment. Validated once with the server's other options.
+ */
+import type { Cluster, Redis } from 'ioredis';
+import { InvalidOptionError } from '../errors.js';
+import { integer, nonEmptyString, object } from '../config/validators.js';
+
+/** Options of the Redis engine (`createWebSocketServer({ cluster })`). */
+export interface ClusterOptions {
+  /**
+   * An ioredis `Redis` or `Cluster` instance (the app's: ws-ssot duplicates it for its subscriber and never
+   * closes it), or a `redis://` / `rediss://` URL (ws-ssot opens and closes its own connections).
+   */
+  redis: Redis | Cluster | string;
+  /** Prefix of every key and channel: isolates deployments (staging, production) sharing one Redis. @default 'wssot' */
+  keyPrefix?: string;
+  /** This node's id in presence entries. @default a random UUID per server */
+  nodeId?: string;
+  /**
+   * How long a node's presence entries (its connections, for the cluster-wide limit and counts) live
+   * without a refresh: a node that dies stops counting within this time. @default 15_000
+   */
+  presenceTtlMs?: number;
+  /** How often a node refreshes its presence and reads the cluster-wide counts. @default presenceTtlMs / 3 */
+  heartbeatIntervalMs?: number;
+}
+
+export interface ResolvedClusterOptions {
+  readonly redis: Redis | Cluster | string;
+  readonly keyPrefix: string;
+  readonly nodeId: string | null;
+  readonly presenceTtlMs: number;
+  readonly heartbeatIntervalMs: number;
+}
+
+export const CLUSTER_DEFAULTS = Object.freeze({ keyPrefix: 'wssot', presenceTtlMs: 15_000 });
+
+function isRedisLike(value: unknown): boolean {
+  const r = value as { duplicate?: unknown; evalsha?: unknown } | null;
+  return typeof r === 'object' && r !== null && typeof r.duplicate === 'function' && typeof r.evalsha === 'function';
+}
+
+/** Validates and freezes the `cluster` option; null when absent (in-process delivery). */
+export function resolveClusterOptions(value: unknown): ResolvedClusterOptions | null {
+  const o = object('cluster', value);
+  if (o === undefined) return null;
+  const redis = o.redis;
+  if (typeof redis === 'string') {
+    if (!/^rediss?:\/\//.test(redis)) throw new InvalidOptionError('cluster.redis', 'a redis:// or rediss:// URL, or an ioredis Redis or Cluster instance', redis);
+  } else if (!isRedisLike(redis)) {
+    throw new InvalidOptionError('cluster.redis', 'an ioredis Redis or Cluster instance, or a redis:// URL', redis);
+  }
+  const keyPrefix = nonEmptyString('cluster.keyPrefix', o.keyPrefix, CLUSTER_DEFAULTS.keyPrefix);
+  if (/[{}\s]/.test(keyPrefix)) throw new InvalidOptionError('cluster.keyPrefix', 'a prefix without braces or spaces (braces are the hash tag)', keyPrefix);
+  const nodeId = o.nodeId === undefined ? null : nonEmptyString('cluster.nodeId', o.nodeId, '');
+  if (nodeId !== null && nodeId.includes('|')) throw new InvalidOptionError('cluster.nodeId', "an id without '|'", nodeId);
+  const presenceTtlMs = integer('cluster.presenceTtlMs', o.presenceTtlMs, CLUSTER_DEFAULTS.presenceTtlMs, 1_000, 3_600_000);
+  const heartbeatIntervalMs = integer('cluster.heartbeatIntervalMs', o.heartbeatIntervalMs, Math.floor(presenceTtlMs / 3), 100, presenceTtlMs - 1);
+  return Object.freeze({ redis: redis as Redis | Cluster | string, keyPrefix, nodeId, presenceTtlMs, heartbeatIntervalMs });
+}

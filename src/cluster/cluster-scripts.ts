@@ -1,0 +1,105 @@
+/**
+ * The Redis engine's Lua scripts. Each runs atomically on the one slot of a user's keys:
+ * - publish: assigns the next seq, appends the frame to the user's stream (trimmed by count and age) and
+ *   publishes it, so an event is either logged and published or neither;
+ * - snapshot: the epoch, the latest seq and, for a resuming client, exactly the missed frames (or that
+ *   they cannot all be replayed);
+ * - admit: the cluster-wide per-user limit over live presence entries.
+ * A user's epoch is created by whichever script first finds none, and changes only when the meta key is
+ * really gone (flush, eviction, TTL); the TTL is refreshed by every event and by the heartbeat of each node
+ * holding the user, so a restart or a deploy resumes.
+ */
+
+/** The server's clock in ms (TIME, allowed in scripts since effects replication). */
+const NOW = `local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+
+/** Reads or creates the epoch of the user (KEYS[1] meta) with a candidate in ARGV[1]. */
+const EPOCH = `local epoch = redis.call('HGET', KEYS[1], 'epoch')
+if not epoch then
+  epoch = ARGV[1]
+  redis.call('HSET', KEYS[1], 'epoch', epoch, 'seq', 0, 'ms', 0)
+end`;
+
+/**
+ * KEYS: meta, log. ARGV: 1 epoch candidate, 2 durable '1'|'0', 3 maxEvents, 4 maxAgeMs, 5 ttlMs, 6 channel,
+ * 7 frame head (up to `"seq":`), 8 frame tail (after the seq), 9 delivery char, 10 coalesce key,
+ * 11 publish command (SPUBLISH | PUBLISH), 12 the coalesce key's length in UTF-16 units (how the reader
+ * counts it). Returns { seq, epoch }.
+ */
+export const PUBLISH_SCRIPT = `${EPOCH}
+local seq
+if ARGV[2] == '1' then
+  seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+  if tonumber(ARGV[3]) > 0 then
+    ${NOW}
+    local ms = tonumber(redis.call('HGET', KEYS[1], 'ms')) or 0
+    if now > ms then ms = now end
+    redis.call('HSET', KEYS[1], 'ms', ms)
+    redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], string.format('%d-%d', ms, seq), 'f', ARGV[7] .. seq .. ARGV[8])
+    redis.call('XTRIM', KEYS[2], 'MINID', '~', string.format('%d-0', math.max(0, ms - tonumber(ARGV[4]))))
+    redis.call('PEXPIRE', KEYS[2], ARGV[5])
+  end
+else
+  seq = tonumber(redis.call('HGET', KEYS[1], 'seq'))
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+redis.call(ARGV[11], ARGV[6], 'e|' .. ARGV[9] .. '|' .. seq .. '|' .. epoch .. '|' .. ARGV[12] .. '|' .. ARGV[10] .. ARGV[7] .. seq .. ARGV[8])
+return {seq, epoch}`;
+
+/**
+ * KEYS: meta, log. ARGV: 1 epoch candidate, 2 lastSeq (-1: no resume asked), 3 the client's epoch,
+ * 4 maxAgeMs, 5 ttlMs. Returns { epoch, seq, recovered (-1 not asked, 0 no, 1 yes), frames… }: the frames
+ * are exactly seqs lastSeq+1 … seq, all younger than maxAgeMs, or none and recovered 0.
+ */
+export const SNAPSHOT_SCRIPT = `${EPOCH}
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+local seq = tonumber(redis.call('HGET', KEYS[1], 'seq'))
+local last = tonumber(ARGV[2])
+if last < 0 then return {epoch, seq, -1} end
+if ARGV[3] ~= epoch or last > seq then return {epoch, seq, 0} end
+if last == seq then return {epoch, seq, 1} end
+${NOW}
+local entries = redis.call('XRANGE', KEYS[2], string.format('%d-0', math.max(0, now - tonumber(ARGV[4]))), '+')
+local out = {epoch, seq, 1}
+local expect = last + 1
+for _, entry in ipairs(entries) do
+  local s = tonumber(string.match(entry[1], '-(%d+)$'))
+  if s >= expect then
+    if s ~= expect then return {epoch, seq, 0} end
+    out[#out + 1] = entry[2][2]
+    expect = expect + 1
+  end
+end
+if expect ~= seq + 1 then return {epoch, seq, 0} end
+return out`;
+
+/**
+ * KEYS: presence. ARGV: 1 member (`<connectedAt>|<sessionId>|<nodeId>|<connectionId>`), 2 ttlMs, 3 limit
+ * (0 = none), 4 policy ('reject' | 'evict'), 5 the member's sessionId. Expired entries are dropped first;
+ * entries of the same session (a ghost being replaced) do not count. Returns { 1 } admitted, { 0 } refused,
+ * or { 2, evicted member } admitted after evicting the oldest entry.
+ */
+export const ADMIT_SCRIPT = `${NOW}
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local limit = tonumber(ARGV[3])
+local victim = false
+if limit > 0 then
+  local held = 0
+  local oldest = false
+  for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+    local session = string.match(m, '^[^|]*|([^|]*)|')
+    if session ~= ARGV[5] then
+      held = held + 1
+      if not oldest or m < oldest then oldest = m end
+    end
+  end
+  if held >= limit then
+    if ARGV[4] ~= 'evict' then return {0} end
+    victim = oldest
+    redis.call('ZREM', KEYS[1], victim)
+  end
+end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+if victim then return {2, victim} end
+return {1}`;

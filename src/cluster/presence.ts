@@ -1,0 +1,148 @@
+/**
+ * Presence across nodes: one sorted-set entry per connection in the user's slot, scored by its expiry, so a
+ * node that dies (SIGKILL, a lost host) stops counting within `presenceTtlMs`; the node's heartbeat refreshes
+ * its entries, the logs of the users it holds, and its own counts, and reads every live node's counts for
+ * health. The cluster-wide per-user limit is an atomic script over those entries.
+ */
+import type { Logger } from 'pino';
+import type { ConnectionLimitPolicy } from '../config/manager-options.js';
+import type { WebSocketConnection } from '../core/connection.js';
+import type { ConnectionRegistry } from '../core/connection-registry.js';
+import type { UserId } from '../types.js';
+import type { ClusterKeys } from './cluster-keys.js';
+import type { ResolvedClusterOptions } from './cluster-options.js';
+import { ADMIT_SCRIPT } from './cluster-scripts.js';
+import type { RedisConnections } from './redis-connections.js';
+
+/** Every live node's figures, summed (a user connected to two nodes counts on each). */
+export interface ClusterCounts {
+  connections: number;
+  users: number;
+  nodes: number;
+  /** When these were read (epoch ms). */
+  at: number;
+}
+
+export type Admission = { outcome: 'admitted' } | { outcome: 'refused' } | { outcome: 'evicted'; victimConnectionId: string };
+
+interface Entry {
+  key: string;
+  member: string;
+}
+
+export class Presence {
+  readonly #redis: RedisConnections;
+  readonly #keys: ClusterKeys;
+  readonly #nodeId: string;
+  readonly #ttlMs: number;
+  readonly #intervalMs: number;
+  readonly #registry: ConnectionRegistry;
+  readonly #heldUsers: () => IterableIterator<UserId>;
+  readonly #logTtlMs: number;
+  readonly #logger: Logger;
+  /** This node's admitted connections: connection id → its presence entry. */
+  readonly #entries = new Map<string, Entry>();
+  #timer: NodeJS.Timeout | null = null;
+  #beating: Promise<void> | null = null;
+  lastCounts: ClusterCounts | null = null;
+
+  constructor(redis: RedisConnections, keys: ClusterKeys, nodeId: string, options: ResolvedClusterOptions, registry: ConnectionRegistry, heldUsers: () => IterableIterator<UserId>, logTtlMs: number, logger: Logger) {
+    this.#redis = redis;
+    this.#keys = keys;
+    this.#nodeId = nodeId;
+    this.#ttlMs = options.presenceTtlMs;
+    this.#intervalMs = options.heartbeatIntervalMs;
+    this.#registry = registry;
+    this.#heldUsers = heldUsers;
+    this.#logTtlMs = logTtlMs;
+    this.#logger = logger;
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => void this.beat(), this.#intervalMs);
+    this.#timer.unref();
+    void this.beat();
+  }
+
+  /** Admits a connection across nodes (limit 0: no limit, presence only). */
+  async admit(connection: WebSocketConnection, limit: number, policy: ConnectionLimitPolicy): Promise<Admission> {
+    const key = this.#keys.user(connection.userId).presence;
+    const member = `${String(connection.connectedAt).padStart(15, '0')}|${connection.sessionId}|${this.#nodeId}|${connection.id}`;
+    const result = (await this.#redis.run(ADMIT_SCRIPT, [key], [member, this.#ttlMs, limit, policy === 'evict-oldest' ? 'evict' : 'reject', connection.sessionId])) as [number, string?];
+    if (result[0] === 0) return { outcome: 'refused' };
+    if (connection.closed) {
+      void this.#redis.commands.zrem(key, member).catch(() => undefined);
+    } else {
+      this.#entries.set(connection.id, { key, member });
+    }
+    if (result[0] === 2) return { outcome: 'evicted', victimConnectionId: (result[1] as string).slice((result[1] as string).lastIndexOf('|') + 1) };
+    return { outcome: 'admitted' };
+  }
+
+  /** The connection left this node: its entry goes at once (not at expiry). */
+  leave(connection: WebSocketConnection): void {
+    const entry = this.#entries.get(connection.id);
+    if (entry === undefined) return;
+    this.#entries.delete(connection.id);
+    void this.#redis.commands.zrem(entry.key, entry.member).catch(() => undefined);
+  }
+
+  async isUserConnected(userId: UserId): Promise<boolean> {
+    return (await this.userConnectionCount(userId)) > 0;
+  }
+
+  async userConnectionCount(userId: UserId): Promise<number> {
+    return this.#redis.commands.zcount(this.#keys.user(userId).presence, Date.now(), '+inf');
+  }
+
+  /** One heartbeat (also run by tests): refresh this node's entries and logs, publish its counts, read the cluster's. */
+  beat(): Promise<void> {
+    if (this.#beating === null) this.#beating = this.#beat().catch((err: unknown) => this.#logger.debug({ err }, 'redis engine: heartbeat failed (Redis unreachable?)')).finally(() => (this.#beating = null));
+    return this.#beating;
+  }
+
+  async #beat(): Promise<void> {
+    const now = Date.now();
+    const expiry = now + this.#ttlMs;
+    const pipeline = this.#redis.commands.pipeline();
+    for (const { key, member } of this.#entries.values()) pipeline.zadd(key, 'XX', expiry, member);
+    for (const userId of this.#heldUsers()) {
+      const k = this.#keys.user(userId);
+      pipeline.pexpire(k.meta, this.#logTtlMs);
+      pipeline.pexpire(k.presence, this.#ttlMs);
+    }
+    const stats = this.#keys.nodeStats(this.#nodeId);
+    pipeline.hset(stats, 'connections', this.#registry.getConnectionCount(), 'users', this.#registry.getUserCount());
+    pipeline.pexpire(stats, this.#ttlMs);
+    pipeline.zadd(this.#keys.nodes, expiry, this.#nodeId);
+    pipeline.zremrangebyscore(this.#keys.nodes, '-inf', now);
+    await pipeline.exec();
+    const nodes = await this.#redis.commands.zrangebyscore(this.#keys.nodes, now, '+inf');
+    const counts: ClusterCounts = { connections: 0, users: 0, nodes: nodes.length, at: now };
+    if (nodes.length > 0) {
+      const read = this.#redis.commands.pipeline();
+      for (const node of nodes) read.hmget(this.#keys.nodeStats(node), 'connections', 'users');
+      for (const [err, value] of (await read.exec()) ?? []) {
+        if (err !== null) continue;
+        const [connections, users] = value as [string | null, string | null];
+        counts.connections += Number(connections ?? 0);
+        counts.users += Number(users ?? 0);
+      }
+    }
+    this.lastCounts = counts;
+  }
+
+  /** Stops the heartbeat and takes this node out of the live nodes (its entries expire with their TTL or go now). */
+  async stop(): Promise<void> {
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+    await this.#beating;
+    if (this.#redis.commands.status !== 'ready') return;
+    const pipeline = this.#redis.commands.pipeline();
+    for (const { key, member } of this.#entries.values()) pipeline.zrem(key, member);
+    pipeline.zrem(this.#keys.nodes, this.#nodeId);
+    pipeline.del(this.#keys.nodeStats(this.#nodeId));
+    this.#entries.clear();
+    await pipeline.exec().catch(() => undefined);
+  }
+}

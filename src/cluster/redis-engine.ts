@@ -1,0 +1,368 @@
+/**
+ * The Redis engine: cross-node delivery routed by user, per-user seq and the replay log in Redis, recovery
+ * across nodes without a race, and presence for the cluster-wide limit and counts.
+ *
+ * - A send runs one script (seq, log, publish, atomically) on the user's slot; every node holding the user
+ *   receives the frame on the user's (sharded) channel and hands the same bytes to each local tab.
+ * - A node subscribes for a user when the user's first local connection arrives and unsubscribes when the
+ *   last one goes, so it never receives, let alone decodes, an event for a user it does not hold.
+ * - A session subscribes first, then reads the log (snapshot script), writes the session frame and the
+ *   replay, and then the live frames that arrived meanwhile, de-duplicated by seq: no gap, no duplicate.
+ * - Live delivery follows a per-user cursor: a duplicate is dropped; a gap (pub/sub lost frames while the
+ *   subscriber was away) or a new epoch (the log was lost) closes the user's local tabs with 1012, so they
+ *   resume from their own lastSeq and get exactly the missed events or `recovered: false`: never a silent gap.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { CloseCode } from '../close-codes.js';
+import type { ConnectionLimitPolicy } from '../config/manager-options.js';
+import type { WebSocketConnection } from '../core/connection.js';
+import type { ConnectionRegistry } from '../core/connection-registry.js';
+import type { DeliveryEngine } from '../core/delivery-engine.js';
+import { serialize } from '../core/validate.js';
+import type { DeliveryClass } from '../events/agent-events.js';
+import type { WsSsotMetrics } from '../observability/metrics.js';
+import type { UserId } from '../types.js';
+import { controlFrame, DELIVERY_CHAR, messageFrame, parseChannelMessage, type ParsedDelivery } from './channel-message.js';
+import type { ClusterMetrics } from './cluster-metrics.js';
+import { ClusterKeys } from './cluster-keys.js';
+import type { ResolvedClusterOptions } from './cluster-options.js';
+import { PUBLISH_SCRIPT, SNAPSHOT_SCRIPT } from './cluster-scripts.js';
+import { Presence, type ClusterCounts } from './presence.js';
+import { RedisConnections } from './redis-connections.js';
+import { UserRoute } from './user-route.js';
+
+/** What the engine needs from its server. */
+export interface RedisEngineDeps {
+  registry: ConnectionRegistry;
+  logger: Logger;
+  metrics: WsSsotMetrics | null;
+  clusterMetrics: ClusterMetrics | null;
+  recovery: { maxEvents: number; maxAgeMs: number };
+  /** The SSOT path's per-user limit, applied cluster-wide (the legacy path has none). */
+  limit: { maxConnectionsPerUser: number; policy: ConnectionLimitPolicy };
+}
+
+/** What the engine reports in health. */
+export interface ClusterHealth {
+  nodeId: string;
+  status: 'ok' | 'degraded';
+  redis: string;
+  /** Users this node is subscribed for. */
+  routedUsers: number;
+  /** This node's own figures. */
+  local: { connections: number; users: number };
+  /** Every live node's figures, summed, as of the last heartbeat (null before the first). */
+  cluster: ClusterCounts | null;
+}
+
+/** Frames kept for a starting tab; a start that would need more is abandoned (the client retries). */
+const EARLY_LIMIT = 10_000;
+
+export class RedisEngine implements DeliveryEngine {
+  readonly nodeId: string;
+  readonly keys: ClusterKeys;
+  readonly redis: RedisConnections;
+  readonly presence: Presence;
+  readonly #deps: RedisEngineDeps;
+  readonly #routes = new Map<UserId, UserRoute>();
+  /** The log's TTL: an event, a snapshot and each holding node's heartbeat refresh it. */
+  readonly #ttlMs: number;
+  #closed = false;
+  #subscriberWasReady = false;
+
+  constructor(options: ResolvedClusterOptions, deps: RedisEngineDeps) {
+    this.nodeId = options.nodeId ?? randomUUID();
+    this.keys = new ClusterKeys(options.keyPrefix);
+    this.#deps = deps;
+    this.#ttlMs = Math.max(deps.recovery.maxAgeMs, options.presenceTtlMs) + options.presenceTtlMs;
+    this.redis = new RedisConnections(options.redis, deps.logger);
+    this.presence = new Presence(this.redis, this.keys, this.nodeId, options, deps.registry, () => this.#heldUsers(), this.#ttlMs, deps.logger);
+    const sub = this.redis.subscriber;
+    sub.on('smessage', (channel: string, message: string) => this.#onUserMessage(channel, message));
+    sub.on('message', (channel: string, message: string) => this.#onMessage(channel, message));
+    // ioredis resubscribes by itself after a reconnect; the events published meanwhile are checked for.
+    sub.on('ready', () => this.#subscriberReady());
+    void this.redis.ready.then(() => (this.#closed ? undefined : sub.subscribe(this.keys.broadcastChannel))).catch((err: unknown) => deps.logger.warn({ err }, 'redis engine: broadcast subscription failed'));
+    this.presence.start();
+  }
+
+  // ---- sends -------------------------------------------------------------------------------------
+
+  async publishEvent(userId: UserId, head: string, tail: string, delivery: DeliveryClass, coalesceKey: string | null): Promise<{ seq: number; epoch: string }> {
+    await this.redis.ready;
+    const started = performance.now();
+    const k = this.keys.user(userId);
+    const key = coalesceKey ?? '';
+    try {
+      const [seq, epoch] = (await this.redis.run(PUBLISH_SCRIPT, [k.meta, k.log], [
+        randomUUID(), delivery === 'durable' ? '1' : '0', this.#deps.recovery.maxEvents, this.#deps.recovery.maxAgeMs, this.#ttlMs,
+        k.channel, head, tail, DELIVERY_CHAR[delivery], key, this.redis.publishCommand, key.length,
+      ])) as [number, string];
+      this.#deps.clusterMetrics?.published((performance.now() - started) / 1000);
+      return { seq, epoch };
+    } catch (err) {
+      this.#deps.clusterMetrics?.publishFailed('event');
+      throw err;
+    }
+  }
+
+  async publishMessage(userId: UserId, text: string, delivery: DeliveryClass): Promise<void> {
+    await this.#publish('message', this.keys.user(userId).channel, messageFrame(delivery, text), true);
+  }
+
+  async publishBroadcast(text: string, delivery: DeliveryClass): Promise<void> {
+    await this.#publish('broadcast', this.keys.broadcastChannel, messageFrame(delivery, text), false);
+  }
+
+  async #publish(kind: 'message' | 'broadcast' | 'control', channel: string, frame: string, userChannel: boolean): Promise<void> {
+    await this.redis.ready;
+    const started = performance.now();
+    try {
+      await (userChannel ? this.redis.publish(channel, frame) : this.redis.commands.publish(channel, frame));
+      this.#deps.clusterMetrics?.published((performance.now() - started) / 1000);
+    } catch (err) {
+      this.#deps.clusterMetrics?.publishFailed(kind);
+      throw err;
+    }
+  }
+
+  // ---- sessions ----------------------------------------------------------------------------------
+
+  startSession(connection: WebSocketConnection, lastSeq: number | null | undefined, epoch: string | null | undefined): void {
+    const route = this.#routeFor(connection.userId);
+    route.local++;
+    route.starting++;
+    if (route.early === null) route.early = [];
+    void this.#start(route, connection, typeof lastSeq === 'number' ? lastSeq : null, typeof epoch === 'string' ? epoch : null);
+  }
+
+  async #start(route: UserRoute, connection: WebSocketConnection, lastSeq: number | null, epoch: string | null): Promise<void> {
+    const registry = this.#deps.registry;
+    try {
+      await route.subscribed;
+      if (connection.closed) return;
+      const limited = connection.path === 'ssot';
+      const admitted = await this.presence.admit(connection, limited ? this.#deps.limit.maxConnectionsPerUser : 0, this.#deps.limit.policy);
+      if (connection.closed) return;
+      if (admitted.outcome === 'refused') {
+        connection.log.info({ limit: this.#deps.limit.maxConnectionsPerUser }, 'cluster-wide connection limit reached: closing');
+        registry.closeConnection(connection, 1013, 'connection limit reached on the cluster', true);
+        return;
+      }
+      const channel = route.channel;
+      if (admitted.outcome === 'evicted') void this.#publish('control', channel, controlFrame('x', admitted.victimConnectionId), true).catch(() => undefined);
+      // A resumed session's ghost may be on another node.
+      if (connection.resumed) void this.#publish('control', channel, controlFrame('g', `${connection.sessionId}|${connection.id}`), true).catch(() => undefined);
+      const k = this.keys.user(connection.userId);
+      const snap = (await this.redis.run(SNAPSHOT_SCRIPT, [k.meta, k.log], [randomUUID(), lastSeq ?? -1, epoch ?? '', this.#deps.recovery.maxAgeMs, this.#ttlMs])) as [string, number, number, ...string[]];
+      if (connection.closed) return;
+      this.#open(route, connection, lastSeq, snap);
+    } catch (err) {
+      if (!connection.closed) {
+        connection.log.warn({ err }, 'redis engine: session could not start; closing so the client retries');
+        registry.closeConnection(connection, CloseCode.TRY_AGAIN_LATER, 'broker unavailable; retry', true);
+      }
+    } finally {
+      route.starting--;
+      if (route.starting === 0) route.early = null;
+    }
+  }
+
+  /** Synchronous from the snapshot on: session frame, replay, recovery, then what arrived meanwhile. */
+  #open(route: UserRoute, connection: WebSocketConnection, lastSeq: number | null, snap: [string, number, number, ...string[]]): void {
+    const [epoch, seq, recovered] = snap;
+    const metrics = this.#deps.metrics;
+    connection.write(serialize({ v: 1, type: 'session', sessionId: connection.sessionId, epoch, lastSeq: seq }));
+    if (lastSeq !== null) {
+      let bytes = 0;
+      if (recovered === 1) {
+        for (let i = 3; i < snap.length; i++) {
+          const frame = snap[i] as string;
+          connection.write(frame);
+          bytes += frame.length;
+        }
+        connection.replayAllowance = bytes;
+        metrics?.delivered('replay', snap.length - 3);
+      }
+      connection.write(serialize({ v: 1, type: 'recovery', recovered: recovered === 1, fromSeq: lastSeq + 1, toSeq: seq }));
+      metrics?.recovery(recovered === 1 ? 'recovered' : 'not_recovered');
+    }
+    if (route.epoch !== null && route.epoch !== epoch) this.#resync(route, 'epoch'); // the other tabs' log is gone
+    connection.starting = false;
+    let last = seq;
+    for (const message of route.early ?? []) {
+      if (message.kind === 'e' && message.epoch !== epoch) return this.#closeToResume(connection, 'epoch');
+      if (message.kind === 'e' && message.delivery === 'durable') {
+        if (message.seq <= last) continue;
+        if (message.seq !== last + 1) return this.#closeToResume(connection, 'gap');
+        last = message.seq;
+      }
+      this.#deliverTo(connection, message);
+    }
+    if (route.cursor < last) route.cursor = last;
+    route.epoch = epoch;
+    this.#deps.registry.announce(connection);
+  }
+
+  connectionLeft(connection: WebSocketConnection): void {
+    this.presence.leave(connection);
+    const route = this.#routes.get(connection.userId);
+    if (route === undefined) return;
+    route.local--;
+    if (route.local > 0) return;
+    this.#routes.delete(connection.userId);
+    if (!this.#closed) void this.redis.unsubscribeUser(route.channel).catch(() => undefined);
+  }
+
+  // ---- receiving ---------------------------------------------------------------------------------
+
+  #routeFor(userId: UserId): UserRoute {
+    let route = this.#routes.get(userId);
+    if (route === undefined) {
+      route = new UserRoute(userId, this.keys.user(userId).channel);
+      const channel = route.channel;
+      route.subscribed = this.redis.ready.then(() => this.redis.subscribeUser(channel)).then(() => undefined);
+      this.#routes.set(userId, route);
+    }
+    return route;
+  }
+
+  #onUserMessage(channel: string, raw: string): void {
+    const userId = this.keys.userOfChannel(channel);
+    const route = userId === null ? undefined : this.#routes.get(userId);
+    if (route === undefined) return; // unsubscribed meanwhile
+    const message = parseChannelMessage(raw);
+    if (message === null) return this.#deps.logger.warn({ channel }, 'redis engine: malformed channel message ignored');
+    if ('target' in message) return this.#control(route, message.kind, message.target);
+    if (route.early !== null) {
+      if (route.early.length >= EARLY_LIMIT) return this.#overflow(route);
+      route.early.push(message);
+    }
+    this.#deliverLive(route, message);
+  }
+
+  #onMessage(channel: string, raw: string): void {
+    if (channel !== this.keys.broadcastChannel) return this.#onUserMessage(channel, raw); // plain pub/sub (Redis < 7)
+    const message = parseChannelMessage(raw);
+    if (message === null || 'target' in message) return;
+    this.#deps.clusterMetrics?.routed(this.#deps.registry.deliverToEveryone(message.frame, message.delivery));
+  }
+
+  #deliverLive(route: UserRoute, message: ParsedDelivery): void {
+    if (message.kind === 'e') {
+      if (route.epoch !== null && message.epoch !== route.epoch) return this.#resync(route, 'epoch');
+      if (message.delivery === 'durable') {
+        if (route.cursor < 0) return; // no live tab yet: the starting ones take it from `early`
+        if (message.seq <= route.cursor) return;
+        if (message.seq !== route.cursor + 1) return this.#resync(route, 'gap');
+        route.cursor = message.seq;
+      }
+    }
+    this.#deps.clusterMetrics?.routed(this.#deps.registry.deliverToUser(route.userId, message.frame, message.delivery, message.coalesceKey));
+  }
+
+  #deliverTo(connection: WebSocketConnection, message: ParsedDelivery): void {
+    const view = [connection];
+    // One tab: the registry's fan-out of one, so backpressure by delivery class applies as to live tabs.
+    this.#deps.clusterMetrics?.routed(this.#deps.registry.deliverToConnections(view, message.frame, message.delivery, message.coalesceKey));
+  }
+
+  #control(route: UserRoute, kind: 'x' | 'g', target: string): void {
+    const registry = this.#deps.registry;
+    if (kind === 'x') {
+      const victim = registry.connectionById(target);
+      if (victim !== undefined) registry.closeConnection(victim, CloseCode.EVICTED_BY_LIMIT, 'connection limit: evicted by a newer connection', true);
+      return;
+    }
+    const bar = target.indexOf('|');
+    const sessionId = target.slice(0, bar);
+    const newer = target.slice(bar + 1);
+    for (const c of registry.userConnectionsView(route.userId)?.slice() ?? []) {
+      if (c.sessionId === sessionId && c.id !== newer) registry.closeConnection(c, CloseCode.SESSION_REPLACED, 'session resumed on a newer connection', true);
+    }
+  }
+
+  /** Closes the user's live local tabs with 1012: each resumes from its own lastSeq and gets exactly what it missed. */
+  #resync(route: UserRoute, reason: 'gap' | 'epoch' | 'reconnect'): void {
+    this.#deps.clusterMetrics?.resynced(reason);
+    route.cursor = -1;
+    route.epoch = null;
+    for (const c of this.#deps.registry.userConnectionsView(route.userId)?.slice() ?? []) {
+      if (!c.starting) this.#deps.registry.closeConnection(c, CloseCode.SERVICE_RESTART, 'resynchronising; reconnect and resume', true);
+    }
+  }
+
+  /** A tab has been starting for so long that too much arrived meanwhile: its start is abandoned (1013, it retries). */
+  #overflow(route: UserRoute): void {
+    this.#deps.clusterMetrics?.resynced('overflow');
+    route.early = [];
+    for (const c of this.#deps.registry.userConnectionsView(route.userId)?.slice() ?? []) {
+      if (c.starting) this.#deps.registry.closeConnection(c, CloseCode.TRY_AGAIN_LATER, 'session start took too long; retry', true);
+    }
+  }
+
+  #closeToResume(connection: WebSocketConnection, reason: 'gap' | 'epoch'): void {
+    this.#deps.clusterMetrics?.resynced(reason);
+    this.#deps.registry.closeConnection(connection, CloseCode.SERVICE_RESTART, 'resynchronising; reconnect and resume', true);
+  }
+
+  /** After a reconnect: a user whose log moved past what this node delivered missed frames; resync them. */
+  #subscriberReady(): void {
+    if (!this.#subscriberWasReady) {
+      this.#subscriberWasReady = true;
+      return;
+    }
+    this.#deps.clusterMetrics?.resubscribed();
+    this.#deps.logger.info({ users: this.#routes.size }, 'redis engine: subscriber reconnected; checking for missed events');
+    void this.#checkMissed().catch((err: unknown) => this.#deps.logger.warn({ err }, 'redis engine: missed-event check failed'));
+  }
+
+  async #checkMissed(): Promise<void> {
+    const routes = [...this.#routes.values()].filter((r) => r.cursor >= 0);
+    const pipeline = this.redis.commands.pipeline();
+    for (const route of routes) pipeline.hmget(this.keys.user(route.userId).meta, 'epoch', 'seq');
+    const results = (await pipeline.exec()) ?? [];
+    routes.forEach((route, i) => {
+      const [err, value] = results[i] ?? [null, null];
+      const [epoch, seq] = (value as [string | null, string | null] | null) ?? [null, null];
+      if (err !== null || epoch !== route.epoch || Number(seq) > route.cursor) this.#resync(route, 'reconnect');
+    });
+  }
+
+  #heldUsers(): IterableIterator<UserId> {
+    return this.#routes.keys();
+  }
+
+  // ---- health and close --------------------------------------------------------------------------
+
+  health(): ClusterHealth {
+    const registry = this.#deps.registry;
+    return {
+      nodeId: this.nodeId,
+      status: this.redis.isReady ? 'ok' : 'degraded',
+      redis: this.redis.status,
+      routedUsers: this.#routes.size,
+      local: { connections: registry.getConnectionCount(), users: registry.getUserCount() },
+      cluster: this.presence.lastCounts,
+    };
+  }
+
+  /** Whether the user has a live connection on any node (presence in Redis). */
+  isUserConnected(userId: UserId): Promise<boolean> {
+    return this.presence.isUserConnected(userId);
+  }
+
+  /** Live connections of the user on every node. */
+  userConnectionCount(userId: UserId): Promise<number> {
+    return this.presence.userConnectionCount(userId);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.presence.stop();
+    this.#routes.clear();
+    await this.redis.close();
+  }
+}

@@ -1,0 +1,56 @@
+/** A `redis-server` of a test's own on a free port, to stop or kill for real in fault tests. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { waitFor } from './wait-for.js';
+
+export interface OwnRedis {
+  port: number;
+  url: string;
+  /** Starts (or restarts, on the same port) the server and waits until it answers. */
+  start(): Promise<void>;
+  /** SIGKILLs it and waits for the process to exit. */
+  kill(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+function answers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => socket.end('PING\r\n'));
+    socket.once('data', (data) => resolve(data.toString().startsWith('+PONG')));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export async function ownRedis(): Promise<OwnRedis> {
+  const port = await freePort();
+  let child: ChildProcess | null = null;
+  const self: OwnRedis = {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    async start() {
+      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+      let up = false;
+      await waitFor(`redis-server on ${port}`, () => {
+        void answers(port).then((ok) => (up = up || ok));
+        return up;
+      }, 10_000, 50);
+    },
+    async kill() {
+      const c = child;
+      child = null;
+      if (c === null || c.exitCode !== null) return;
+      const exited = new Promise((resolve) => c.once('exit', resolve));
+      c.kill('SIGKILL');
+      await exited;
+    },
+  };
+  return self;
+}
