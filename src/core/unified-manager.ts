@@ -171,6 +171,7 @@ export class UnifiedWebSocketManager extends ConnectionRegistry implements WebSo
    */
   publishAgentEvent(userId: UserId, type: string, data: unknown = {}, options?: AgentEventOptions): Promise<AgentEventEnvelope> {
     try {
+      if (this.isClosed) throwClosed();
       assertUserId(userId);
       if (this.engine === null) return Promise.resolve(this.sendAgentEvent(userId, type, data, options));
       return new Promise((resolve, reject) => this.#publishEvent(userId, type, data, options, { resolve, reject }));
