@@ -27,12 +27,15 @@ export interface NodeConfig {
 export type NodeRequest =
   | { id: number; op: 'emit'; userId: string; type: string; data: unknown; delivery?: 'durable' | 'droppable' }
   | { id: number; op: 'emitMany'; userId: string; count: number; type: string }
+  | { id: number; op: 'emitSteady'; userId: string; count: number; type: string }
   | { id: number; op: 'legacyEmit'; userId: string; type: string; data: unknown }
   | { id: number; op: 'message'; userId: string; message: unknown }
   | { id: number; op: 'broadcast'; message: unknown }
   | { id: number; op: 'health' }
   | { id: number; op: 'presence'; userId: string }
   | { id: number; op: 'beat' }
+  | { id: number; op: 'drop'; userId: string }
+  | { id: number; op: 'metric'; name: string }
   | { id: number; op: 'close' };
 
 const config = JSON.parse(process.env.WSSOT_NODE ?? '{}') as NodeConfig;
@@ -64,6 +67,11 @@ async function handle(request: NodeRequest): Promise<unknown> {
       for (let i = 0; i < request.count; i++) all.push(manager.publishAgentEvent(request.userId, request.type, { i }));
       return (await Promise.all(all)).length;
     }
+    case 'emitSteady': {
+      // One at a time, each after the previous is in Redis: a stream spread over time, not a burst.
+      for (let i = 0; i < request.count; i++) await manager.publishAgentEvent(request.userId, request.type, { user: request.userId, i });
+      return request.count;
+    }
     case 'legacyEmit':
       return wss.legacy.manager.emitCriticalEvent(request.userId, request.type as 'agent_started', request.data as never).type;
     case 'message':
@@ -76,6 +84,19 @@ async function handle(request: NodeRequest): Promise<unknown> {
       return wss.cluster?.userConnectionCount(request.userId);
     case 'beat':
       return wss.cluster?.presence.beat();
+    case 'metric': {
+      // The sum of a metric's samples (all label sets) in the Prometheus text.
+      const text = await wss.metrics.text();
+      let sum = 0;
+      for (const line of text.split('\n')) if (line.startsWith(request.name) && (line[request.name.length] === ' ' || line[request.name.length] === '{')) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+      return sum;
+    }
+    case 'drop': {
+      // The network dropping the user's tabs here: no close frame, the client sees 1006.
+      const tabs = manager.getUserConnections(request.userId);
+      for (const c of tabs) c.socket.terminate();
+      return tabs.length;
+    }
     case 'close':
       await wss.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));

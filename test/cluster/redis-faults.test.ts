@@ -1,0 +1,145 @@
+/**
+ * Broker faults for real, on a redis-server of the test's own: killed mid-run (no crash, no unhandled
+ * rejection, health degraded, failed sends rejected and counted), restarted empty (the log is really lost:
+ * the tabs are closed to resume and get recovered: false, never a silent gap), and the subscriber's
+ * connection killed (CLIENT KILL) while events are produced elsewhere: resubscribed by itself, nothing lost.
+ */
+import { afterEach, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createClient, type WsSsotClient } from '../../src/client/index.js';
+import { CloseCode } from '../../src/index.js';
+import { TestClient } from '../support/client.js';
+import { startNode, type ClusterNode } from '../support/cluster-nodes.js';
+import { describeWithRedis, uniquePrefix } from '../support/redis.js';
+import { ownRedis, type OwnRedis } from '../support/redis-server.js';
+import { waitFor } from '../support/wait-for.js';
+
+const nodes: ClusterNode[] = [];
+const clients: TestClient[] = [];
+const shipped: Array<WsSsotClient> = [];
+let redis: OwnRedis | null = null;
+afterEach(async () => {
+  await Promise.all(shipped.splice(0).map((c) => c.close()));
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+  await Promise.all(nodes.splice(0).map((n) => n.stop()));
+  await redis?.kill();
+  redis = null;
+});
+
+type Health = { status: string; cluster: { status: string } };
+
+async function health(node: ClusterNode): Promise<Health> {
+  return (await node.call('health')) as Health;
+}
+
+/** A `ws` WebSocket that authenticates as `userId` (what a browser does with its cookie). */
+function wsAs(userId: string): unknown {
+  return class extends WebSocket {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols, { headers: { authorization: `Bearer user:${userId}` } });
+    }
+  };
+}
+
+describeWithRedis('Redis engine under broker faults', () => {
+  it('Redis killed mid-run: no crash, degraded health, sends rejected and counted; restarted empty: tabs resume with recovered: false, then carry on', async () => {
+    redis = await ownRedis();
+    await redis.start();
+    const node = await startNode({ redisUrl: redis.url, keyPrefix: uniquePrefix('fault') });
+    nodes.push(node);
+    const received: number[] = [];
+    const gaps: unknown[] = [];
+    const client = createClient({ url: node.url, WebSocket: wsAs('alice') as never, reconnect: { initialDelayMs: 50, maxDelayMs: 200 } });
+    shipped.push(client);
+    client.on('agent_thinking', (event) => void received.push(event.seq));
+    client.onGap((gap) => void gaps.push(gap));
+    await waitFor('the client open', () => client.state === 'open');
+    for (let i = 1; i <= 3; i++) await node.call('emit', { userId: 'alice', type: 'agent_thinking', data: { i } });
+    await waitFor('3 events', () => received.length === 3);
+
+    await redis.kill();
+    await waitFor('degraded health', () => {
+      void health(node).then((h) => (degraded = h.status === 'degraded' && h.cluster.status === 'degraded'));
+      return degraded;
+    }, 10_000, 50);
+    await expect(node.call('emit', { userId: 'alice', type: 'agent_thinking', data: { i: 4 } })).rejects.toThrow();
+    expect(await node.call('metric', { name: 'wssot_cluster_publish_failures_total' })).toBe(1);
+    const metrics = await fetch(`http://127.0.0.1:${node.port}/health/websocket`);
+    expect(metrics.status).toBe(200); // degraded, still serving its local connections
+
+    await redis.start();
+    // The restarted Redis kept nothing: the node sees the log gone and closes the tab (1012); the client
+    // resumes, is told recovered: false (so the app refetches), and live events flow again.
+    await waitFor('the gap reported', () => gaps.length === 1, 15_000);
+    await waitFor('the client open again', () => client.state === 'open', 15_000);
+    await node.call('emit', { userId: 'alice', type: 'agent_thinking', data: { i: 5 } });
+    await waitFor('the event after the restart', () => received.length === 4, 10_000);
+    expect(received).toEqual([1, 2, 3, 1]); // a new epoch starts at seq 1, after the gap callback
+    expect(await node.call('metric', { name: 'wssot_cluster_resyncs_total' })).toBeGreaterThanOrEqual(1);
+    expect((await health(node)).status).toBe('ok');
+    expect(node.unhandled).toEqual([]);
+  });
+
+  it('the subscriber’s connection killed: ioredis resubscribes by itself; events produced meanwhile arrive, none lost or doubled', async () => {
+    redis = await ownRedis();
+    await redis.start();
+    const keyPrefix = uniquePrefix('client-kill');
+    const [holder, producer] = await Promise.all([startNode({ redisUrl: redis.url, keyPrefix }), startNode({ redisUrl: redis.url, keyPrefix })]);
+    nodes.push(holder!, producer!);
+    const tab = await TestClient.open(holder!.url, { headers: { authorization: 'Bearer user:alice' } });
+    clients.push(tab);
+    await tab.nextOfType('session');
+    await producer!.call('emit', { userId: 'alice', type: 'agent_thinking', data: { i: 1 } });
+    await tab.nextOfType('agent_thinking');
+
+    // No event while it is away: it resubscribes and the same tab keeps receiving (nothing to resync).
+    await killSubscribers(redis);
+    await waitFor('the holder resubscribed', () => {
+      void producer!.call('emit', { userId: 'alice', type: 'agent_thinking', data: { probe: true }, delivery: 'droppable' });
+      return tab.frames.some((f) => f.type === 'agent_thinking' && f.transient === true);
+    }, 10_000, 100);
+    await producer!.call('emit', { userId: 'alice', type: 'agent_thinking', data: { i: 2 } });
+    await tab.waitForCount((f) => f.type === 'agent_thinking' && f.transient !== true, 2);
+    expect(tab.frames.filter((f) => f.type === 'agent_thinking' && f.transient !== true).map((f) => f.seq)).toEqual([1, 2]);
+    expect(tab.ws.readyState).toBe(WebSocket.OPEN);
+    expect(await holder!.call('metric', { name: 'wssot_cluster_resubscriptions_total' })).toBe(1);
+    expect(await holder!.call('metric', { name: 'wssot_cluster_resyncs_total' })).toBe(0);
+    expect(holder!.unhandled).toEqual([]);
+  });
+
+  it('the subscriber’s connection killed while events are produced: the tab resumes exactly (resynchronised with 1012 if it missed any)', async () => {
+    redis = await ownRedis();
+    await redis.start();
+    const keyPrefix = uniquePrefix('client-kill-busy');
+    const [holder, producer] = await Promise.all([startNode({ redisUrl: redis.url, keyPrefix }), startNode({ redisUrl: redis.url, keyPrefix })]);
+    nodes.push(holder!, producer!);
+    const received: number[] = [];
+    const gaps: unknown[] = [];
+    const client = createClient({ url: holder!.url, WebSocket: wsAs('alice') as never, reconnect: { initialDelayMs: 20, maxDelayMs: 100 } });
+    shipped.push(client);
+    client.on('agent_thinking', (event) => void received.push(event.seq));
+    client.onGap((gap) => void gaps.push(gap));
+    await waitFor('the client open', () => client.state === 'open');
+    const producing = producer!.call('emitMany', { userId: 'alice', count: 300, type: 'agent_thinking' });
+    await killSubscribers(redis);
+    await producing;
+    await waitFor('all 300 events at the app', () => received.length >= 300, 15_000);
+    expect(received).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+    expect(gaps).toEqual([]);
+    console.info(`[redis-faults] resyncs during the kill: ${String(await holder!.call('metric', { name: 'wssot_cluster_resyncs_total' }))}`);
+    expect(producer!.unhandled).toEqual([]);
+  });
+});
+
+let degraded = false;
+
+/** CLIENT KILL TYPE pubsub on the test's own Redis: every subscriber connection drops at once. */
+async function killSubscribers(server: OwnRedis): Promise<void> {
+  const { Redis } = await import('ioredis');
+  const admin = new Redis(server.url, { lazyConnect: true });
+  await admin.connect();
+  await admin.client('KILL', 'TYPE', 'pubsub');
+  await admin.quit();
+}
+
+void CloseCode;
