@@ -224,6 +224,20 @@ export class CrossUserAccessError extends WsSsotError {
   }
 }
 
+/** A server for an http(s).Server and path that another open ws-ssot server (from any copy of the package) already serves. */
+export class PathInUseError extends WsSsotError {
+  /** The contested path, e.g. `/ws`. */
+  readonly path: string;
+  constructor(path: string) {
+    super('WSSOT_ERR_PATH_IN_USE', `path ${describe(path)} of this http server is already served by an open ws-ssot server: close() that one first, or give this one another path`);
+    this.name = 'PathInUseError';
+    this.path = path;
+  }
+  static {
+    brand(this, Symbol.for('ws-ssot.v1.error.PathInUseError'));
+  }
+}
+
 /** Keeps error messages short and safe: never dumps a whole object into a message. */
 function describe(value: unknown): string {
   if (value === null) return 'null';

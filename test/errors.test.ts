@@ -48,6 +48,7 @@ describe('errors', () => {
       new errors.ConnectionLimitError('u', 10),
       new errors.ManagerLimitError('u', 20),
       new errors.ClosedError('server'),
+      new errors.PathInUseError('/ws'),
     ];
     expect(new Set(samples.map((e) => e.code)).size).toBe(samples.length);
     for (const e of samples) {
@@ -84,6 +85,7 @@ describe('errors', () => {
         new m.LegacyNotBoundError('getWebSocketManager()'),
         new m.ManagerExpiredError('u', 'expired'),
         new m.CrossUserAccessError('u', 'v'),
+        new m.PathInUseError('/ws'),
       ];
     }
     /** Every exported error class of `m`, by name (the abstract bases too). */
@@ -115,8 +117,8 @@ describe('errors', () => {
           if (own instanceof cls) matches++;
         }
       }
-      // Each sample matches its class and its bases, no more: 13 leaves + 13 WsSsotError + 6 InvalidArgumentError.
-      expect(matches).toBe(13 + 13 + 6);
+      // Each sample matches its class and its bases, no more: 14 leaves + 14 WsSsotError + 6 InvalidArgumentError.
+      expect(matches).toBe(14 + 14 + 6);
     });
 
     it('keeps subclasses precise: an InvalidUserIdError from the other copy is no ConnectionLimitError', () => {

@@ -32,6 +32,7 @@ import type { CodePath, UserId } from '../types.js';
 import type { ServerState, WebSocketHealth } from './health.js';
 import { Heartbeat } from './heartbeat.js';
 import { InboundFrames } from './inbound-frames.js';
+import { assertPathFree, claimPath, type UpgradeClaim } from './upgrade-claims.js';
 import { UpgradeHandler } from './upgrade-handler.js';
 import { waitForClose } from './wait-for-close.js';
 
@@ -81,11 +82,15 @@ export class WsSsotServer {
   #state: ServerState = 'open';
   #closing: Promise<void> | null = null;
   readonly #onUpgradeListener: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  /** This server's claim on its path of the http.Server (see upgrade-claims.ts). */
+  readonly #claim: UpgradeClaim;
 
   constructor(options: WebSocketServerOptions) {
     this.options = resolveServerOptions(options);
     // Everything that validates comes before anything that starts timers.
     const factoryOptions = resolveFactoryOptions(options.factory);
+    // Another open ws-ssot server on this http.Server and path: refused before anything is built or registered.
+    assertPathFree(options.server, this.options.path);
     this.flags = resolveFlagSource(options.flags);
     // What close() releases: a composite built here over the app's own source is detached, not closed.
     this.#flagsRelease = this.flags === options.flags ? 'none' : isFlagSourceLike(options.flags) ? 'detach' : 'close';
@@ -144,6 +149,9 @@ export class WsSsotServer {
       route: (userId) => this.#paths.get(this.#router.route(userId)) as CodePathHandler,
     });
     this.#onUpgradeListener = (req, socket, head) => void upgrades.handle(req, socket, head);
+    // Taking the path over from a closed server removes that one's (503) listener.
+    this.#claim = { open: true, release: () => void this.#httpServer.removeListener('upgrade', this.#onUpgradeListener) };
+    claimPath(this.#httpServer, this.options.path, this.#claim);
     this.#httpServer.on('upgrade', this.#onUpgradeListener);
     this.#heartbeat.start();
   }
@@ -303,7 +311,9 @@ export class WsSsotServer {
   /**
    * Stops accepting upgrades, closes every client with 1001 and a reconnect hint, waits up to
    * `closeTimeoutMs` for them, then terminates the rest. Idempotent: every call returns the same promise.
-   * The app's http.Server is left open (it is the app's). From the moment it is called (synchronously),
+   * The app's http.Server is left open (it is the app's): upgrades on this server's path get HTTP 503 from
+   * the moment close() is called, during and after it, until another ws-ssot server is created on the same
+   * http.Server and path (which takes the path over). From the moment it is called (synchronously),
    * sends, admission, `setFlags` and `drain` throw `ClosedError` (`WSSOT_ERR_CLOSED`), and the factory's
    * isolated managers are disposed.
    */
@@ -314,7 +324,9 @@ export class WsSsotServer {
 
   async #close(): Promise<void> {
     this.#state = 'closing';
-    this.#httpServer.removeListener('upgrade', this.#onUpgradeListener);
+    // The listener stays: upgrades on our path get 503 from now on, until another ws-ssot server claims the
+    // path (which removes it), rather than falling through to the app's plain HTTP handler.
+    this.#claim.open = false;
     this.#heartbeat.stop();
     this.#unsubscribeFlags();
     this.#drainer?.stop();
