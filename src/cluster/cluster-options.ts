@@ -4,7 +4,7 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 import { InvalidOptionError } from '../errors.js';
-import { integer, nonEmptyString, object } from '../config/validators.js';
+import { integer, nonEmptyString, object, oneOf } from '../config/validators.js';
 
 /** Options of the Redis engine (`createWebSocketServer({ cluster })`). */
 export interface ClusterOptions {
@@ -24,6 +24,11 @@ export interface ClusterOptions {
   presenceTtlMs?: number;
   /** How often a node refreshes its presence and reads the cluster-wide counts. @default presenceTtlMs / 3 */
   heartbeatIntervalMs?: number;
+  /**
+   * Per-user channels: sharded (SSUBSCRIBE/SPUBLISH, a channel lives on its user's shard) or plain
+   * (SUBSCRIBE/PUBLISH). `auto` takes sharded on Redis ≥ 7. @default 'auto'
+   */
+  pubsub?: 'auto' | 'sharded' | 'plain';
 }
 
 export interface ResolvedClusterOptions {
@@ -32,6 +37,7 @@ export interface ResolvedClusterOptions {
   readonly nodeId: string | null;
   readonly presenceTtlMs: number;
   readonly heartbeatIntervalMs: number;
+  readonly pubsub: 'auto' | 'sharded' | 'plain';
 }
 
 export const CLUSTER_DEFAULTS = Object.freeze({ keyPrefix: 'wssot', presenceTtlMs: 15_000 });
@@ -57,5 +63,6 @@ export function resolveClusterOptions(value: unknown): ResolvedClusterOptions | 
   if (nodeId !== null && nodeId.includes('|')) throw new InvalidOptionError('cluster.nodeId', "an id without '|'", nodeId);
   const presenceTtlMs = integer('cluster.presenceTtlMs', o.presenceTtlMs, CLUSTER_DEFAULTS.presenceTtlMs, 1_000, 3_600_000);
   const heartbeatIntervalMs = integer('cluster.heartbeatIntervalMs', o.heartbeatIntervalMs, Math.floor(presenceTtlMs / 3), 100, presenceTtlMs - 1);
-  return Object.freeze({ redis: redis as Redis | Cluster | string, keyPrefix, nodeId, presenceTtlMs, heartbeatIntervalMs });
+  const pubsub = oneOf('cluster.pubsub', o.pubsub, 'auto', ['auto', 'sharded', 'plain']);
+  return Object.freeze({ redis: redis as Redis | Cluster | string, keyPrefix, nodeId, presenceTtlMs, heartbeatIntervalMs, pubsub });
 }

@@ -28,7 +28,7 @@ export class RedisConnections {
   /** Resolves once the server version is known (never rejects: an unreachable Redis is retried by ioredis). */
   readonly ready: Promise<void>;
 
-  constructor(redis: Client | string, logger: Logger) {
+  constructor(redis: Client | string, pubsub: 'auto' | 'sharded' | 'plain', logger: Logger) {
     if (typeof redis === 'string') {
       const IORedis = loadIoredis();
       // Auto-pipelining: concurrent publishes share round trips. A broken connection is retried forever, and a
@@ -44,7 +44,11 @@ export class RedisConnections {
     // what they cost: failed publishes, resyncs).
     this.commands.on('error', (err: Error) => logger.warn({ err }, 'redis (commands) error'));
     this.subscriber.on('error', (err: Error) => logger.warn({ err }, 'redis (subscriber) error'));
-    this.ready = this.#detectVersion(logger);
+    const version = pubsub === 'auto' ? this.#detectVersion(logger) : Promise.resolve().then(() => void (this.sharded = pubsub === 'sharded'));
+    // Nothing subscribes before the subscriber's ready check is done (it is an INFO, refused in subscriber mode).
+    const subscriber = this.subscriber;
+    const subscriberReady = subscriber.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => subscriber.once('ready', () => resolve()));
+    this.ready = Promise.all([version, subscriberReady]).then(() => undefined);
   }
 
   /** Both connections are up. */

@@ -76,7 +76,7 @@ export class RedisEngine implements DeliveryEngine {
     this.keys = new ClusterKeys(options.keyPrefix);
     this.#deps = deps;
     this.#ttlMs = Math.max(deps.recovery.maxAgeMs, options.presenceTtlMs) + options.presenceTtlMs;
-    this.redis = new RedisConnections(options.redis, deps.logger);
+    this.redis = new RedisConnections(options.redis, options.pubsub, deps.logger);
     this.presence = new Presence(this.redis, this.keys, this.nodeId, options, deps.registry, () => this.#heldUsers(), this.#ttlMs, deps.logger);
     const sub = this.redis.subscriber;
     sub.on('smessage', (channel: string, message: string) => this.#onUserMessage(channel, message));

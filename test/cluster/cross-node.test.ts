@@ -146,3 +146,40 @@ describeWithRedis('Redis engine across nodes', () => {
     for (const node of nodes) expect(node.unhandled).toEqual([]);
   });
 });
+
+describeWithRedis('Redis engine: routing and isolation', () => {
+  it('routes by user: a node holding no tab of the user neither subscribes to nor receives its events', async () => {
+    const [holder, bystander, producer] = await deployment(3);
+    const { client } = await connectReady(holder!, 'alice');
+    await connectReady(bystander!, 'bob');
+    for (let i = 1; i <= 10; i++) await producer!.call('emit', { userId: 'alice', type: 'agent_thinking', data: { i } });
+    await client.waitForCount((f) => f.type === 'agent_thinking', 10);
+    expect(await holder!.call('metric', { name: 'wssot_cluster_routed_deliveries_total' })).toBe(10);
+    expect(await bystander!.call('metric', { name: 'wssot_cluster_routed_deliveries_total' })).toBe(0);
+    expect(((await bystander!.call('health')) as { cluster: { routedUsers: number } }).cluster.routedUsers).toBe(1); // bob only
+  });
+
+  it('keyPrefix isolates deployments on one Redis: the same user id in two prefixes shares nothing', async () => {
+    const [staging] = await deployment(1);
+    const production = await startNode({ redisUrl: REDIS_URL, keyPrefix: uniquePrefix('production') });
+    nodes.push(production);
+    const { client: onStaging } = await connectReady(staging!, 'alice');
+    const { client: onProduction } = await connectReady(production, 'alice');
+    await staging!.call('emit', { userId: 'alice', type: 'agent_started', data: { env: 'staging' } });
+    await production.call('emit', { userId: 'alice', type: 'agent_started', data: { env: 'production' } });
+    expect(await onStaging.nextOfType('agent_started')).toMatchObject({ seq: 1, data: { env: 'staging' } });
+    expect(await onProduction.nextOfType('agent_started')).toMatchObject({ seq: 1, data: { env: 'production' } });
+    await production.call('message', { userId: 'alice', message: { type: 'marker' } });
+    await onProduction.nextOfType('marker');
+    expect(onStaging.frames.filter((f) => f.type === 'agent_started')).toHaveLength(1);
+    expect(await production.call('presence', { userId: 'alice' })).toBe(1);
+  });
+
+  it('works on plain channels too (pubsub: plain, as on Redis < 7)', async () => {
+    const [a, b] = await deployment(2, { pubsub: 'plain' });
+    const { client } = await connectReady(a!, 'alice');
+    for (let i = 1; i <= 5; i++) await b!.call('emit', { userId: 'alice', type: 'agent_thinking', data: { i } });
+    await client.waitForCount((f) => f.type === 'agent_thinking', 5);
+    expect(seqsOf(client)).toEqual([1, 2, 3, 4, 5]);
+  });
+});

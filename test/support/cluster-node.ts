@@ -22,6 +22,7 @@ export interface NodeConfig {
   /** The SSOT path (true) or the legacy path (false) for every user. */
   ssot?: boolean;
   recovery?: { maxEvents?: number; maxAgeMs?: number };
+  pubsub?: 'auto' | 'sharded' | 'plain';
 }
 
 export type NodeRequest =
@@ -54,7 +55,7 @@ const wss = createMigrationServer({
   recovery: config.recovery,
   slowCloseTimeoutMs: 500,
   closeTimeoutMs: 1_000,
-  cluster: { redis: config.redisUrl, keyPrefix: config.keyPrefix, nodeId: config.nodeId, presenceTtlMs: config.presenceTtlMs, heartbeatIntervalMs: config.heartbeatIntervalMs },
+  cluster: { redis: config.redisUrl, keyPrefix: config.keyPrefix, nodeId: config.nodeId, presenceTtlMs: config.presenceTtlMs, heartbeatIntervalMs: config.heartbeatIntervalMs, pubsub: config.pubsub },
 });
 
 async function handle(request: NodeRequest): Promise<unknown> {

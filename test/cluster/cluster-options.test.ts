@@ -1,0 +1,50 @@
+/** The `cluster` option's validation and the channel frames' parsing (no Redis needed). */
+import http from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { controlFrame, messageFrame, parseChannelMessage } from '../../src/cluster/channel-message.js';
+import { resolveClusterOptions } from '../../src/cluster/cluster-options.js';
+import { createWebSocketServer } from '../../src/index.js';
+
+describe('cluster option', () => {
+  it('is absent by default: in-process, no Redis', () => {
+    expect(resolveClusterOptions(undefined)).toBeNull();
+  });
+
+  it.each([
+    [{ redis: 42 }, 'cluster.redis'],
+    [{ redis: 'http://127.0.0.1:6379' }, 'cluster.redis'],
+    [{ redis: {} }, 'cluster.redis'],
+    [{ redis: 'redis://127.0.0.1', keyPrefix: 'a{b}' }, 'cluster.keyPrefix'],
+    [{ redis: 'redis://127.0.0.1', keyPrefix: '' }, 'cluster.keyPrefix'],
+    [{ redis: 'redis://127.0.0.1', nodeId: 'a|b' }, 'cluster.nodeId'],
+    [{ redis: 'redis://127.0.0.1', presenceTtlMs: 10 }, 'cluster.presenceTtlMs'],
+    [{ redis: 'redis://127.0.0.1', presenceTtlMs: 3_000, heartbeatIntervalMs: 3_000 }, 'cluster.heartbeatIntervalMs'],
+    [{ redis: 'redis://127.0.0.1', pubsub: 'fast' }, 'cluster.pubsub'],
+    ['redis://127.0.0.1', 'cluster'],
+  ])('refuses %j with a coded error naming %s, before anything connects', (cluster, field) => {
+    expect(() => createWebSocketServer({ server: http.createServer(), authenticate: () => null, cluster: cluster as never })).toThrow(expect.objectContaining({ code: 'WSSOT_ERR_INVALID_OPTION', field }));
+  });
+
+  it('resolves defaults: prefix wssot, a 15 s presence TTL refreshed every 5 s, pub/sub by server version', () => {
+    expect(resolveClusterOptions({ redis: 'redis://127.0.0.1:6379' })).toEqual({ redis: 'redis://127.0.0.1:6379', keyPrefix: 'wssot', nodeId: null, presenceTtlMs: 15_000, heartbeatIntervalMs: 5_000, pubsub: 'auto' });
+  });
+});
+
+describe('channel frames', () => {
+  it('an event frame: header parsed, the frame itself untouched (any runId, any data)', () => {
+    const frame = '{"v":1,"type":"agent_thinking","seq":7,"ts":1,"runId":"r|ü\\u0000","data":{"a":"|x|"}}';
+    const key = 'agent_thinking\u0000r|ü';
+    const raw = `e|c|7|epoch-1|${key.length}|${key}${frame}`;
+    expect(parseChannelMessage(raw)).toEqual({ kind: 'e', delivery: 'coalescible', seq: 7, epoch: 'epoch-1', coalesceKey: key, frame });
+  });
+
+  it('a message frame and control frames round-trip', () => {
+    expect(parseChannelMessage(messageFrame('droppable', '{"type":"note"}'))).toEqual({ kind: 'm', delivery: 'droppable', seq: 0, epoch: '', coalesceKey: null, frame: '{"type":"note"}' });
+    expect(parseChannelMessage(controlFrame('x', 'conn-1'))).toEqual({ kind: 'x', target: 'conn-1' });
+    expect(parseChannelMessage(controlFrame('g', 's|c'))).toEqual({ kind: 'g', target: 's|c' });
+  });
+
+  it.each(['', 'e', 'q|x', 'e|z|1|e|0|{}', 'e|d|x|e|0|{}', 'e|d|1|e|99|{}', 'e|d|1'])('ignores malformed %j (null, never a throw)', (raw) => {
+    expect(parseChannelMessage(raw)).toBeNull();
+  });
+});
