@@ -20,6 +20,11 @@ export class SessionCookies {
     return `${COOKIE_NAME}=${value}; HttpOnly; SameSite=Strict; Path=/`;
   }
 
+  /** The Set-Cookie header value that signs out. */
+  clear(): string {
+    return `${COOKIE_NAME}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`;
+  }
+
   /** The verified user id of a request, or null. */
   read(req: IncomingMessage): string | null {
     const header = req.headers.cookie ?? '';
