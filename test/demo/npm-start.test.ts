@@ -1,11 +1,14 @@
-/** `npm start` serves the demo on embedded defaults: the page, the health endpoint and a working socket. */
+/** `npm start` serves the demo on embedded defaults: the page and its client, the health endpoint and a working socket. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildClientIfStale } from '../../demo/client-bundle.js';
 import { TestClient } from '../support/client.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 let child: ChildProcess | null = null;
+// `npm start` builds dist/ itself when the client is not built; done here first, so the 20 s below are the start's.
+beforeAll(() => buildClientIfStale(), 120_000);
 afterEach(async () => {
   if (child && child.exitCode === null && child.pid !== undefined) {
     const exited = new Promise((resolve) => child!.once('exit', resolve));
@@ -33,6 +36,10 @@ describe('npm start', () => {
       child!.once('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
     });
     expect((await fetch(url)).headers.get('content-type')).toMatch(/text\/html/);
+    // the page's client: the package's own build, served as an ES module
+    const client = await fetch(`${url}/client.js`);
+    expect(client.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(await client.text()).toContain('createClient');
     const health = await fetch(`${url}/health/websocket`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: 'ok', connections: 0 });
