@@ -36,6 +36,19 @@ export interface WebSocketServerOptions extends ManagerOptions {
   heartbeatIntervalMs?: number;
   /** How long `close()` waits for clients to finish closing before terminating them. @default 5_000 */
   closeTimeoutMs?: number;
+  /**
+   * How long `authenticate` may take for one upgrade. Past it the upgrade is refused with HTTP 503 (counted
+   * as `wssot_connection_refusals_total{reason="auth_timeout"}`) and what the hook settles with later is
+   * ignored: Node's `headersTimeout`/`requestTimeout` do not apply once a request is an upgrade, so a hook
+   * that never settles would otherwise hold the socket forever. @default 5_000
+   */
+  authTimeoutMs?: number;
+  /**
+   * Upgrades on this server's path in flight at once (from the request to the handshake or refusal, so
+   * mostly waiting on `authenticate`). Beyond it an upgrade is refused at once with HTTP 503 (counted as
+   * `reason="too_many_upgrades"`), without calling `authenticate`. @default 1_000
+   */
+  maxPendingUpgrades?: number;
   /** Handler for inbound messages. @default undefined (messages are parsed and dropped) */
   onMessage?: MessageHandler;
   /** Metrics: a prom-client registry to register into, and a metric name prefix. @default { prefix: 'wssot_' } in a new Registry */
@@ -94,6 +107,8 @@ export interface ResolvedServerOptions extends ResolvedManagerOptions {
   readonly maxPayload: number;
   readonly heartbeatIntervalMs: number;
   readonly closeTimeoutMs: number;
+  readonly authTimeoutMs: number;
+  readonly maxPendingUpgrades: number;
   readonly metricsPrefix: string;
   /** null = off. */
   readonly drainOnFlagChange: Readonly<Required<DrainOnFlagChangeOptions>> | null;
@@ -108,6 +123,8 @@ export const SERVER_DEFAULTS = Object.freeze({
   maxPayload: 1024 * 1024,
   heartbeatIntervalMs: 25_000,
   closeTimeoutMs: 5_000,
+  authTimeoutMs: 5_000,
+  maxPendingUpgrades: 1_000,
   metricsPrefix: 'wssot_',
   drainOnFlagChange: false,
   drainRatePerSecond: 100,
@@ -160,6 +177,8 @@ export function resolveServerOptions(options: WebSocketServerOptions): ResolvedS
     maxPayload: integer('maxPayload', o.maxPayload, SERVER_DEFAULTS.maxPayload, 1, 100 * 1024 * 1024),
     heartbeatIntervalMs: integer('heartbeatIntervalMs', o.heartbeatIntervalMs, SERVER_DEFAULTS.heartbeatIntervalMs, 0, 3_600_000),
     closeTimeoutMs: integer('closeTimeoutMs', o.closeTimeoutMs, SERVER_DEFAULTS.closeTimeoutMs, 0, 600_000),
+    authTimeoutMs: integer('authTimeoutMs', o.authTimeoutMs, SERVER_DEFAULTS.authTimeoutMs, 1, 600_000),
+    maxPendingUpgrades: integer('maxPendingUpgrades', o.maxPendingUpgrades, SERVER_DEFAULTS.maxPendingUpgrades, 1, 1_000_000),
     metricsPrefix: prefix,
     drainOnFlagChange: resolveDrainOnFlagChange(o.drainOnFlagChange),
     shadow: resolveShadow(o.shadow),

@@ -21,7 +21,7 @@ import type { EvictionLimit } from '../core/event-store.js';
 import type { FlagSourceStatus } from '../flags/flag-source.js';
 import type { CodePath } from '../types.js';
 
-export type RefusalReason = 'unauthorized' | 'forbidden_origin' | 'connection_limit' | 'closing' | 'auth_error' | 'bad_request';
+export type RefusalReason = 'unauthorized' | 'forbidden_origin' | 'connection_limit' | 'closing' | 'auth_error' | 'auth_timeout' | 'too_many_upgrades' | 'bad_request';
 export type InboundResult = 'ok' | 'invalid_json' | 'binary' | 'too_big' | 'handler_error';
 export type DeliveryKind = 'message' | 'broadcast' | 'event' | 'replay';
 export type RecoveryOutcome = 'recovered' | 'not_recovered';

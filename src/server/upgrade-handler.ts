@@ -2,7 +2,8 @@
  * Upgrade admission: for upgrades on the server's path only, checks Origin, authenticates (the only source
  * of user ids), routes the user to a code path, asks that path whether it would admit them (HTTP 429 if
  * not), and only then completes the WebSocket handshake and hands the socket to the path. Every refusal is
- * a real HTTP status, counted.
+ * a real HTTP status, counted. Bounded: at most `maxPendingUpgrades` in flight (503 beyond), each waits at
+ * most `authTimeoutMs` for `authenticate` (503 past it), and close() answers those in flight with 503 at once.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -33,6 +34,11 @@ export interface UpgradeContext {
   route(userId: UserId): CodePathHandler;
 }
 
+/** What an `authenticate` that did not settle within `authTimeoutMs` yields. */
+const TIMED_OUT: unique symbol = Symbol('ws-ssot.authTimedOut');
+
+type AuthOutcome = AuthResult | null | undefined | false;
+
 function ignoreSocketError(): void {
   // Errors on a socket still in the upgrade phase (client went away during authentication): nothing to do.
 }
@@ -46,6 +52,8 @@ function statusOf(err: unknown): number {
 
 export class UpgradeHandler {
   readonly #ctx: UpgradeContext;
+  /** Sockets of the upgrades in flight (from the request to the handshake or refusal). */
+  readonly #pending = new Set<Duplex>();
 
   constructor(ctx: UpgradeContext) {
     this.#ctx = ctx;
@@ -61,21 +69,43 @@ export class UpgradeHandler {
     return true;
   }
 
+  /** Upgrades in flight now. */
+  get pendingCount(): number {
+    return this.#pending.size;
+  }
+
+  /** close(): every upgrade in flight gets 503 now; what their `authenticate` settles with later is ignored. */
+  abortPending(): void {
+    const sockets = Array.from(this.#pending);
+    this.#pending.clear();
+    for (const socket of sockets) this.#refuse(socket, 503, 'closing', 'server is shutting down');
+  }
+
   async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, query: string): Promise<void> {
     const ctx = this.#ctx;
     socket.on('error', ignoreSocketError);
     try {
       if (!ctx.isOpen()) return this.#refuse(socket, 503, 'closing', 'server is shutting down');
+      if (this.#pending.size >= ctx.options.maxPendingUpgrades) {
+        return this.#refuse(socket, 503, 'too_many_upgrades', 'too many upgrades in progress; retry later');
+      }
       const allowed = ctx.options.allowedOrigins;
       if (allowed !== null && !allowed.has(req.headers.origin ?? '')) return this.#refuse(socket, 403, 'forbidden_origin', 'origin not allowed');
 
-      let auth: AuthResult | null | undefined | false;
+      this.#pending.add(socket);
+      let auth: AuthOutcome | typeof TIMED_OUT;
       try {
-        auth = await ctx.authenticate(req);
+        auth = await this.#authenticate(req);
       } catch (err) {
+        if (!this.#pending.delete(socket)) return; // answered by close() meanwhile
         const status = statusOf(err);
         if (status >= 500) ctx.logger.error({ err }, 'authenticate hook threw');
         return this.#refuse(socket, status, status === 401 ? 'unauthorized' : 'auth_error', status === 401 ? 'unauthorized' : undefined);
+      }
+      if (!this.#pending.delete(socket)) return; // answered by close() meanwhile
+      if (auth === TIMED_OUT) {
+        ctx.logger.warn({ authTimeoutMs: ctx.options.authTimeoutMs }, 'authenticate did not settle in time: refusing the upgrade with 503');
+        return this.#refuse(socket, 503, 'auth_timeout', 'authentication timed out');
       }
       if (!auth) return this.#refuse(socket, 401, 'unauthorized', 'unauthorized');
       try {
@@ -100,9 +130,30 @@ export class UpgradeHandler {
       const accepted = auth;
       ctx.wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, accepted, resume, path));
     } catch (err) {
+      this.#pending.delete(socket);
       ctx.logger.error({ err }, 'upgrade failed');
       this.#refuse(socket, 500, 'bad_request');
     }
+  }
+
+  /** The hook's outcome, or TIMED_OUT if it has not settled within `authTimeoutMs` (a synchronous result: no timer). */
+  #authenticate(req: IncomingMessage): AuthOutcome | Promise<AuthOutcome | typeof TIMED_OUT> {
+    const result = this.#ctx.authenticate(req);
+    if (result === null || typeof result !== 'object' || typeof (result as Promise<AuthOutcome>).then !== 'function') return result as AuthOutcome;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => resolve(TIMED_OUT), this.#ctx.options.authTimeoutMs);
+      timer.unref();
+      (result as Promise<AuthOutcome>).then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      );
+    });
   }
 
   #refuse(socket: Duplex, status: number, reason: Parameters<WsSsotMetrics['refused']>[0], message?: string): void {

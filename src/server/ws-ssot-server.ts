@@ -82,6 +82,7 @@ export class WsSsotServer {
   #state: ServerState = 'open';
   #closing: Promise<void> | null = null;
   readonly #onUpgradeListener: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  readonly #upgrades: UpgradeHandler;
   /** This server's claim on its path of the http.Server (see upgrade-claims.ts). */
   readonly #claim: UpgradeClaim;
 
@@ -138,7 +139,7 @@ export class WsSsotServer {
     });
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: this.options.maxPayload, clientTracking: false, perMessageDeflate: false });
     this.#heartbeat = new Heartbeat(this.options.heartbeatIntervalMs, () => [this.manager], () => this.metrics.heartbeatTerminated());
-    const upgrades = new UpgradeHandler({
+    const upgrades = (this.#upgrades = new UpgradeHandler({
       options: this.options,
       authenticate: options.authenticate,
       logger: this.logger,
@@ -147,7 +148,7 @@ export class WsSsotServer {
       inbound: new InboundFrames(this.metrics, options.onMessage ?? null, this.manager),
       isOpen: () => this.#state === 'open',
       route: (userId) => this.#paths.get(this.#router.route(userId)) as CodePathHandler,
-    });
+    }));
     this.#onUpgradeListener = (req, socket, head) => void upgrades.handle(req, socket, head);
     // Taking the path over from a closed server removes that one's (503) listener.
     this.#claim = { open: true, release: () => void this.#httpServer.removeListener('upgrade', this.#onUpgradeListener) };
@@ -327,6 +328,7 @@ export class WsSsotServer {
     // The listener stays: upgrades on our path get 503 from now on, until another ws-ssot server claims the
     // path (which removes it), rather than falling through to the app's plain HTTP handler.
     this.#claim.open = false;
+    this.#upgrades.abortPending(); // those waiting on authenticate get their 503 now, not after it settles
     this.#heartbeat.stop();
     this.#unsubscribeFlags();
     this.#drainer?.stop();
