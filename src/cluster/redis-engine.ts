@@ -307,7 +307,7 @@ export class RedisEngine implements DeliveryEngine {
     this.#deps.registry.closeConnection(connection, CloseCode.SERVICE_RESTART, 'resynchronising; reconnect and resume', true);
   }
 
-  /** After a reconnect: a user whose log moved past what this node delivered missed frames; resync them. */
+  /** After a reconnect: a user whose log is not where this node's delivery is (moved on, or went back) is resynchronised. */
   #subscriberReady(): void {
     if (!this.#subscriberWasReady) {
       this.#subscriberWasReady = true;
@@ -326,7 +326,9 @@ export class RedisEngine implements DeliveryEngine {
     routes.forEach((route, i) => {
       const [err, value] = results[i] ?? [null, null];
       const [epoch, seq] = (value as [string | null, string | null] | null) ?? [null, null];
-      if (err !== null || epoch !== route.epoch || Number(seq) > route.cursor) this.#resync(route, 'reconnect');
+      // Ahead: events were published while the subscriber was away. Behind: the log went back (a failover lost
+      // acknowledged writes); the tabs' seqs are ahead of it, so they must resume (and get recovered: false).
+      if (err !== null || epoch !== route.epoch || Number(seq) !== route.cursor) this.#resync(route, 'reconnect');
     });
   }
 
