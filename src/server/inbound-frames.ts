@@ -2,7 +2,10 @@
  * Inbound frames: JSON text only. A binary frame closes with 1003, invalid JSON with 1007; a parsed message
  * goes to the app's `onMessage`, whose throw or rejection is logged and counted while the connection stays.
  * The decision to close unregisters the connection at once (as every close by the server does), so frames
- * `ws` has already read behind the offending one, in the same chunk or later, never reach `onMessage`.
+ * `ws` has already read behind the offending one, in the same chunk or later, never reach `onMessage`. The
+ * frames `ws` itself refuses (too big 1009, invalid UTF-8 1007, protocol errors 1002: it closes the socket
+ * and reports an error) unregister the connection at once too, and such a peer is terminated after
+ * `slowCloseTimeoutMs` like any other the server closed, not after ws's own 30 s.
  * One listener per server, shared by every socket: no closure per connection or message.
  */
 import type { RawData, WebSocket } from 'ws';
@@ -33,6 +36,8 @@ export class InboundFrames {
     };
     this.onSocketError = function (err) {
       if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') metrics.inbound('too_big');
+      // A frame ws refused: it has sent its close frame already; unregister now, terminate if the peer lingers.
+      if (typeof err.code === 'string' && err.code.startsWith('WS_ERR_')) inbound.#protocolClose(connectionOf(this), closeCodeOfWsError(err.code), '');
     };
   }
 
@@ -85,4 +90,11 @@ export class InboundFrames {
     this.#metrics.inbound('handler_error');
     connection.log.error({ err }, 'onMessage handler failed');
   }
+}
+
+/** The close code ws sent for a frame it refused (see its receiver): too big 1009, bad UTF-8 1007, else 1002. */
+function closeCodeOfWsError(code: string): number {
+  if (code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' || code === 'WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH' || code === 'WS_ERR_TOO_MANY_BUFFERED_PARTS') return CloseCode.MESSAGE_TOO_BIG;
+  if (code === 'WS_ERR_INVALID_UTF8') return CloseCode.INVALID_PAYLOAD;
+  return 1002;
 }

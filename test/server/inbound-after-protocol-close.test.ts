@@ -64,9 +64,9 @@ function closeCodeFrom(socket: net.Socket): Promise<number> {
   });
 }
 
-async function serveRecording(): Promise<unknown[]> {
+async function serveRecording(extra: Parameters<typeof startHarness>[0] = {}): Promise<unknown[]> {
   const received: unknown[] = [];
-  h = await startHarness({ onMessage: (_connection, message) => void received.push(message) });
+  h = await startHarness({ onMessage: (_connection, message) => void received.push(message), ...extra });
   raw = await connectNeverReading(h.port, h.wss.options.path, 'alice');
   return received;
 }
@@ -114,4 +114,26 @@ describe('frames behind a protocol close', () => {
     await waitFor("bob's message at onMessage", () => received.length > 0);
     expect(received).toEqual([{ ping: 1 }]);
   });
+});
+
+describe('frames ws itself refuses (1009 too big, 1007 invalid UTF-8)', () => {
+  for (const [what, frame, code] of [
+    ['a frame over maxPayload (1009)', text(`{"blob":"${'x'.repeat(90)}"}`), CloseCode.MESSAGE_TOO_BIG],
+    ['invalid UTF-8 (1007)', clientFrame(1, Buffer.from([0x7b, 0xff, 0xfe, 0x7d])), CloseCode.INVALID_PAYLOAD],
+  ] as const) {
+    it(`after ${what}: unregistered at once with that code, nothing behind it reaches onMessage, a peer that never reads is terminated after slowCloseTimeoutMs`, async () => {
+      const received = await serveRecording({ maxPayload: 64, slowCloseTimeoutMs: 200 });
+      const socket = h!.wss.manager.getUserConnections('alice')[0]!.socket;
+      let disconnected: number | null = null;
+      h!.wss.manager.once('disconnection', (_c, c) => (disconnected = c));
+      // The raw peer stays paused: it never reads the close frame nor the end of the stream (ws's own
+      // close would wait 30 s for it).
+      raw!.write(Buffer.concat([text('{"n":0}'), frame, text('{"n":1}')]));
+      await waitFor("'disconnection' at once", () => disconnected !== null, 2_000);
+      expect(disconnected).toBe(code);
+      expect(h!.wss.manager.isUserConnected('alice')).toBe(false);
+      await waitFor('the peer terminated after slowCloseTimeoutMs', () => socket.readyState === 3, 5_000);
+      expect(received).toEqual([{ n: 0 }]);
+    });
+  }
 });
