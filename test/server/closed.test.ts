@@ -94,6 +94,10 @@ describe('a closed server', () => {
     expect(h.wss.manager.canAccept('alice')).toBe(false);
     expect(h.wss.manager.closed).toBe(true);
     expect(h.wss.health()).toMatchObject({ status: 'closed', connections: 0, users: 0 });
+    expect(['ssot', 'legacy']).toContain(h.wss.pathFor('alice'));
+    expect(Object.keys(h.wss.flagValues())).toEqual(['ssot', 'unified', 'factory']);
+    expect(h.wss.connectionsByPath()).toEqual({ ssot: 0, legacy: 0 });
+    expect(typeof (await h.wss.metrics.text())).toBe('string');
     expect(h.wss.factory.getManagerCount()).toBe(0);
   });
 });
