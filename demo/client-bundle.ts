@@ -91,10 +91,17 @@ function withBuildLock(build: () => void): void {
   }
 }
 
-/** Reads the built client; a clear error if it is not built. */
-export async function loadClientBundle(): Promise<ClientBundle> {
-  if (!existsSync(CLIENT_BUNDLE)) throw new Error(`${path.relative(process.cwd(), CLIENT_BUNDLE) || CLIENT_BUNDLE} is missing: run \`npm run build\` first (npm start does it for you)`);
+/**
+ * Reads the built client. While dist/ is missing it waits up to `waitMs` for it to appear (a build in
+ * another terminal or process empties dist/ first, for several seconds), then fails with a clear error.
+ */
+export async function loadClientBundle(waitMs = 30_000): Promise<ClientBundle> {
+  const deadline = Date.now() + waitMs;
+  while (!existsSync(CLIENT_BUNDLE)) {
+    if (Date.now() > deadline) throw new Error(`${path.relative(process.cwd(), CLIENT_BUNDLE) || CLIENT_BUNDLE} is missing: run \`npm run build\` first (npm start does it for you)`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   const code = await readFile(CLIENT_BUNDLE);
   const mapPath = `${CLIENT_BUNDLE}.map`;
-  return { code, map: existsSync(mapPath) ? await readFile(mapPath) : null };
+  return { code, map: existsSync(mapPath) ? await readFile(mapPath).catch(() => null) : null };
 }
