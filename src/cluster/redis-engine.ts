@@ -129,15 +129,15 @@ export class RedisEngine implements DeliveryEngine {
 
   // ---- sessions ----------------------------------------------------------------------------------
 
-  startSession(connection: WebSocketConnection, lastSeq: number | null | undefined, epoch: string | null | undefined): void {
+  startSession(connection: WebSocketConnection, lastSeq: number | null | undefined, epoch: string | null | undefined, handshake: boolean): void {
     const route = this.#routeFor(connection.userId);
     route.local++;
     route.starting++;
     if (route.early === null) route.early = [];
-    void this.#start(route, connection, typeof lastSeq === 'number' ? lastSeq : null, typeof epoch === 'string' ? epoch : null);
+    void this.#start(route, connection, typeof lastSeq === 'number' ? lastSeq : null, typeof epoch === 'string' ? epoch : null, handshake);
   }
 
-  async #start(route: UserRoute, connection: WebSocketConnection, lastSeq: number | null, epoch: string | null): Promise<void> {
+  async #start(route: UserRoute, connection: WebSocketConnection, lastSeq: number | null, epoch: string | null, handshake: boolean): Promise<void> {
     const registry = this.#deps.registry;
     try {
       await route.subscribed;
@@ -157,7 +157,7 @@ export class RedisEngine implements DeliveryEngine {
       const k = this.keys.user(connection.userId);
       const snap = (await this.redis.run(SNAPSHOT_SCRIPT, [k.meta, k.log], [randomUUID(), lastSeq ?? -1, epoch ?? '', this.#deps.recovery.maxAgeMs, this.#ttlMs])) as [string, number, number, ...string[]];
       if (connection.closed) return;
-      this.#open(route, connection, lastSeq, snap);
+      this.#open(route, connection, handshake ? lastSeq : null, snap, handshake);
     } catch (err) {
       if (!connection.closed) {
         connection.log.warn({ err }, 'redis engine: session could not start; closing so the client retries');
@@ -170,10 +170,10 @@ export class RedisEngine implements DeliveryEngine {
   }
 
   /** Synchronous from the snapshot on: session frame, replay, recovery, then what arrived meanwhile. */
-  #open(route: UserRoute, connection: WebSocketConnection, lastSeq: number | null, snap: [string, number, number, ...string[]]): void {
+  #open(route: UserRoute, connection: WebSocketConnection, lastSeq: number | null, snap: [string, number, number, ...string[]], handshake: boolean): void {
     const [epoch, seq, recovered] = snap;
     const metrics = this.#deps.metrics;
-    connection.write(serialize({ v: 1, type: 'session', sessionId: connection.sessionId, epoch, lastSeq: seq }));
+    if (handshake) connection.write(serialize({ v: 1, type: 'session', sessionId: connection.sessionId, epoch, lastSeq: seq }));
     if (lastSeq !== null) {
       let bytes = 0;
       if (recovered === 1) {

@@ -158,13 +158,17 @@ export class ConnectionRegistry extends EventEmitter<ConnectionRegistryEvents> i
    * listener can send; then the 'connection' event. A code path calls this right after {@link register}.
    */
   openSession(connection: WebSocketConnection, lastSeq: number | null | undefined, epoch: string | null | undefined): void {
-    if (this.engine !== null) return this.engine.startSession(connection, lastSeq, epoch); // it announces once started
+    if (this.engine !== null) return this.engine.startSession(connection, lastSeq, epoch, true); // it announces once started
     startSession(connection, this.store.stream(connection.userId), lastSeq, epoch, this.metrics);
     this.announce(connection);
   }
 
-  /** Emits 'connection' (for sockets added without a session handshake, `addConnection`). */
+  /**
+   * Emits 'connection' (for sockets added without a session handshake, `addConnection`). On an engine the
+   * connection first joins its user's route (no session frame is written), and is announced once live.
+   */
   announce(connection: WebSocketConnection): void {
+    if (connection.starting && this.engine !== null) return this.engine.startSession(connection, null, null, false);
     this.emitSafe('connection', connection);
   }
 

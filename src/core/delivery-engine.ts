@@ -20,9 +20,10 @@ export interface DeliveryEngine {
   publishBroadcast(text: string, delivery: DeliveryClass): Promise<void>;
   /**
    * Starts a registered connection's session: admission across nodes, the session frame, the replay from the
-   * shared log, then live delivery. The connection receives nothing else before its session frame.
+   * shared log, then live delivery. The connection receives nothing else before its session frame. Without
+   * `handshake` (a socket added with `addConnection`), no session frame is written: it just goes live.
    */
-  startSession(connection: WebSocketConnection, lastSeq: number | null | undefined, epoch: string | null | undefined): void;
+  startSession(connection: WebSocketConnection, lastSeq: number | null | undefined, epoch: string | null | undefined, handshake: boolean): void;
   /** A connection left this node (after it was unregistered). */
   connectionLeft(connection: WebSocketConnection): void;
 }
