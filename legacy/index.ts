@@ -9,7 +9,7 @@ export { WebSocketManager, getWebSocketManager, get_websocket_manager, type Lega
 export { ConnectionManager } from './connection-manager.js';
 export { WebSocketManagerAdapter } from './migration-adapter.js';
 export { UnifiedWebSocketManager } from './unified-manager.js';
-export { WebSocketManagerFactory, IsolatedWebSocketManager, ConnectionScopedWebSocketManager, type LegacyFactoryOptions } from './websocket-manager-factory.js';
+export { WebSocketManagerFactory, IsolatedWebSocketManager, ConnectionScopedWebSocketManager, LegacyFactoryManager, type LegacyFactoryOptions } from './websocket-manager-factory.js';
 export type { WebSocketManagerProtocol, WebSocketConnection } from './protocols.js';
 export { LegacyManagerFacade, type LegacyManagerOptions } from './legacy-manager-facade.js';
 export { LegacyUserBoundManager, type LegacyUserBoundOptions } from './legacy-user-bound-manager.js';

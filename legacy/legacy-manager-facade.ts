@@ -10,22 +10,29 @@
 import type { WebSocket } from 'ws';
 import type { WebSocketConnection } from '../src/core/connection.js';
 import { CRITICAL_EVENT_TYPES, isCriticalEventType, type AgentEventEnvelope, type AgentEventOptions, type CriticalEventDataMap, type CriticalEventType } from '../src/events/agent-events.js';
-import { InvalidUserIdError, UnknownEventTypeError } from '../src/errors.js';
+import { UnknownEventTypeError, UserRequiredError } from '../src/errors.js';
 import type { FlagContext } from '../src/flags/flag-source.js';
+import { readFlag } from '../src/flags/read-flag.js';
 import type { ConnectionContext, SendOptions, WebSocketManagerProtocol } from '../src/protocol.js';
 import type { MigrationServer } from './migration-server.js';
 import type { ConnectionHealth, ConnectionId, UserId } from '../src/types.js';
 import type { DeprecationCode } from './deprecation-codes.js';
 import { toConnectionId, toUserId } from './lenient-ids.js';
 import { userIdOf, type LegacyUserContext } from './legacy-user-context.js';
-import { LegacyEntryPoint, useDeprecated } from './resolve-server.js';
+import { LegacyEntryPoint, unifiedFor, useDeprecated } from './resolve-server.js';
 
 /** Options every legacy manager name accepts. */
 export interface LegacyManagerOptions {
   /** The server to act on. @default the server bound with `wss.legacy.bindGlobal()` */
   server?: MigrationServer;
-  /** Binds the object to a user, so the old `emitCriticalEvent(type, data)` works. @default null */
+  /**
+   * Binds the object to a user, so the old `emitCriticalEvent(type, data)` works. The old spellings
+   * `user_context`, `isolationContext` and `isolation_context` are read too. @default null
+   */
   userContext?: LegacyUserContext | null;
+  user_context?: LegacyUserContext | null;
+  isolationContext?: LegacyUserContext | null;
+  isolation_context?: LegacyUserContext | null;
   /** Other old options (`mode: 'emergency'`…) are accepted and ignored. */
   [key: string]: unknown;
 }
@@ -35,14 +42,14 @@ export class LegacyManagerFacade implements WebSocketManagerProtocol {
   readonly boundUserId: UserId | null;
   readonly #server: MigrationServer | null;
   readonly #entry: LegacyEntryPoint;
-  /** The flag context of every call (the bound user), made once: no allocation per call. */
+  /** The flag context of the calls that name no user (the bound user), made once: no allocation per call. */
   readonly #flagContext: Readonly<FlagContext> | undefined;
 
   /** @internal subclasses pass their deprecation code and old name. */
   constructor(code: DeprecationCode, name: string, options?: LegacyManagerOptions | null) {
-    const o = typeof options === 'object' && options !== null ? options : {};
+    const o: LegacyManagerOptions = typeof options === 'object' && options !== null ? options : {};
     this.#server = o.server ?? null;
-    this.boundUserId = userIdOf(o.userContext);
+    this.boundUserId = userIdOf(o.userContext ?? o.user_context ?? o.isolationContext ?? o.isolation_context);
     this.#flagContext = this.boundUserId === null ? undefined : { userId: this.boundUserId };
     this.#entry = new LegacyEntryPoint(code, name, this.#server);
     useDeprecated(code, this.#server);
@@ -51,7 +58,8 @@ export class LegacyManagerFacade implements WebSocketManagerProtocol {
   // ---- the unified interface ----------------------------------------------------------------------
 
   sendMessage(userId: UserId | number, message: unknown, options?: SendOptions): boolean {
-    return this.#target().sendMessage(toUserId(userId), message, options);
+    const id = toUserId(userId);
+    return this.#entry.targetFor(id).sendMessage(id, message, options);
   }
 
   broadcastMessage(message: unknown, options?: SendOptions): number {
@@ -64,7 +72,8 @@ export class LegacyManagerFacade implements WebSocketManagerProtocol {
   }
 
   addConnection(userId: UserId | number, socket: WebSocket): WebSocketConnection {
-    return this.#target().addConnection(toUserId(userId), socket);
+    const id = toUserId(userId);
+    return this.#entry.targetFor(id).addConnection(id, socket);
   }
 
   removeConnection(userIdOrConnectionId: UserId | ConnectionId | number, code?: number, reason?: string): number {
@@ -77,11 +86,12 @@ export class LegacyManagerFacade implements WebSocketManagerProtocol {
   isUserConnected(userId: UserId | number): boolean {
     const server = this.#use();
     const id = toUserId(userId);
-    return this.#unified(server) ? server.manager.getReachableConnectionCount(id) > 0 : server.legacy.manager.isUserConnected(id);
+    return unifiedFor(server, id) ? server.manager.getReachableConnectionCount(id) > 0 : server.legacy.manager.isUserConnected(id);
   }
 
   handleConnection(socket: WebSocket, context: ConnectionContext | (Omit<ConnectionContext, 'userId'> & { userId: UserId | number })): WebSocketConnection {
-    return this.#target().handleConnection(socket, { ...context, userId: toUserId(context?.userId) });
+    const userId = toUserId(context?.userId);
+    return this.#entry.targetFor(userId).handleConnection(socket, { ...context, userId });
   }
 
   handleDisconnection(target: UserId | ConnectionId | number | WebSocketConnection): void {
@@ -92,7 +102,8 @@ export class LegacyManagerFacade implements WebSocketManagerProtocol {
   }
 
   sendAgentEvent(userId: UserId | number, type: string, data?: unknown, options?: AgentEventOptions): AgentEventEnvelope {
-    return this.#target().sendAgentEvent(toUserId(userId), type, data, options);
+    const id = toUserId(userId);
+    return this.#entry.targetFor(id).sendAgentEvent(id, type, data, options);
   }
 
   /**
@@ -104,12 +115,19 @@ export class LegacyManagerFacade implements WebSocketManagerProtocol {
   emitCriticalEvent(...args: unknown[]): AgentEventEnvelope {
     if (args.length <= 2 && isCriticalEventType(args[0])) {
       useDeprecated('WSSOT_DEP010', this.#server);
-      if (this.boundUserId === null) throw new InvalidUserIdError(undefined);
-      return this.#target().emitCriticalEvent(this.boundUserId, args[0], args[1] as CriticalEventDataMap[CriticalEventType]);
+      const bound = this.boundUserId;
+      if (bound === null) {
+        throw new UserRequiredError(
+          `emitCriticalEvent(${JSON.stringify(args[0])}, data)`,
+          'pass the user, emitCriticalEvent(userId, type, data), or create this manager bound to one with { userContext: { userId } } (WSSOT_DEP010)',
+        );
+      }
+      return this.#entry.targetFor(bound).emitCriticalEvent(bound, args[0], args[1] as CriticalEventDataMap[CriticalEventType]);
     }
     const [userId, type, data, options] = args;
     if (!isCriticalEventType(type)) throw new UnknownEventTypeError(type, CRITICAL_EVENT_TYPES);
-    return this.#target().emitCriticalEvent(toUserId(userId), type, data as CriticalEventDataMap[CriticalEventType], options as { runId?: string } | undefined);
+    const id = toUserId(userId);
+    return this.#entry.targetFor(id).emitCriticalEvent(id, type, data as CriticalEventDataMap[CriticalEventType], options as { runId?: string } | undefined);
   }
 
   getConnection(connectionId: ConnectionId | number): WebSocketConnection | undefined {
@@ -192,15 +210,15 @@ export class LegacyManagerFacade implements WebSocketManagerProtocol {
     return this.#entry.use();
   }
 
+  /** `WS_ENABLE_UNIFIED` for a call that names no user: asked with the bound user, if any. */
   #unified(server: MigrationServer): boolean {
-    try {
-      return server.flags.isEnabled('unified', this.#flagContext);
-    } catch {
-      return false;
-    }
+    return readFlag(server.flags, 'unified', this.#flagContext, server.logger);
   }
 
-  /** Resolves the server, warns once, counts the call, and picks the manager it goes to: translated onto the unified interface, or the legacy path as is. */
+  /**
+   * Resolves the server, warns once, counts the call, and picks the manager it goes to (translated onto the
+   * unified interface, or the legacy path as is), for a call that names no user: asked with the bound user.
+   */
   #target(): WebSocketManagerProtocol {
     return this.#entry.target(this.#flagContext);
   }

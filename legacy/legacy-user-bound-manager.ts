@@ -1,18 +1,24 @@
 /**
  * The common body of the deprecated user-bound names (`IsolatedWebSocketManager`,
- * `ConnectionScopedWebSocketManager`, and what `getWebSocketManager(ctx)` returns with `WS_ENABLE_FACTORY`).
- * Bound to one user: the old signatures with a user id are accepted only for that same user
- * (`CrossUserAccessError` otherwise), so isolation holds whatever the caller passes. Each call goes to
+ * `ConnectionScopedWebSocketManager`, the managers of the old `WebSocketManagerFactory`, and what
+ * `getWebSocketManager(ctx)` returns with `WS_ENABLE_FACTORY`). Bound to one user: the old signatures with a
+ * user id are accepted only for that same user (`CrossUserAccessError` otherwise), so isolation holds whatever
+ * the caller passes. It has the whole old unified interface, camelCase and snake_case, scoped to its user (as
+ * the old per-user `UnifiedWebSocketManager(user_id, connection_id)` instances were): a broadcast reaches this
+ * user's connections, a lookup finds only this user's connections. Each send goes to
  * - `WS_ENABLE_FACTORY` on: the factory's isolated manager for (userId, connectionId);
  * - else `WS_ENABLE_UNIFIED` on: `wss.manager`; off: the legacy path manager, as is.
  */
+import type { WebSocket } from 'ws';
+import type { WebSocketConnection } from '../src/core/connection.js';
 import { CrossUserAccessError, isWsSsotError, UnknownEventTypeError } from '../src/errors.js';
 import { CRITICAL_EVENT_TYPES, isCriticalEventType, type AgentEventEnvelope, type AgentEventOptions, type CriticalEventDataMap, type CriticalEventType } from '../src/events/agent-events.js';
 import type { IsolatedManager } from '../src/factory/isolated-manager.js';
 import type { FlagContext } from '../src/flags/flag-source.js';
-import type { SendOptions } from '../src/protocol.js';
+import { readFlag } from '../src/flags/read-flag.js';
+import type { ConnectionContext, SendOptions } from '../src/protocol.js';
 import type { MigrationServer } from './migration-server.js';
-import type { ConnectionId, UserId } from '../src/types.js';
+import type { ConnectionHealth, ConnectionId, UserId } from '../src/types.js';
 import type { DeprecationCode } from './deprecation-codes.js';
 import { toConnectionId, toUserId } from './lenient-ids.js';
 import { connectionIdOf, userIdOf, type LegacyUserContext } from './legacy-user-context.js';
@@ -50,6 +56,9 @@ function startsWithUserId(a: unknown, b: unknown, keys: ReadonlySet<string>): bo
 type SendMessageArgs = [message: unknown, options?: SendOptions] | [userId: UserId | number, message: unknown, options?: SendOptions];
 /** The two forms `sendAgentEvent` accepts. */
 type SendAgentEventArgs = [type: string, data?: unknown, options?: AgentEventOptions] | [userId: UserId | number, type: string, data: unknown, options?: AgentEventOptions];
+
+/** A connection context of the old calls: this user's id (lenient), or none. */
+type LegacyConnectionContext = Partial<Omit<ConnectionContext, 'userId'>> & { userId?: UserId | number };
 
 /** Options of the legacy user-bound names. */
 export interface LegacyUserBoundOptions {
@@ -152,6 +161,63 @@ export class LegacyUserBoundManager {
     return this.isConnected();
   }
 
+  // ---- the rest of the old unified interface, scoped to this user ---------------------------------
+
+  /** The old `broadcast_message`: to every connection of this user (all this manager reaches). Returns how many were reached. */
+  broadcastMessage(message: unknown, options?: SendOptions): number {
+    const server = this.#use();
+    const sent = this.#unifiedOrLegacy(server).sendMessage(this.userId, message, options);
+    return sent ? server.manager.getReachableConnectionCount(this.userId) : 0;
+  }
+
+  /** `(userId, socket)` for this same user: registers the socket on the path the flags choose (as the shared manager does). */
+  addConnection(userId: UserId | number, socket: WebSocket): WebSocketConnection {
+    this.#sameUser(userId);
+    const server = this.#use();
+    return this.#unifiedOrLegacy(server).addConnection(this.userId, socket);
+  }
+
+  /** `(socket, context)` with this user (or no user) in the context. */
+  handleConnection(socket: WebSocket, context?: LegacyConnectionContext | null): WebSocketConnection {
+    const c = typeof context === 'object' && context !== null ? context : {};
+    if (c.userId !== undefined) this.#sameUser(c.userId);
+    const server = this.#use();
+    return this.#unifiedOrLegacy(server).handleConnection(socket, { ...c, userId: this.userId } as ConnectionContext);
+  }
+
+  /** Closes this user's connections (no argument, or this user's id) or one of them (its connection id). Returns how many. */
+  removeConnection(userIdOrConnectionId?: UserId | ConnectionId | number, code?: number, reason?: string): number {
+    const server = this.#use();
+    const target = this.#ownTarget(server, userIdOrConnectionId);
+    if (target === null) return 0;
+    return server.manager.removeConnection(target, code, reason);
+  }
+
+  /** Unregisters this user's connections, or one of them, after their sockets closed. Idempotent. */
+  handleDisconnection(target?: UserId | ConnectionId | number | WebSocketConnection): void {
+    const server = this.#use();
+    if (typeof target === 'object' && target !== null && 'socket' in target) {
+      if (target.userId !== this.userId) throw new CrossUserAccessError(this.userId, target.userId);
+      server.manager.handleDisconnection(target);
+      return;
+    }
+    const id = this.#ownTarget(server, target);
+    if (id === null) return;
+    if (id === this.userId) for (const connection of server.manager.getUserConnections(this.userId)) server.manager.handleDisconnection(connection);
+    else server.manager.handleDisconnection(id);
+  }
+
+  /** One of this user's connections by id; another user's is not found (undefined). */
+  getConnection(connectionId: ConnectionId | number): WebSocketConnection | undefined {
+    const server = this.#use();
+    const connection = server.manager.getConnection(toConnectionId(connectionId));
+    return connection !== undefined && connection.userId === this.userId ? connection : undefined;
+  }
+
+  getConnectionHealth(connectionId: ConnectionId | number): ConnectionHealth | undefined {
+    return this.getConnection(connectionId)?.health();
+  }
+
   /** @deprecated WSSOT_DEP009: use {@link LegacyUserBoundManager.sendMessage | sendMessage}. */
   send_message(...args: SendMessageArgs): boolean {
     this.#snake();
@@ -177,6 +243,41 @@ export class LegacyUserBoundManager {
     this.#snake();
     return this.isUserConnected(userId);
   }
+  /** @deprecated WSSOT_DEP009: use {@link LegacyUserBoundManager.broadcastMessage | broadcastMessage}. */
+  broadcast_message(message: unknown, options?: SendOptions): number {
+    this.#snake();
+    return this.broadcastMessage(message, options);
+  }
+  /** @deprecated WSSOT_DEP009: use {@link LegacyUserBoundManager.addConnection | addConnection}. */
+  add_connection(userId: UserId | number, socket: WebSocket): WebSocketConnection {
+    this.#snake();
+    return this.addConnection(userId, socket);
+  }
+  /** @deprecated WSSOT_DEP009: use {@link LegacyUserBoundManager.handleConnection | handleConnection}. */
+  handle_connection(socket: WebSocket, context?: LegacyConnectionContext | null): WebSocketConnection {
+    this.#snake();
+    return this.handleConnection(socket, context);
+  }
+  /** @deprecated WSSOT_DEP009: use {@link LegacyUserBoundManager.removeConnection | removeConnection}. */
+  remove_connection(userIdOrConnectionId?: UserId | ConnectionId | number, code?: number, reason?: string): number {
+    this.#snake();
+    return this.removeConnection(userIdOrConnectionId, code, reason);
+  }
+  /** @deprecated WSSOT_DEP009: use {@link LegacyUserBoundManager.handleDisconnection | handleDisconnection}. */
+  handle_disconnection(target?: UserId | ConnectionId | number | WebSocketConnection): void {
+    this.#snake();
+    this.handleDisconnection(target);
+  }
+  /** @deprecated WSSOT_DEP009: use {@link LegacyUserBoundManager.getConnection | getConnection}. */
+  get_connection(connectionId: ConnectionId | number): WebSocketConnection | undefined {
+    this.#snake();
+    return this.getConnection(connectionId);
+  }
+  /** @deprecated WSSOT_DEP009: use {@link LegacyUserBoundManager.getConnectionHealth | getConnectionHealth}. */
+  get_connection_health(connectionId: ConnectionId | number): ConnectionHealth | undefined {
+    this.#snake();
+    return this.getConnectionHealth(connectionId);
+  }
 
   #sameUser(requested: unknown): void {
     let id: UserId;
@@ -186,6 +287,24 @@ export class LegacyUserBoundManager {
       throw new CrossUserAccessError(this.userId, requested);
     }
     if (id !== this.userId) throw new CrossUserAccessError(this.userId, requested);
+  }
+
+  /**
+   * What `removeConnection` / `handleDisconnection` act on: this user (no argument, or its id), one of its
+   * connections (by id), or null (an id no open connection has). Another user's connection is refused.
+   */
+  #ownTarget(server: MigrationServer, requested: unknown): UserId | ConnectionId | null {
+    if (requested === undefined || requested === null) return this.userId;
+    const id = toConnectionId(requested);
+    if (id === this.userId) return id;
+    const connection = server.manager.getConnection(id);
+    if (connection === undefined) {
+      // Another user's id (the old calls took a user or a connection id alike) is refused, not ignored.
+      if (server.manager.getUserConnectionCount(id) > 0) throw new CrossUserAccessError(this.userId, requested);
+      return null;
+    }
+    if (connection.userId !== this.userId) throw new CrossUserAccessError(this.userId, requested);
+    return id;
   }
 
   /** Resolves the server, warns once, counts the call. */
@@ -217,13 +336,9 @@ export class LegacyUserBoundManager {
     return this.#flag(server, 'unified') ? server.manager : server.legacy.manager;
   }
 
-  /** A flag for this user; false if the source throws (a composite does not; a subclass of one might). */
+  /** A flag for this user, through the one guarded read: false (the legacy path) if the source throws. */
   #flag(server: MigrationServer, flag: 'unified' | 'factory'): boolean {
-    try {
-      return server.flags.isEnabled(flag, this.#flagContext);
-    } catch {
-      return false;
-    }
+    return readFlag(server.flags, flag, this.#flagContext, server.logger);
   }
 
   /**

@@ -1,7 +1,9 @@
 /** Which server a legacy object talks to: the one it was given, else the one bound as the legacy global. */
 import { LegacyNotBoundError } from '../src/errors.js';
 import type { FlagContext } from '../src/flags/flag-source.js';
+import { readFlag } from '../src/flags/read-flag.js';
 import type { WebSocketManagerProtocol } from '../src/protocol.js';
+import type { UserId } from '../src/types.js';
 import type { MigrationServer } from './migration-server.js';
 import type { DeprecationCode } from './deprecation-codes.js';
 import { warnDeprecated } from './deprecations.js';
@@ -18,6 +20,17 @@ export function resolveLegacyServer(explicit: MigrationServer | null, what: stri
 export function useDeprecated(code: DeprecationCode, server: MigrationServer | null): void {
   warnDeprecated(code);
   (server ?? boundLegacyServer())?.legacy.usageCounter.record(code);
+}
+
+/**
+ * `WS_ENABLE_UNIFIED` for a call that names `userId`: the in-process decisions when the flags do not depend on
+ * the user (two field reads, no allocation), else the source asked with the user, so that a rollout by `userId`
+ * (Unleash) answers for that user and not for "no user".
+ */
+export function unifiedFor(server: MigrationServer, userId: UserId): boolean {
+  const decided = server.flags.localDecisions();
+  if (decided !== null) return decided.unified;
+  return readFlag(server.flags, 'unified', { userId }, server.logger);
 }
 
 /**
@@ -51,26 +64,29 @@ export class LegacyEntryPoint {
 
   /**
    * {@link use}, then the manager the call goes to: `wss.manager` if `WS_ENABLE_UNIFIED` is on for `context`
-   * (asked of the server's flag source on every call), else the legacy path's manager. All in one method,
-   * so a call's legacy part is either inlined whole into its caller or one call away.
+   * (asked of the server's flag source on every call, through the one guarded read), else the legacy path's
+   * manager. All in one method, so a call's legacy part is either inlined whole into its caller or one call away.
    */
   target(context: FlagContext | undefined): WebSocketManagerProtocol {
     let server = this.#explicit ?? boundLegacyServer();
     if (server !== null && server === this.#server) this.#counter!.record();
     else server = this.#useOn(server);
-    let unified = false;
-    try {
-      unified = server.flags.isEnabled('unified', context);
-    } catch {
-      // a composite never throws, but a subclass's isEnabled() might: the legacy path is the safe answer
-    }
-    return unified ? server.manager : server.legacy.manager;
+    return readFlag(server.flags, 'unified', context, server.logger) ? server.manager : server.legacy.manager;
+  }
+
+  /** {@link target} for a call that names a user: the flag is asked for that user ({@link unifiedFor}). */
+  targetFor(userId: UserId): WebSocketManagerProtocol {
+    let server = this.#explicit ?? boundLegacyServer();
+    if (server !== null && server === this.#server) this.#counter!.record();
+    else server = this.#useOn(server);
+    return unifiedFor(server, userId) ? server.manager : server.legacy.manager;
   }
 
   /** The first call (on this server): warn, find the counter, count. Kept apart so `use()` stays small. */
   #useOn(server: MigrationServer | null): MigrationServer {
-    if (server === null) throw new LegacyNotBoundError(this.#name);
+    // Warned before the not-bound error: an old call site learns its code even when the app forgot to bind.
     warnDeprecated(this.#code);
+    if (server === null) throw new LegacyNotBoundError(this.#name);
     const counter = server.legacy.usageCounter.counter(this.#code);
     this.#counter = counter;
     this.#server = server;

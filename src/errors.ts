@@ -248,3 +248,14 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
 }
+
+/** A legacy call without a user id (the old `emitCriticalEvent(type, data)`) on an object that is bound to no user. */
+export class UserRequiredError extends InvalidArgumentError {
+  constructor(call: string, remedy: string) {
+    super('WSSOT_ERR_USER_REQUIRED', `${call} names no user and this object is bound to none: ${remedy}`);
+    this.name = 'UserRequiredError';
+  }
+  static {
+    brand(this, Symbol.for('ws-ssot.v1.error.UserRequiredError'));
+  }
+}

@@ -86,6 +86,7 @@ describe('errors', () => {
         new m.ManagerExpiredError('u', 'expired'),
         new m.CrossUserAccessError('u', 'v'),
         new m.PathInUseError('/ws'),
+        new m.UserRequiredError('emitCriticalEvent("agent_started", data)', 'pass the user'),
       ];
     }
     /** Every exported error class of `m`, by name (the abstract bases too). */
@@ -117,8 +118,8 @@ describe('errors', () => {
           if (own instanceof cls) matches++;
         }
       }
-      // Each sample matches its class and its bases, no more: 14 leaves + 14 WsSsotError + 6 InvalidArgumentError.
-      expect(matches).toBe(14 + 14 + 6);
+      // Each sample matches its class and its bases, no more: 15 leaves + 15 WsSsotError + 7 InvalidArgumentError.
+      expect(matches).toBe(15 + 15 + 7);
     });
 
     it('keeps subclasses precise: an InvalidUserIdError from the other copy is no ConnectionLimitError', () => {

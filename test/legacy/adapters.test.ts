@@ -88,7 +88,7 @@ describe('legacy adapters', () => {
       expect(m.emitCriticalEvent('agent_thinking', { thought: 'hm' })).toMatchObject({ type: 'agent_thinking', seq: 1 });
       await aliceLegacy.nextOfType('agent_thinking');
       expect(h!.wss.legacy.usage().WSSOT_DEP010.calls).toBe(1);
-      expect(() => new WebSocketManager().emitCriticalEvent('agent_thinking', {})).toThrow(expect.objectContaining({ code: 'WSSOT_ERR_INVALID_USER_ID' }));
+      expect(() => new WebSocketManager().emitCriticalEvent('agent_thinking', {})).toThrow(expect.objectContaining({ code: 'WSSOT_ERR_USER_REQUIRED' }));
       h!.wss.manager.sendMessage('bob', { type: 'marker' });
       await bob.nextOfType('marker');
       expect(bob.frames.some((f) => f.type === 'agent_thinking')).toBe(false);
@@ -162,6 +162,26 @@ describe('legacy adapters', () => {
       await aliceLegacy.nextOfType('agent_started');
     });
 
+    it('has the rest of the old unified interface, scoped to its user (camelCase and snake_case)', async () => {
+      const { aliceLegacy, aliceSsot, bob } = await twoPaths();
+      const alice = new Adapter('alice', 'c1');
+      expect(alice.broadcast_message({ type: 'to-me' })).toBe(2); // alice's connections, not everyone's
+      for (const c of [aliceLegacy, aliceSsot]) await c.nextOfType('to-me');
+      const mine = h!.wss.manager.getUserConnections('alice')[0]!;
+      const bobs = h!.wss.manager.getUserConnections('bob')[0]!;
+      expect(alice.get_connection(mine.id)?.userId).toBe('alice');
+      expect(alice.getConnection(bobs.id)).toBeUndefined();
+      expect(alice.get_connection_health(mine.id)).toMatchObject({ userId: 'alice' });
+      expect(() => alice.remove_connection(bobs.id)).toThrow(expect.objectContaining({ code: 'WSSOT_ERR_CROSS_USER' }));
+      expect(() => alice.remove_connection('bob')).toThrow(expect.objectContaining({ code: 'WSSOT_ERR_CROSS_USER' }));
+      expect(alice.removeConnection(mine.id, 1000, 'bye')).toBe(1);
+      expect(await aliceLegacy.closed).toMatchObject({ code: 1000, reason: 'bye' }); // the oldest of alice's connections
+      h!.wss.manager.sendMessage('bob', { type: 'marker' });
+      await bob.nextOfType('marker');
+      expect(bob.frames.some((f) => f.type === 'to-me')).toBe(false);
+      expect(h!.wss.manager.getUserConnectionCount('bob')).toBe(1);
+    });
+
     it('refuses a missing user with a coded error', () => {
       expect(() => new Adapter(undefined as never)).toThrow(expect.objectContaining({ code: 'WSSOT_ERR_INVALID_USER_ID' }));
     });
@@ -199,20 +219,48 @@ describe('legacy adapters', () => {
   });
 
   describe('WebSocketManagerFactory (old path)', () => {
-    it('is the canonical factory over the bound server, with lenient ids and the old names', async () => {
+    it('keys its managers by user, as the old factory did, over the bound server, with lenient ids and the old names', async () => {
       const { aliceLegacy } = await twoPaths();
-      const f = new WebSocketManagerFactory({ maxManagersPerUser: 2 });
+      const f = new WebSocketManagerFactory();
       const m = f.create_isolated_manager('alice', 1);
+      expect(m).toBeInstanceOf(LegacyUserBoundManager);
       expect(f.createIsolatedManager('alice', '1')).toBe(m);
+      // A fresh connection id per call (one per agent run) gets the user's manager again: never a new one, never a limit.
+      expect(f.createIsolatedManager('alice', 'run-2')).toBe(m);
+      expect(m.connectionId).toBe('1');
       expect(f.get_manager_by_user('alice')).toBe(m);
       m.emitCriticalEvent('agent_started', {});
+      m.emit_critical_event('alice', 'agent_thinking', {});
       await aliceLegacy.nextOfType('agent_started');
+      await aliceLegacy.nextOfType('agent_thinking');
       expect(f.get_active_connections_count()).toBe(2);
-      f.createIsolatedManager('alice', 2);
-      expect(() => f.createIsolatedManager('alice', 3)).toThrow(expect.objectContaining({ code: 'WSSOT_ERR_MANAGER_LIMIT' }));
-      expect(f.cleanup_manager('alice')).toBe(2);
-      expect(h!.wss.legacy.usage().WSSOT_DEP007.calls).toBeGreaterThanOrEqual(5);
+      expect(f.getManagerCount()).toBe(1);
+      expect(f.cleanup_manager('alice')).toBe(1);
+      expect(f.getManagerByUser('alice')).toBeUndefined();
+      const next = f.createIsolatedManager('alice', 'run-3');
+      expect(next).not.toBe(m);
+      expect(next.connectionId).toBe('run-3');
+      expect(h!.wss.legacy.usage().WSSOT_DEP007.calls).toBeGreaterThanOrEqual(8);
       await f.close();
+    });
+
+    it('hands out a new manager once the user\'s one was idle longer than idleTimeoutMs (the old _connection_timeout)', async () => {
+      await twoPaths();
+      let now = 1_000;
+      const f = new WebSocketManagerFactory({ idleTimeoutMs: 100, now: () => now });
+      const m = f.createIsolatedManager('alice', 'a');
+      now += 100;
+      expect(f.createIsolatedManager('alice', 'b')).toBe(m);
+      now += 101;
+      expect(m.is_expired()).toBe(true);
+      expect(f.getManagerByUser('alice')).toBeUndefined();
+      const fresh = f.createIsolatedManager('alice', 'c');
+      expect(fresh).not.toBe(m);
+      expect(fresh.isActive).toBe(true);
+      // The expired object keeps working, as the old managers did: the factory only stopped handing it out.
+      expect(m.sendMessage({ type: 'still works' })).toBe(true);
+      await f.close();
+      expect(fresh.isActive).toBe(false);
     });
   });
 

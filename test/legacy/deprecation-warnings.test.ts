@@ -146,3 +146,65 @@ describe('deprecation codes', () => {
     expect(DEPRECATION_CODES.filter((code) => !covered.has(code))).toEqual([]);
   });
 });
+
+describe('warn on first use, always', () => {
+  /** Runs `body` with the legacy index as `legacy`, no server bound; prints { warnings, errors } (codes, in order). */
+  function unbound(format: Format, body: string): string {
+    const imports = format === 'cjs' ? "const legacy = require('ws-ssot/legacy');" : "import * as legacy from 'ws-ssot/legacy';";
+    return `${imports}
+const warnings = [];
+const errors = [];
+process.on('warning', (w) => { if (w.name === 'DeprecationWarning') warnings.push(w.code); });
+const attempt = (fn) => { try { fn(); errors.push(null); } catch (err) { errors.push({ code: err.code, message: err.message }); } };
+${body}
+setImmediate(() => process.stdout.write(JSON.stringify({ warnings, errors })));`;
+  }
+
+  it.each(['esm', 'cjs'] as const)('getWebSocketManager() before a server is bound warns once with its code, then throws the coded not-bound error (%s)', async (format) => {
+    const result = await run(format, unbound(format, 'attempt(() => legacy.getWebSocketManager()); attempt(() => legacy.getWebSocketManager({ userId: "alice" })); attempt(() => legacy.get_websocket_manager());'));
+    expect(result.code, result.stderr).toBe(0);
+    const { warnings, errors } = JSON.parse(result.stdout) as { warnings: string[]; errors: Array<{ code: string; message: string }> };
+    expect(warnings).toEqual(['WSSOT_DEP006', 'WSSOT_DEP009']);
+    expect(errors.map((e) => e.code)).toEqual(['WSSOT_ERR_LEGACY_NOT_BOUND', 'WSSOT_ERR_LEGACY_NOT_BOUND', 'WSSOT_ERR_LEGACY_NOT_BOUND']);
+    expect(errors[0]!.message).toMatch(/getWebSocketManager\(\) has no server: call wss\.legacy\.bindGlobal\(\)/);
+  });
+
+  it('under --throw-deprecation the call still throws its deprecation, even when the app catches the not-bound error', async () => {
+    const result = await run('esm', unbound('esm', 'attempt(() => legacy.getWebSocketManager());'), ['--throw-deprecation']);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('WSSOT_DEP006');
+    expect(result.stderr).toContain('DeprecationWarning');
+  });
+
+  it('every legacy class used before a server is bound warns with its code first, then throws not-bound', async () => {
+    const body = [
+      'attempt(() => new legacy.WebSocketManager().getConnectionCount());',
+      'attempt(() => new legacy.IsolatedWebSocketManager("alice", "c1").sendMessage({}));',
+      'attempt(() => new legacy.WebSocketManagerFactory().create_isolated_manager("alice", "run-1"));',
+    ].join('\n');
+    const result = await run('cjs', unbound('cjs', body));
+    const { warnings, errors } = JSON.parse(result.stdout) as { warnings: string[]; errors: Array<{ code: string }> };
+    expect(warnings).toEqual(['WSSOT_DEP001', 'WSSOT_DEP004', 'WSSOT_DEP007', 'WSSOT_DEP009']);
+    expect(errors.map((e) => e.code)).toEqual(['WSSOT_ERR_LEGACY_NOT_BOUND', 'WSSOT_ERR_LEGACY_NOT_BOUND', 'WSSOT_ERR_LEGACY_NOT_BOUND']);
+  });
+
+  it('a user-less emitCriticalEvent(type, data) on a manager bound to no user says what is wrong, with or without a server', async () => {
+    const body = `attempt(() => new legacy.WebSocketManager().emitCriticalEvent('agent_started', {}));
+const http = require('node:http'); const { pino } = require('pino');
+const wss = legacy.createMigrationServer({ server: http.createServer(), authenticate: () => null, heartbeatIntervalMs: 0, logger: pino({ level: 'silent' }) });
+wss.legacy.bindGlobal();
+attempt(() => legacy.getWebSocketManager().emitCriticalEvent('agent_started', {}));
+attempt(() => legacy.getWebSocketManager({ userId: 'alice' }).emitCriticalEvent('agent_started', {}));
+wss.close();`;
+    const result = await run('cjs', unbound('cjs', body));
+    expect(result.code, result.stderr).toBe(0);
+    const { warnings, errors } = JSON.parse(result.stdout) as { warnings: string[]; errors: Array<{ code: string; message: string } | null> };
+    expect(warnings).toEqual(['WSSOT_DEP001', 'WSSOT_DEP010', 'WSSOT_DEP006']);
+    expect(errors.slice(0, 2).map((e) => e?.code)).toEqual(['WSSOT_ERR_USER_REQUIRED', 'WSSOT_ERR_USER_REQUIRED']);
+    expect(errors[0]!.message).toBe(
+      'emitCriticalEvent("agent_started", data) names no user and this object is bound to none: pass the user, emitCriticalEvent(userId, type, data), or create this manager bound to one with { userContext: { userId } } (WSSOT_DEP010)',
+    );
+    expect(errors[0]!.message).not.toMatch(/received undefined/);
+    expect(errors[2]).toBeNull(); // bound to alice through getWebSocketManager({ userId }): the old form works
+  });
+});

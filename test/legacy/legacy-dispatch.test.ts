@@ -92,7 +92,7 @@ describe('legacy dispatch, per call', () => {
     expect(created).toHaveBeenCalledTimes(3);
   });
 
-  it('asks the flag source on every call, with the bound user as context (none for an unbound object)', () => {
+  it('asks the flag source on every call, with the user the call names, else the bound user (none for an unbound object)', () => {
     const asked: Array<[string, string | undefined]> = [];
     const recording: FlagSource = {
       name: 'recording',
@@ -110,7 +110,17 @@ describe('legacy dispatch, per call', () => {
       bound.sendMessage('7', { type: 'x' });
     }
     user.getConnectionCount(); // no flag involved
-    expect(asked).toEqual([['unified', undefined], ['unified', '7'], ['unified', undefined], ['unified', '7']]);
+    // A call that names a user is asked for that user (a rollout by userId answers for bob, not for "no user").
+    expect(asked).toEqual([['unified', 'bob'], ['unified', '7'], ['unified', 'bob'], ['unified', '7']]);
+    asked.length = 0;
+    bound.sendAgentEvent('carol', 'agent_thinking', {});
+    bound.emitCriticalEvent(8, 'agent_started', {});
+    bound.emitCriticalEvent('agent_started', {}); // the old user-less form: the bound user
+    unbound.isUserConnected('dave');
+    unbound.broadcastMessage({ type: 'x' }); // names no user
+    bound.broadcastMessage({ type: 'x' }); // names no user: the bound one
+    unbound.getConnectionCount();
+    expect(asked).toEqual([['unified', 'carol'], ['unified', '8'], ['unified', '7'], ['unified', 'dave'], ['unified', undefined], ['unified', '7'], ['unified', undefined]]);
     asked.length = 0;
     user.sendMessage({ type: 'x' });
     user.sendMessage({ type: 'x' });
