@@ -10,7 +10,8 @@
  *                                            the longest), from the start of the phase until 'stop'; `figures`:
  *                                            the server's own (BenchServer#phaseFigures), or {}
  *   → { type: 'mem' }                        ← { type: 'mem', heapUsed, rss, connections } after full GC
- *   → { type: 'count' }                      ← { type: 'count', connections }
+ *   → { type: 'count' }                      ← { type: 'count', connections, ready } (ready: BenchServer#readyCount,
+ *                                            or connections)
  *   → { type: 'close' }                      ← { type: 'closed' }, then exit
  */
 import { PerformanceObserver } from 'node:perf_hooks';
@@ -91,7 +92,7 @@ async function main(): Promise<void> {
           break;
         }
         case 'count':
-          send({ type: 'count', connections: server.connectionCount() });
+          send({ type: 'count', connections: server.connectionCount(), ready: server.readyCount?.() ?? server.connectionCount() });
           break;
         case 'close':
           await Promise.race([server.close(), new Promise((r) => setTimeout(r, 5_000))]);

@@ -3,17 +3,19 @@
  * `?user=` handshake query, benchmark-only auth). `io.emit` / `io.to(room).emit` encode a packet once.
  */
 import http from 'node:http';
-import { Server } from 'socket.io';
+import { Server, type ServerOptions } from 'socket.io';
 import { nowMs } from '../lib/clock.js';
 import type { BenchServer, CreateBenchServer } from './types.js';
 import { listenOnLoopback } from '../lib/listen.js';
 
-class SocketIoServer implements BenchServer {
+export class SocketIoServer implements BenchServer {
   private readonly http = http.createServer();
-  private readonly io = new Server(this.http, { transports: ['websocket'], serveClient: false });
+  protected readonly io: Server;
   private readonly seqs = new Map<string, number>();
 
-  constructor() {
+  /** `extra`: more server options (the cluster variants' `adapter`, servers/socket-io-redis.ts). */
+  constructor(extra: Partial<ServerOptions> = {}) {
+    this.io = new Server(this.http, { transports: ['websocket'], serveClient: false, ...extra });
     this.io.on('connection', (socket) => {
       const q = socket.handshake.query['user'];
       const userId = typeof q === 'string' ? q : 'anonymous';

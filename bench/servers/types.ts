@@ -17,6 +17,12 @@ export interface BenchServer {
   sendAgentEvent(userId: string, type: string, data: object, runId: string): void;
   /** Open connections as the server sees them. */
   connectionCount(): number;
+  /**
+   * Optional: connections that can receive a send now. A server whose sessions start asynchronously (ws-ssot on
+   * the Redis engine: subscribe, admit, snapshot) counts a connection only once its session frame is out, so a
+   * cross-node scenario starts sending when every connection can get it. Without it, {@link connectionCount}.
+   */
+  readyCount?(): number;
   /** Closes every connection and the HTTP server. */
   close(): Promise<void>;
   /**

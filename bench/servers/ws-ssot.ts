@@ -1,7 +1,7 @@
 /**
  * ws-ssot, imported from source through tsx, with default options apart from a silent logger.
  * `authenticate` reads the same `?user=` query the baselines use: benchmark-only auth, never a pattern
- * for production.
+ * for production. The cluster scenarios pass `cluster: { redis, keyPrefix }` (the Redis engine) in the options.
  */
 import http from 'node:http';
 import pino from 'pino';
@@ -49,6 +49,18 @@ export class WsSsotBenchServer implements BenchServer {
 
   connectionCount(): number {
     return this.m.getConnectionCount();
+  }
+
+  /** On the Redis engine a session starts asynchronously: only connections whose session frame is out can receive. */
+  readyCount(): number {
+    let n = 0;
+    for (const c of this.m.connections()) if (!c.starting) n++;
+    return n;
+  }
+
+  /** The manager, for scenario phases that need more than the BenchServer sends (redis-memory: publishAgentEvent). */
+  get manager(): UnifiedWebSocketManager {
+    return this.m;
   }
 
   async close(): Promise<void> {
