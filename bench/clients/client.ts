@@ -28,6 +28,10 @@ export interface ClientStats {
   complete: boolean;
   connectionsShort: number;
   connectionsOver: number;
+  /** Payloads short of the expected counts, summed over connections (lost, once the phase is over). */
+  missing?: number;
+  /** Payloads past the expected counts, summed over connections (duplicates). */
+  surplus?: number;
   /** Connections that closed during the phase. */
   closedDuringPhase: number;
   /** Frames ignored because they were not benchmark payloads. */
@@ -98,9 +102,16 @@ function cpuMsSince(start: NodeJS.CpuUsage): number {
 function stats(): ClientStats {
   let short = 0;
   let over = 0;
+  let missing = 0;
+  let surplus = 0;
   for (let i = 0; i < counts.length; i++) {
-    if (counts[i]! < expectedPer[i]!) short++;
-    else if (counts[i]! > expectedPer[i]!) over++;
+    if (counts[i]! < expectedPer[i]!) {
+      short++;
+      missing += expectedPer[i]! - counts[i]!;
+    } else if (counts[i]! > expectedPer[i]!) {
+      over++;
+      surplus += counts[i]! - expectedPer[i]!;
+    }
   }
   const s = summarise(lat, Math.min(received, lat.length));
   return {
@@ -109,6 +120,8 @@ function stats(): ClientStats {
     complete: short === 0 && over === 0,
     connectionsShort: short,
     connectionsOver: over,
+    missing,
+    surplus,
     closedDuringPhase,
     ignored,
     ...s,

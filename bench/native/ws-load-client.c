@@ -371,9 +371,15 @@ static void print_stats(const char *type) {
   uint64_t n = received < lat_cap ? received : lat_cap;
   qsort(lat, n, sizeof(double), cmp_double);
   uint32_t shortc = 0, over = 0;
+  uint64_t missing = 0, surplus = 0;
   for (uint32_t i = 0; i < nconns; i++) {
-    if (conns[i].count < conns[i].expected) shortc++;
-    else if (conns[i].count > conns[i].expected) over++;
+    if (conns[i].count < conns[i].expected) {
+      shortc++;
+      missing += conns[i].expected - conns[i].count;
+    } else if (conns[i].count > conns[i].expected) {
+      over++;
+      surplus += conns[i].count - conns[i].expected;
+    }
   }
   double sum = 0;
   for (uint64_t i = 0; i < n; i++) sum += lat[i];
@@ -385,9 +391,9 @@ static void print_stats(const char *type) {
   if (r50 > n) r50 = n;
   if (r99 > n) r99 = n;
   printf("{\"type\":\"%s\",\"stats\":{\"received\":%llu,\"expected\":%llu,\"complete\":%s,\"connectionsShort\":%u,"
-         "\"connectionsOver\":%u,\"closedDuringPhase\":%llu,\"ignored\":%llu",
+         "\"connectionsOver\":%u,\"missing\":%llu,\"surplus\":%llu,\"closedDuringPhase\":%llu,\"ignored\":%llu",
          type, (unsigned long long)received, (unsigned long long)expected_total, shortc == 0 && over == 0 ? "true" : "false", shortc, over,
-         (unsigned long long)closed_during_phase, (unsigned long long)ignored);
+         (unsigned long long)missing, (unsigned long long)surplus, (unsigned long long)closed_during_phase, (unsigned long long)ignored);
   print_number("p50", n ? lat[r50 - 1] : 0, n > 0);
   print_number("p99", n ? lat[r99 - 1] : 0, n > 0);
   print_number("max", n ? lat[n - 1] : 0, n > 0);
