@@ -2,8 +2,11 @@
  * `npm run bench` (the root's script runs bench's: `npm --prefix bench run bench`) — runs the scenarios, prints markdown tables with ratios to raw ws and Socket.IO, and
  * writes bench/results/latest.json and bench/results/latest.md (paste the latter into BENCHMARKS.md).
  *
- *   --scenario <name>   repeatable or comma-separated: broadcast, targeted, agent-runs, micro, memory, import-time
- *   --impl <name>       repeatable or comma-separated: raw-ws, socket-io, ws-ssot, write-floor, greeting-floor, send-path-ab (default: the first three)
+ *   --scenario <name>   repeatable or comma-separated: broadcast, targeted, agent-runs, micro, memory, import-time,
+ *                       cluster-targeted, cluster-broadcast, cluster-route, redis-memory (the last four need Redis: REDIS_URL)
+ *   --impl <name>       repeatable or comma-separated: raw-ws, socket-io, ws-ssot, write-floor, greeting-floor, send-path-ab (default: the first three);
+ *                       for the cluster scenarios socket-io-redis, socket-io-redis-streams, socket-io-redis-sharded, ws-ssot
+ *                       (default: all but sharded; `socket-io` there means the first two)
  *   --runs N            runs per implementation, medians reported (default 3)
  *   --quick             small sizes for a smoke run
  *   --max-other-load P  repeat a delivery run (3 attempts max) if other processes used > P% of the CPU (default 15, or 100 = off with --quick)
@@ -15,7 +18,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DEFAULT_IMPLS, IMPL_NAMES, isImplName, type ImplName } from './servers/index.js';
+import { CLUSTER_ORDER, DEFAULT_CLUSTER_IMPLS, DEFAULT_IMPLS, IMPLEMENTATIONS, IMPL_NAMES, isImplName, type ImplName } from './servers/index.js';
 import { SCENARIOS } from './scenarios/index.js';
 import { ensureNativeClient } from './lib/native-client.js';
 import { socketIoMissing } from './lib/bench-deps.js';
@@ -42,7 +45,7 @@ export async function main(argv: string[]): Promise<ScenarioResult[]> {
     },
   });
   if (values.help) {
-    console.log('usage: npm run bench -- [--scenario name[,name]] [--impl raw-ws,socket-io,ws-ssot,write-floor,greeting-floor,send-path-ab] [--runs N] [--quick] [--max-other-load P] [--client node|native] [--pin] [--out dir]');
+    console.log('usage: npm run bench -- [--scenario name[,name]] [--impl raw-ws,socket-io,ws-ssot,write-floor,greeting-floor,send-path-ab,socket-io-redis,socket-io-redis-streams,socket-io-redis-sharded] [--runs N] [--quick] [--max-other-load P] [--client node|native] [--pin] [--out dir]');
     console.log(`scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}`);
     return [];
   }
@@ -53,7 +56,12 @@ export async function main(argv: string[]): Promise<ScenarioResult[]> {
   const implArgs = list(values.impl);
   const badImpl = implArgs.filter((n) => !isImplName(n));
   if (badImpl.length > 0) throw new Error(`unknown implementation(s): ${badImpl.join(', ')}; known: ${IMPL_NAMES.join(', ')}`);
-  const impls: ImplName[] = implArgs.length === 0 ? [...DEFAULT_IMPLS] : IMPL_NAMES.filter((n) => implArgs.includes(n));
+  const impls: ImplName[] = implArgs.length === 0 ? [...DEFAULT_IMPLS] : IMPL_NAMES.filter((n) => implArgs.includes(n) && IMPLEMENTATIONS[n].clusterOnly !== true);
+  // The cluster scenarios' own set: `socket-io` stands for Socket.IO on both of its Redis adapters there.
+  const clusterImpls: ImplName[] =
+    implArgs.length === 0
+      ? [...DEFAULT_CLUSTER_IMPLS]
+      : CLUSTER_ORDER.filter((n) => implArgs.includes(n) || (implArgs.includes('socket-io') && (n === 'socket-io-redis' || n === 'socket-io-redis-streams')));
   // Socket.IO is bench's own dependency: say how to install it before any run, not as an n/a row at the end.
   const sioMissing = impls.includes('socket-io') ? socketIoMissing() : null;
   if (sioMissing !== null) throw new Error(`${sioMissing}, or leave Socket.IO out (--impl raw-ws,ws-ssot)`);
@@ -68,7 +76,7 @@ export async function main(argv: string[]): Promise<ScenarioResult[]> {
   // Built before any measurement (and a missing compiler reported before any run).
   if (client === 'native') ensureNativeClient();
   const pin = values.pin ? cpuPinning() : null;
-  const ctx: ScenarioContext = { quick: values.quick, runs, impls, maxOtherLoadPct, client, pin, log: (m) => console.error(m) };
+  const ctx: ScenarioContext = { quick: values.quick, runs, impls, clusterImpls, maxOtherLoadPct, client, pin, log: (m) => console.error(m) };
   const results: ScenarioResult[] = [];
   for (const s of scenarios) {
     console.error(`\n== ${s.name}${ctx.quick ? ' (quick)' : ''}`);

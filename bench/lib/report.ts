@@ -48,11 +48,11 @@ function usedColumns(r: ScenarioResult): Column[] {
 
 export function scenarioMarkdown(r: ScenarioResult): string {
   const cols = usedColumns(r);
-  const header: string[] = [r.name === 'micro' ? 'operation' : 'implementation'];
+  const header: string[] = [r.rowHeader ?? (r.name === 'micro' ? 'operation' : 'implementation')];
   for (const c of cols) {
     header.push(c.label);
-    if (c.ratios && r.ratioRefs?.ws) header.push(`${c.short ?? c.label} × raw ws`);
-    if (c.ratios && r.ratioRefs?.sio) header.push(`${c.short ?? c.label} × Socket.IO`);
+    if (c.ratios && r.ratioRefs?.ws) header.push(`${c.short ?? c.label} × ${r.ratioHeaders?.ws ?? 'raw ws'}`);
+    if (c.ratios && r.ratioRefs?.sio) header.push(`${c.short ?? c.label} × ${r.ratioHeaders?.sio ?? 'Socket.IO'}`);
   }
   header.push('notes');
   const lines = [`### ${r.title}`, '', r.setup, '', `| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];

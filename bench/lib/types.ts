@@ -13,6 +13,11 @@ export interface ScenarioContext {
   /** Implementations to run, in order. */
   impls: ImplName[];
   /**
+   * The cluster scenarios' implementations (those with `cluster` options in servers/index.ts), in order.
+   * @default DEFAULT_CLUSTER_IMPLS
+   */
+  clusterImpls?: ImplName[];
+  /**
    * A delivery run during which other processes used more than this share of the machine's CPU (%) is
    * repeated, up to 3 attempts in all. 100 disables. @default 15
    */
@@ -67,6 +72,10 @@ export interface ScenarioResult {
   rows: Row[];
   /** Implementation rows for ratio columns: ratio = row / reference row. */
   ratioRefs?: { ws?: string; sio?: string };
+  /** The first column's header (default: implementation; micro: operation). */
+  rowHeader?: string;
+  /** What the ratio columns' headers call the reference rows (default: raw ws, Socket.IO). */
+  ratioHeaders?: { ws?: string; sio?: string };
   targets: TargetCheck[];
 }
 

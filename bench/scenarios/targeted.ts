@@ -28,7 +28,7 @@ export async function serverPhase(server: BenchServer, params: Record<string, un
 }
 
 /** Payloads each connection gets when `events` go round-robin over `users` users with `perUser` connections. */
-function expectedPerConnection(events: number, users: number, perUser: number): number[] {
+export function expectedPerConnection(events: number, users: number, perUser: number): number[] {
   const out: number[] = [];
   for (let u = 0; u < users; u++) {
     const n = Math.floor(events / users) + (u < events % users ? 1 : 0);
