@@ -41,8 +41,15 @@ export class MigrationServer extends WsSsotServer {
     if (create !== undefined && typeof create !== 'function') throw new InvalidOptionError('createLegacyManager', 'a function (deps) => LegacyPathManager', create);
     super(options);
     const deps: LegacyManagerDeps = { manager: this.manager, logger: this.logger };
-    const manager = create?.(deps) ?? new LegacySharedManager(deps);
-    this.addCodePath(manager);
+    let manager: LegacyPathManager;
+    try {
+      manager = create?.(deps) ?? new LegacySharedManager(deps);
+      this.addCodePath(manager);
+    } catch (err) {
+      // The canonical server is already listening and holds the path: release everything before rethrowing.
+      void super.close();
+      throw err;
+    }
     this.legacy = new LegacyControl(this, manager);
   }
 

@@ -199,11 +199,11 @@ export class ConnectionRegistry extends EventEmitter<ConnectionRegistryEvents> i
     assertCloseArgs(code, reason);
     const connection = this.connectionsById.get(userIdOrConnectionId);
     if (connection !== undefined) {
-      this.closeConnection(connection, code, reason, false);
+      this.closeConnection(connection, code, reason, true);
       return 1;
     }
     const all = this.users.get(userIdOrConnectionId)?.slice() ?? [];
-    for (const c of all) this.closeConnection(c, code, reason, false);
+    for (const c of all) this.closeConnection(c, code, reason, true);
     return all.length;
   }
 
@@ -228,7 +228,8 @@ export class ConnectionRegistry extends EventEmitter<ConnectionRegistryEvents> i
    * and unregisters it at once. Returns the sockets so a caller can wait for them.
    */
   closeWhere(predicate: (connection: WebSocketConnection) => boolean, code: number, reason: string): WebSocket[] {
-    return closeMatching(this.connectionsById.values(), predicate, code, reason, (connection) => this.closeConnection(connection, code, reason, false));
+    // A peer that never reads must not hold its socket for ws's 30 s after a removal or a drain: terminated after slowCloseTimeoutMs.
+    return closeMatching(this.connectionsById.values(), predicate, code, reason, (connection) => this.closeConnection(connection, code, reason, true));
   }
 
   /** Sends coalesced frames to connections whose buffers have drained (called by the heartbeat, too). */

@@ -64,3 +64,16 @@ describe('a peer closed to make room for a newer connection, that never reads', 
     expect(h.wss.getConnectionCount()).toBe(1);
   });
 });
+
+describe('a peer the app removes or a drain closes, that never reads', () => {
+  it.each([
+    ['removeConnection (1000)', (harness: Harness): number => harness.wss.manager.removeConnection('alice')],
+    ['drain (1012)', (harness: Harness): number => harness.wss.drain({ path: 'ssot' })],
+  ])('%s: unregistered at once, terminated after slowCloseTimeoutMs (not ws’s 30 s)', async (_name, close) => {
+    h = await startHarness({ slowCloseTimeoutMs: SLOW_CLOSE_MS });
+    const peer = await neverReadingPeer('alice');
+    expect(close(h)).toBe(1);
+    expect(h.wss.getConnectionCount()).toBe(0);
+    await waitFor('the peer to be terminated', () => peer.readyState === CLOSED, 5_000);
+  });
+});
