@@ -23,7 +23,8 @@ import { serialize } from '../core/validate.js';
 import type { DeliveryClass } from '../events/agent-events.js';
 import type { WsSsotMetrics } from '../observability/metrics.js';
 import type { UserId } from '../types.js';
-import { controlFrame, DELIVERY_CHAR, messageFrame, parseChannelMessage, type ParsedDelivery } from './channel-message.js';
+import { BrokerReceiver } from './broker-receiver.js';
+import { controlFrame, DELIVERY_CHAR, messageFrame } from './channel-message.js';
 import type { ClusterMetrics } from './cluster-metrics.js';
 import { ClusterKeys } from './cluster-keys.js';
 import type { ResolvedClusterOptions } from './cluster-options.js';
@@ -56,9 +57,6 @@ export interface ClusterHealth {
   cluster: ClusterCounts | null;
 }
 
-/** Frames kept for a starting tab; a start that would need more is abandoned (the client retries). */
-const EARLY_LIMIT = 10_000;
-
 export class RedisEngine implements DeliveryEngine {
   readonly nodeId: string;
   readonly keys: ClusterKeys;
@@ -66,6 +64,7 @@ export class RedisEngine implements DeliveryEngine {
   readonly presence: Presence;
   readonly #deps: RedisEngineDeps;
   readonly #routes = new Map<UserId, UserRoute>();
+  readonly #receiver: BrokerReceiver;
   /** The log's TTL: an event, a snapshot and each holding node's heartbeat refresh it. */
   readonly #ttlMs: number;
   #closed = false;
@@ -77,10 +76,11 @@ export class RedisEngine implements DeliveryEngine {
     this.#deps = deps;
     this.#ttlMs = Math.max(deps.recovery.maxAgeMs, options.presenceTtlMs) + options.presenceTtlMs;
     this.redis = new RedisConnections(options.redis, options.pubsub, deps.logger);
+    this.#receiver = new BrokerReceiver(deps, this.keys, this.redis, this.#routes);
     this.presence = new Presence(this.redis, this.keys, this.nodeId, options, deps.registry, () => this.#heldUsers(), this.#ttlMs, deps.logger);
     const sub = this.redis.subscriber;
-    sub.on('smessage', (channel: string, message: string) => this.#onUserMessage(channel, message));
-    sub.on('message', (channel: string, message: string) => this.#onMessage(channel, message));
+    sub.on('smessage', (channel: string, message: string) => this.#receiver.onUserMessage(channel, message));
+    sub.on('message', (channel: string, message: string) => this.#receiver.onMessage(channel, message));
     // ioredis resubscribes by itself after a reconnect; the events published meanwhile are checked for.
     sub.on('ready', () => this.#subscriberReady());
     void this.redis.ready.then(() => (this.#closed ? undefined : sub.subscribe(this.keys.broadcastChannel))).catch((err: unknown) => deps.logger.warn({ err }, 'redis engine: broadcast subscription failed'));
@@ -188,17 +188,17 @@ export class RedisEngine implements DeliveryEngine {
       connection.write(serialize({ v: 1, type: 'recovery', recovered: recovered === 1, fromSeq: lastSeq + 1, toSeq: seq }));
       metrics?.recovery(recovered === 1 ? 'recovered' : 'not_recovered');
     }
-    if (route.epoch !== null && route.epoch !== epoch) this.#resync(route, 'epoch'); // the other tabs' log is gone
+    if (route.epoch !== null && route.epoch !== epoch) this.#receiver.resync(route, 'epoch'); // the other tabs' log is gone
     connection.starting = false;
     let last = seq;
     for (const message of route.early ?? []) {
-      if (message.kind === 'e' && message.epoch !== epoch) return this.#closeToResume(connection, 'epoch');
+      if (message.kind === 'e' && message.epoch !== epoch) return this.#receiver.closeToResume(connection, 'epoch');
       if (message.kind === 'e' && message.delivery === 'durable') {
         if (message.seq <= last) continue;
-        if (message.seq !== last + 1) return this.#closeToResume(connection, 'gap');
+        if (message.seq !== last + 1) return this.#receiver.closeToResume(connection, 'gap');
         last = message.seq;
       }
-      this.#deliverTo(connection, message);
+      this.#receiver.deliverTo(connection, message);
     }
     if (route.cursor < last) route.cursor = last;
     route.epoch = epoch;
@@ -228,85 +228,6 @@ export class RedisEngine implements DeliveryEngine {
     return route;
   }
 
-  #onUserMessage(channel: string, raw: string): void {
-    const userId = this.keys.userOfChannel(channel);
-    const route = userId === null ? undefined : this.#routes.get(userId);
-    if (route === undefined) return; // unsubscribed meanwhile
-    const message = parseChannelMessage(raw);
-    if (message === null) return this.#deps.logger.warn({ channel }, 'redis engine: malformed channel message ignored');
-    if ('target' in message) return this.#control(route, message.kind, message.target);
-    if (route.early !== null) {
-      if (route.early.length >= EARLY_LIMIT) return this.#overflow(route);
-      route.early.push(message);
-    }
-    this.#deliverLive(route, message);
-  }
-
-  #onMessage(channel: string, raw: string): void {
-    if (channel !== this.keys.broadcastChannel) return this.#onUserMessage(channel, raw); // plain pub/sub (Redis < 7)
-    const message = parseChannelMessage(raw);
-    if (message === null || 'target' in message) return;
-    this.#deps.clusterMetrics?.routed(this.#deps.registry.deliverToEveryone(message.frame, message.delivery));
-  }
-
-  #deliverLive(route: UserRoute, message: ParsedDelivery): void {
-    if (message.kind === 'e') {
-      if (route.epoch !== null && message.epoch !== route.epoch) return this.#resync(route, 'epoch');
-      if (message.delivery === 'durable') {
-        if (route.cursor < 0) return; // no live tab yet: the starting ones take it from `early`
-        if (message.seq <= route.cursor) return;
-        if (message.seq !== route.cursor + 1) return this.#resync(route, 'gap');
-        route.cursor = message.seq;
-      }
-    }
-    this.#deps.clusterMetrics?.routed(this.#deps.registry.deliverToUser(route.userId, message.frame, message.delivery, message.coalesceKey));
-  }
-
-  #deliverTo(connection: WebSocketConnection, message: ParsedDelivery): void {
-    const view = [connection];
-    // One tab: the registry's fan-out of one, so backpressure by delivery class applies as to live tabs.
-    this.#deps.clusterMetrics?.routed(this.#deps.registry.deliverToConnections(view, message.frame, message.delivery, message.coalesceKey));
-  }
-
-  #control(route: UserRoute, kind: 'x' | 'g', target: string): void {
-    const registry = this.#deps.registry;
-    if (kind === 'x') {
-      const victim = registry.connectionById(target);
-      if (victim !== undefined) registry.closeConnection(victim, CloseCode.EVICTED_BY_LIMIT, 'connection limit: evicted by a newer connection', true);
-      return;
-    }
-    const bar = target.indexOf('|');
-    const sessionId = target.slice(0, bar);
-    const newer = target.slice(bar + 1);
-    for (const c of registry.userConnectionsView(route.userId)?.slice() ?? []) {
-      if (c.sessionId === sessionId && c.id !== newer) registry.closeConnection(c, CloseCode.SESSION_REPLACED, 'session resumed on a newer connection', true);
-    }
-  }
-
-  /** Closes the user's live local tabs with 1012: each resumes from its own lastSeq and gets exactly what it missed. */
-  #resync(route: UserRoute, reason: 'gap' | 'epoch' | 'reconnect'): void {
-    this.#deps.clusterMetrics?.resynced(reason);
-    route.cursor = -1;
-    route.epoch = null;
-    for (const c of this.#deps.registry.userConnectionsView(route.userId)?.slice() ?? []) {
-      if (!c.starting) this.#deps.registry.closeConnection(c, CloseCode.SERVICE_RESTART, 'resynchronising; reconnect and resume', true);
-    }
-  }
-
-  /** A tab has been starting for so long that too much arrived meanwhile: its start is abandoned (1013, it retries). */
-  #overflow(route: UserRoute): void {
-    this.#deps.clusterMetrics?.resynced('overflow');
-    route.early = [];
-    for (const c of this.#deps.registry.userConnectionsView(route.userId)?.slice() ?? []) {
-      if (c.starting) this.#deps.registry.closeConnection(c, CloseCode.TRY_AGAIN_LATER, 'session start took too long; retry', true);
-    }
-  }
-
-  #closeToResume(connection: WebSocketConnection, reason: 'gap' | 'epoch'): void {
-    this.#deps.clusterMetrics?.resynced(reason);
-    this.#deps.registry.closeConnection(connection, CloseCode.SERVICE_RESTART, 'resynchronising; reconnect and resume', true);
-  }
-
   /** After a reconnect: a user whose log is not where this node's delivery is (moved on, or went back) is resynchronised. */
   #subscriberReady(): void {
     if (!this.#subscriberWasReady) {
@@ -315,21 +236,7 @@ export class RedisEngine implements DeliveryEngine {
     }
     this.#deps.clusterMetrics?.resubscribed();
     this.#deps.logger.info({ users: this.#routes.size }, 'redis engine: subscriber reconnected; checking for missed events');
-    void this.#checkMissed().catch((err: unknown) => this.#deps.logger.warn({ err }, 'redis engine: missed-event check failed'));
-  }
-
-  async #checkMissed(): Promise<void> {
-    const routes = [...this.#routes.values()].filter((r) => r.cursor >= 0);
-    const pipeline = this.redis.commands.pipeline();
-    for (const route of routes) pipeline.hmget(this.keys.user(route.userId).meta, 'epoch', 'seq');
-    const results = (await pipeline.exec()) ?? [];
-    routes.forEach((route, i) => {
-      const [err, value] = results[i] ?? [null, null];
-      const [epoch, seq] = (value as [string | null, string | null] | null) ?? [null, null];
-      // Ahead: events were published while the subscriber was away. Behind: the log went back (a failover lost
-      // acknowledged writes); the tabs' seqs are ahead of it, so they must resume (and get recovered: false).
-      if (err !== null || epoch !== route.epoch || Number(seq) !== route.cursor) this.#resync(route, 'reconnect');
-    });
+    void this.#receiver.checkMissed().catch((err: unknown) => this.#deps.logger.warn({ err }, 'redis engine: missed-event check failed'));
   }
 
   #heldUsers(): IterableIterator<UserId> {

@@ -1,0 +1,134 @@
+/**
+ * What a node does with what the broker sends it: a user's channel frames go to that user's live local tabs
+ * by the route's cursor (a duplicate is dropped; a gap or a new epoch resynchronises the tabs with 1012 so
+ * they resume exactly), to its starting tabs' buffer, and control frames (evict, ghost) close local
+ * connections; broadcast frames go to every local connection. After the subscriber reconnects, every held
+ * user whose log moved while it was away is resynchronised.
+ */
+import type { Logger } from 'pino';
+import { CloseCode } from '../close-codes.js';
+import type { WebSocketConnection } from '../core/connection.js';
+import type { ConnectionRegistry } from '../core/connection-registry.js';
+import type { UserId } from '../types.js';
+import { parseChannelMessage, type ParsedDelivery } from './channel-message.js';
+import type { ClusterKeys } from './cluster-keys.js';
+import type { ClusterMetrics } from './cluster-metrics.js';
+import type { RedisConnections } from './redis-connections.js';
+import type { UserRoute } from './user-route.js';
+
+/** Frames kept for a starting tab; a start that would need more is abandoned (the client retries). */
+const EARLY_LIMIT = 10_000;
+
+export interface BrokerReceiverDeps {
+  registry: ConnectionRegistry;
+  logger: Logger;
+  clusterMetrics: ClusterMetrics | null;
+}
+
+export class BrokerReceiver {
+  readonly #deps: BrokerReceiverDeps;
+  readonly #keys: ClusterKeys;
+  readonly #redis: RedisConnections;
+  readonly #routes: ReadonlyMap<UserId, UserRoute>;
+
+  constructor(deps: BrokerReceiverDeps, keys: ClusterKeys, redis: RedisConnections, routes: ReadonlyMap<UserId, UserRoute>) {
+    this.#deps = deps;
+    this.#keys = keys;
+    this.#redis = redis;
+    this.#routes = routes;
+  }
+
+  onUserMessage(channel: string, raw: string): void {
+    const userId = this.#keys.userOfChannel(channel);
+    const route = userId === null ? undefined : this.#routes.get(userId);
+    if (route === undefined) return; // unsubscribed meanwhile
+    const message = parseChannelMessage(raw);
+    if (message === null) return this.#deps.logger.warn({ channel }, 'redis engine: malformed channel message ignored');
+    if ('target' in message) return this.#control(route, message.kind, message.target);
+    if (route.early !== null) {
+      if (route.early.length >= EARLY_LIMIT) return this.#overflow(route);
+      route.early.push(message);
+    }
+    this.#deliverLive(route, message);
+  }
+
+  onMessage(channel: string, raw: string): void {
+    if (channel !== this.#keys.broadcastChannel) return this.onUserMessage(channel, raw); // plain pub/sub (Redis < 7)
+    const message = parseChannelMessage(raw);
+    if (message === null || 'target' in message) return;
+    this.#deps.clusterMetrics?.routed(this.#deps.registry.deliverToEveryone(message.frame, message.delivery));
+  }
+
+  #deliverLive(route: UserRoute, message: ParsedDelivery): void {
+    if (message.kind === 'e') {
+      if (route.epoch !== null && message.epoch !== route.epoch) return this.resync(route, 'epoch');
+      if (message.delivery === 'durable') {
+        if (route.cursor < 0) return; // no live tab yet: the starting ones take it from `early`
+        if (message.seq <= route.cursor) return;
+        if (message.seq !== route.cursor + 1) return this.resync(route, 'gap');
+        route.cursor = message.seq;
+      }
+    }
+    this.#deps.clusterMetrics?.routed(this.#deps.registry.deliverToUser(route.userId, message.frame, message.delivery, message.coalesceKey));
+  }
+
+  deliverTo(connection: WebSocketConnection, message: ParsedDelivery): void {
+    const view = [connection];
+    // One tab: the registry's fan-out of one, so backpressure by delivery class applies as to live tabs.
+    this.#deps.clusterMetrics?.routed(this.#deps.registry.deliverToConnections(view, message.frame, message.delivery, message.coalesceKey));
+  }
+
+  #control(route: UserRoute, kind: 'x' | 'g', target: string): void {
+    const registry = this.#deps.registry;
+    if (kind === 'x') {
+      const victim = registry.connectionById(target);
+      if (victim !== undefined) registry.closeConnection(victim, CloseCode.EVICTED_BY_LIMIT, 'connection limit: evicted by a newer connection', true);
+      return;
+    }
+    const bar = target.indexOf('|');
+    const sessionId = target.slice(0, bar);
+    const newer = target.slice(bar + 1);
+    for (const c of registry.userConnectionsView(route.userId)?.slice() ?? []) {
+      if (c.sessionId === sessionId && c.id !== newer) registry.closeConnection(c, CloseCode.SESSION_REPLACED, 'session resumed on a newer connection', true);
+    }
+  }
+
+  /** Closes the user's live local tabs with 1012: each resumes from its own lastSeq and gets exactly what it missed. */
+  resync(route: UserRoute, reason: 'gap' | 'epoch' | 'reconnect'): void {
+    this.#deps.clusterMetrics?.resynced(reason);
+    route.cursor = -1;
+    route.epoch = null;
+    for (const c of this.#deps.registry.userConnectionsView(route.userId)?.slice() ?? []) {
+      if (!c.starting) this.#deps.registry.closeConnection(c, CloseCode.SERVICE_RESTART, 'resynchronising; reconnect and resume', true);
+    }
+  }
+
+  /** A tab has been starting for so long that too much arrived meanwhile: its start is abandoned (1013, it retries). */
+  #overflow(route: UserRoute): void {
+    this.#deps.clusterMetrics?.resynced('overflow');
+    route.early = [];
+    for (const c of this.#deps.registry.userConnectionsView(route.userId)?.slice() ?? []) {
+      if (c.starting) this.#deps.registry.closeConnection(c, CloseCode.TRY_AGAIN_LATER, 'session start took too long; retry', true);
+    }
+  }
+
+  closeToResume(connection: WebSocketConnection, reason: 'gap' | 'epoch'): void {
+    this.#deps.clusterMetrics?.resynced(reason);
+    this.#deps.registry.closeConnection(connection, CloseCode.SERVICE_RESTART, 'resynchronising; reconnect and resume', true);
+  }
+
+  /** After a reconnect: a user whose log is not where this node's delivery is (moved on, or went back) is resynchronised. */
+  async checkMissed(): Promise<void> {
+    const routes = [...this.#routes.values()].filter((r) => r.cursor >= 0);
+    const pipeline = this.#redis.commands.pipeline();
+    for (const route of routes) pipeline.hmget(this.#keys.user(route.userId).meta, 'epoch', 'seq');
+    const results = (await pipeline.exec()) ?? [];
+    routes.forEach((route, i) => {
+      const [err, value] = results[i] ?? [null, null];
+      const [epoch, seq] = (value as [string | null, string | null] | null) ?? [null, null];
+      // Ahead: events were published while the subscriber was away. Behind: the log went back (a failover lost
+      // acknowledged writes); the tabs' seqs are ahead of it, so they must resume (and get recovered: false).
+      if (err !== null || epoch !== route.epoch || Number(seq) !== route.cursor) this.resync(route, 'reconnect');
+    });
+  }
+}
