@@ -15,7 +15,7 @@ import type { DeliveryEngine } from './delivery-engine.js';
 import type { AuthResult, CodePath, ConnectionHealth, ConnectionId, UserId } from '../types.js';
 import { WebSocketConnection, type ConnectionOwner } from './connection.js';
 import type { EventStore } from './event-store.js';
-import { deliverToAll } from './fan-out.js';
+import { deliverToAll, deliverToEveryConnection, deliverToUserTabs, shadowOffline } from './fan-out.js';
 import { OutboundFrame } from './outbound-frame.js';
 import { emitSafely } from './safe-emit.js';
 import { startSession } from './session-handshake.js';
@@ -259,23 +259,8 @@ export class ConnectionRegistry extends EventEmitter<ConnectionRegistryEvents> i
    */
   deliverToUser(userId: UserId, text: string, delivery: DeliveryClass, coalesceKey: string | null): number {
     const connections = this.users.get(userId);
-    if (connections === undefined) return this.#shadow === null ? 0 : this.#shadowOffline(userId);
-    return this.#deliverUser(userId, connections, text, delivery, coalesceKey);
-  }
-
-  #deliverUser(userId: UserId, connections: readonly WebSocketConnection[], text: string, delivery: DeliveryClass, coalesceKey: string | null): number {
-    const frame = new OutboundFrame(text); // encoded once for every tab
-    const shadow = this.#shadow;
-    if (shadow === null || !shadow.sample(userId)) return deliverToAll(connections, frame, delivery, coalesceKey);
-    const received: WebSocketConnection[] = [];
-    const delivered = deliverToAll(connections, frame, delivery, coalesceKey, received);
-    shadow.userSend(userId, onLegacyPath(received));
-    return delivered;
-  }
-
-  #shadowOffline(userId: UserId): number {
-    if (this.#shadow?.sample(userId) === true) this.#shadow.userSend(userId, []);
-    return 0;
+    if (connections === undefined) return this.#shadow === null ? 0 : shadowOffline(this.#shadow, userId);
+    return deliverToUserTabs(userId, connections, text, delivery, coalesceKey, this.#shadow);
   }
 
   /** Hands an already-serialised frame to the given local connections; returns how many took it. @internal */
@@ -286,13 +271,7 @@ export class ConnectionRegistry extends EventEmitter<ConnectionRegistryEvents> i
   /** Hands an already-serialised frame to every local connection; returns how many took it. @internal */
   deliverToEveryone(text: string, delivery: DeliveryClass): number {
     if (this.connectionsById.size === 0) return 0;
-    const frame = new OutboundFrame(text);
-    const shadow = this.#shadow;
-    if (shadow === null || !shadow.sample()) return deliverToAll(this.connectionsById.values(), frame, delivery, null);
-    const received: WebSocketConnection[] = [];
-    const delivered = deliverToAll(this.connectionsById.values(), frame, delivery, null, received);
-    shadow.broadcast(onLegacyPath(received));
-    return delivered;
+    return deliverToEveryConnection(this.connectionsById.values(), text, delivery, this.#shadow);
   }
 
   // ---- ConnectionOwner ---------------------------------------------------------------------------
@@ -343,9 +322,4 @@ export class ConnectionRegistry extends EventEmitter<ConnectionRegistryEvents> i
   protected emitSafe<K extends keyof ConnectionRegistryEvents>(event: K, ...args: ConnectionRegistryEvents[K]): void {
     emitSafely(this, this.logger, event, args);
   }
-}
-
-/** The legacy-path connections among those a sampled send reached (what shadow mode compares). */
-function onLegacyPath(received: readonly WebSocketConnection[]): WebSocketConnection[] {
-  return received.filter((c) => c.path === 'legacy');
 }

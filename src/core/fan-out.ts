@@ -1,7 +1,12 @@
-/** Hands one encoded frame to many connections: the shared loop of every send and broadcast, on both paths. */
+/**
+ * Hands one encoded frame to many connections: the shared loop of every send and broadcast, on both paths,
+ * and its shadow-mode variants (which note the legacy-path recipients of a sampled send; nothing extra is sent).
+ */
 import type { DeliveryClass } from '../events/agent-events.js';
 import type { WebSocketConnection } from './connection.js';
-import type { OutboundFrame } from './outbound-frame.js';
+import type { LegacySendObserver } from '../shadow/legacy-send-observer.js';
+import type { UserId } from '../types.js';
+import { OutboundFrame } from './outbound-frame.js';
 
 /**
  * Delivers `frame` to each connection and returns how many took it; with `received`, also appends each
@@ -27,4 +32,35 @@ export function deliverToAll(
     }
   }
   return delivered;
+}
+
+/** A user's tabs: the frame is encoded once for all of them; a sampled send reports its legacy-path recipients. */
+export function deliverToUserTabs(userId: UserId, connections: readonly WebSocketConnection[], text: string, delivery: DeliveryClass, coalesceKey: string | null, shadow: LegacySendObserver | null): number {
+  const frame = new OutboundFrame(text);
+  if (shadow === null || !shadow.sample(userId)) return deliverToAll(connections, frame, delivery, coalesceKey);
+  const received: WebSocketConnection[] = [];
+  const delivered = deliverToAll(connections, frame, delivery, coalesceKey, received);
+  shadow.userSend(userId, onLegacyPath(received));
+  return delivered;
+}
+
+/** Every connection (a broadcast); a sampled one reports its legacy-path recipients. */
+export function deliverToEveryConnection(connections: IterableIterator<WebSocketConnection>, text: string, delivery: DeliveryClass, shadow: LegacySendObserver | null): number {
+  const frame = new OutboundFrame(text);
+  if (shadow === null || !shadow.sample()) return deliverToAll(connections, frame, delivery, null);
+  const received: WebSocketConnection[] = [];
+  const delivered = deliverToAll(connections, frame, delivery, null, received);
+  shadow.broadcast(onLegacyPath(received));
+  return delivered;
+}
+
+/** A send to a user with no tab here: shadow mode still compares it (the legacy path may have replaced tabs). */
+export function shadowOffline(shadow: LegacySendObserver, userId: UserId): number {
+  if (shadow.sample(userId)) shadow.userSend(userId, []);
+  return 0;
+}
+
+/** The legacy-path connections among those a sampled send reached (what shadow mode compares). */
+function onLegacyPath(received: readonly WebSocketConnection[]): WebSocketConnection[] {
+  return received.filter((c) => c.path === 'legacy');
 }
