@@ -11,7 +11,6 @@ import { WebSocketServer } from 'ws';
 import { CloseCode } from '../close-codes.js';
 import { resolveServerOptions, type ResolvedServerOptions, type WebSocketServerOptions } from '../config/server-options.js';
 import type { CodePathHandler } from '../core/code-path.js';
-import type { WebSocketConnection } from '../core/connection.js';
 import { EventStore } from '../core/event-store.js';
 import { UnifiedWebSocketManager } from '../core/unified-manager.js';
 import { assertUserId } from '../core/validate.js';
@@ -34,17 +33,12 @@ import { Heartbeat } from './heartbeat.js';
 import { InboundFrames } from './inbound-frames.js';
 import { assertPathFree, claimPath, type UpgradeClaim } from './upgrade-claims.js';
 import { UpgradeHandler } from './upgrade-handler.js';
+import { PathDrain, type DrainOptions } from './path-drain.js';
 import { waitForClose } from './wait-for-close.js';
 
 export type { ServerState, WebSocketHealth } from './health.js';
 
-/** Options of {@link WsSsotServer.drain}. */
-export interface DrainOptions {
-  /** Drain every connection on this path, whatever the flags say. @default the connections whose path differs from the flags' current choice for their user */
-  path?: CodePath;
-  /** Close reason sent with 1012. @default 'code path changed; reconnect' */
-  reason?: string;
-}
+export type { DrainOptions } from './path-drain.js';
 
 function isFlagSourceLike(value: unknown): boolean {
   return typeof value === 'object' && value !== null && typeof (value as FlagSource).isEnabled === 'function';
@@ -76,6 +70,7 @@ export class WsSsotServer {
   readonly #paths = new Map<CodePath, CodePathHandler>();
   readonly #router: PathRouter;
   readonly #drainer: FlagChangeDrainer | null;
+  readonly #pathDrain: PathDrain;
   readonly #wss: WebSocketServer;
   readonly #heartbeat: Heartbeat;
   readonly #startedAt = Date.now();
@@ -125,11 +120,12 @@ export class WsSsotServer {
     this.#paths.set('ssot', this.manager);
     this.factory = new WebSocketManagerFactory(this.manager, factoryOptions);
     this.#router = new PathRouter(this.flags, this.metrics, this.logger, (path) => this.#paths.has(path));
+    this.#pathDrain = new PathDrain(this.manager, this.#router, this.metrics, this.logger);
     const drain = this.options.drainOnFlagChange;
     this.#drainer = drain === null ? null : new FlagChangeDrainer({
-      misplacedConnections: () => this.#misplacedConnections(),
+      misplacedConnections: () => this.#pathDrain.misplacedConnections(),
       isMisplaced: (connection) => this.#router.pathFor(connection.userId) !== connection.path,
-      closeForDrain: (connection) => this.#closeForDrain(connection, 'code path changed; reconnect'),
+      closeForDrain: (connection) => this.#pathDrain.closeForFlagChange(connection),
     }, drain.ratePerSecond, this.logger);
     // Routing reads the flags per connection, so a change applies to new connections at once; log it, and
     // with drainOnFlagChange move the existing ones too.
@@ -218,21 +214,7 @@ export class WsSsotServer {
    */
   drain(options: DrainOptions = {}): number {
     this.#assertOpen();
-    if (typeof options !== 'object' || options === null) throw new InvalidOptionError('drain options', 'an object { path?, reason? }', options);
-    const { path, reason = 'code path changed; reconnect' } = options;
-    if (path !== undefined && path !== 'ssot' && path !== 'legacy') throw new InvalidOptionError('path', "'ssot' or 'legacy'", path);
-    const misplaced = path !== undefined ? (connection: WebSocketConnection): boolean => connection.path === path : this.#misplacedByFlags();
-    const closed = { ssot: 0, legacy: 0 };
-    this.manager.closeWhere((connection) => {
-      if (!misplaced(connection)) return false;
-      closed[connection.path]++;
-      return true;
-    }, CloseCode.SERVICE_RESTART, reason);
-    this.metrics.drained('manual', 'ssot', closed.ssot);
-    this.metrics.drained('manual', 'legacy', closed.legacy);
-    const total = closed.ssot + closed.legacy;
-    this.logger.info({ closed: total, path: path ?? 'by flags' }, 'drained connections onto the current code path');
-    return total;
+    return this.#pathDrain.drain(options);
   }
 
   #assertOpen(): void {
@@ -242,30 +224,6 @@ export class WsSsotServer {
   /** True while a `drainOnFlagChange` drain is closing connections. */
   get draining(): boolean {
     return this.#drainer?.draining ?? false;
-  }
-
-  /** A predicate: is the connection on another path than the flags now choose for its user? (one decision per user) */
-  #misplacedByFlags(): (connection: WebSocketConnection) => boolean {
-    const decisions = new Map<UserId, CodePath>();
-    return (connection) => {
-      let wanted = decisions.get(connection.userId);
-      if (wanted === undefined) {
-        wanted = this.#router.pathFor(connection.userId);
-        decisions.set(connection.userId, wanted);
-      }
-      return wanted !== connection.path;
-    };
-  }
-
-  #misplacedConnections(): WebSocketConnection[] {
-    const misplaced = this.#misplacedByFlags();
-    const out: WebSocketConnection[] = [];
-    for (const connection of this.manager.connections()) if (misplaced(connection)) out.push(connection);
-    return out;
-  }
-
-  #closeForDrain(connection: WebSocketConnection, reason: string): void {
-    this.metrics.drained('flag_change', connection.path, this.manager.removeConnection(connection.id, CloseCode.SERVICE_RESTART, reason));
   }
 
   /** The flag source's sync state: for a composite, its primary's (Unleash), which is what operators need. */
