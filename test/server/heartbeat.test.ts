@@ -120,6 +120,8 @@ describe('Heartbeat#tick', () => {
     expect(alice.pending?.size).toBe(1); // no room yet
     socket.resume();
     await waitFor('alice’s buffer to drain below the high-water mark', () => alice.socket.bufferedAmount <= m.highWaterMark, 20_000);
+    // The first round's ping waited behind the fillers: its pong must be back, or this round terminates her.
+    await waitFor('alice’s pong to the first round', () => alice.alive, 20_000);
     heartbeat.tick();
     expect(alice.pending).toBeNull();
     expect(await client.nextOfType('agent_thinking', 20_000)).toMatchObject({ transient: true, data: { i: 4 } });
