@@ -3,14 +3,16 @@
  *
  * 1. `env` set to **false**: the kill switch (`WS_ENABLE_SSOT=false` always wins; so does any flag the
  *    environment turns off, which is what the rollback runbook relies on).
- * 2. `primary` (Unleash, later), once it reports `ready`.
- * 3. `bootstrap`: the options object and runtime `set()` (`wss.setFlags`), also the last-known state.
+ * 2. `primary` (Unleash), once it reports `ready` (it has synced).
+ * 3. `bootstrap`: the options object and runtime `set()` (`wss.setFlags`); then, while the primary has not
+ *    synced, the last-known values the primary holds itself if it is a {@link FlagLayer} (Unleash's
+ *    `bootstrap` and `backupPath` toggles: `peek()` answers for the toggles it holds).
  * 4. `env` set to **true**.
  * 5. `defaults`: every flag off, as in the seeds.
  *
  * Never throws: a failing layer is skipped.
  */
-import type { FlagLayer } from './flag-layer.js';
+import { isFlagLayer, type FlagLayer } from './flag-layer.js';
 import { FlagListeners } from './flag-listeners.js';
 import type { FlagContext, FlagName, FlagSource, FlagSourceStatus, FlagValues } from './flag-source.js';
 import { StaticFlagSource } from './static-flag-source.js';
@@ -129,8 +131,16 @@ export class CompositeFlagSource implements FlagSource {
     }
     const fromBootstrap = safePeek(this.bootstrap, flag, context);
     if (fromBootstrap !== undefined) return fromBootstrap;
+    const lastKnown = this.#primaryLastKnown(flag, context);
+    if (lastKnown !== undefined) return lastKnown;
     if (fromEnv === true) return true;
     return this.#defaults.get(flag) ?? false;
+  }
+
+  /** What a primary that has not synced holds for `flag` (its bootstrap or backup), if it can say (a FlagLayer). */
+  #primaryLastKnown(flag: FlagName, context: FlagContext | undefined): boolean | undefined {
+    const primary = this.primary;
+    return primary !== null && isFlagLayer(primary) ? safePeek(primary, flag, context) : undefined;
   }
 
   /** Which layer decides `flag` for `context` now (for health and debugging). */
@@ -143,6 +153,7 @@ export class CompositeFlagSource implements FlagSource {
       // see isEnabled
     }
     if (safePeek(this.bootstrap, flag, context) !== undefined) return 'bootstrap';
+    if (this.#primaryLastKnown(flag, context) !== undefined) return 'primary';
     return fromEnv === true ? 'env' : 'default';
   }
 

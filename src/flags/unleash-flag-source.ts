@@ -16,8 +16,9 @@
 import type { Logger } from 'pino';
 import type { ClientFeaturesResponse, Context, Unleash } from 'unleash-client';
 import { InvalidOptionError } from '../errors.js';
+import type { FlagLayer } from './flag-layer.js';
 import { FlagListeners } from './flag-listeners.js';
-import { FLAG_NAMES, type FlagContext, type FlagName, type FlagSource, type FlagSourceStatus, type FlagValues } from './flag-source.js';
+import { FLAG_NAMES, type FlagContext, type FlagName, type FlagSource, type FlagSourceStatus } from './flag-source.js';
 import { readBootstrap } from './unleash-bootstrap.js';
 import { resolveUnleashFlagSourceOptions, type ResolvedUnleashOptions, type UnleashFlagSourceOptions } from './unleash-options.js';
 import { createUnleashSdk } from './unleash-sdk.js';
@@ -27,7 +28,7 @@ import { UnleashSyncState } from './unleash-sync-state.js';
 /**
  * Flags from Unleash, evaluated locally per connection. Create with `await UnleashFlagSource.create(opts)`.
  */
-export class UnleashFlagSource implements FlagSource {
+export class UnleashFlagSource implements FlagSource, FlagLayer {
   readonly name = 'unleash';
   /** The Unleash toggle name of each flag. */
   readonly toggleNames: Readonly<Record<FlagName, string>>;
@@ -110,21 +111,54 @@ export class UnleashFlagSource implements FlagSource {
       return;
     }
     if (outcome === 'closed') return;
+    const { held, notHeld } = this.#heldToggles();
     this.#logger.warn(
       {
         outcome,
         startupTimeoutMs: this.#opts.startupTimeoutMs,
         lastError: this.#sync.lastError,
-        values: this.#snapshot(),
+        bootstrap: held,
+        notInBootstrap: notHeld,
       },
       outcome === 'timeout'
-        ? 'unleash did not sync within startupTimeoutMs: serving bootstrap/default flag values until it does'
-        : 'unleash refused the SDK (check the API token): serving bootstrap/default flag values',
+        ? 'unleash did not sync within startupTimeoutMs: until it does, the bootstrap/backup toggles it holds decide (bootstrap); a flag it holds none for (notInBootstrap) is decided by the server\'s other layers (environment true, else off)'
+        : 'unleash refused the SDK (check the API token): the bootstrap/backup toggles it holds decide (bootstrap); a flag it holds none for (notInBootstrap) is decided by the server\'s other layers (environment true, else off)',
     );
   }
 
-  #snapshot(): FlagValues {
-    return { ssot: this.isEnabled('ssot'), unified: this.isEnabled('unified'), factory: this.isEnabled('factory') };
+  /**
+   * The toggles this source holds before its first sync (from `bootstrap` or `backupPath`), each as what it
+   * answers: `true`/`false` for everyone, or its strategies (a rollout answers per user); and the flags it holds
+   * no toggle for. This is what a server's composite uses while Unleash has not synced (see `peek`).
+   */
+  #heldToggles(): { held: Partial<Record<FlagName, boolean | string>>; notHeld: FlagName[] } {
+    const held: Partial<Record<FlagName, boolean | string>> = {};
+    const notHeld: FlagName[] = [];
+    for (const flag of FLAG_NAMES) {
+      const definition = this.#definition(flag);
+      if (definition === undefined) notHeld.push(flag);
+      else held[flag] = describeToggle(definition, this.isEnabled(flag));
+    }
+    return { held, notHeld };
+  }
+
+  #definition(flag: FlagName): ReturnType<Unleash['getFeatureToggleDefinition']> {
+    try {
+      return this.#unleash.getFeatureToggleDefinition(this.#opts.toggleNames[flag]);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * The flag's value if this source holds its toggle (fetched, or from `bootstrap` / `backupPath` before the
+   * first sync), `undefined` if it holds none. A composite asks this while the source is not `ready`, so the
+   * bootstrap values are the ones a server really uses until Unleash answers. Never throws.
+   */
+  peek(flag: FlagName, context?: FlagContext): boolean | undefined {
+    if (!(FLAG_NAMES as readonly string[]).includes(flag)) return undefined;
+    if (this.#definition(flag) === undefined) return undefined;
+    return this.isEnabled(flag, context);
   }
 
   #handleSdkMessage(message: SdkMessage): void {
@@ -209,4 +243,18 @@ export class UnleashFlagSource implements FlagSource {
     this.#closing = Promise.resolve();
     return this.#closing;
   }
+}
+
+/** A toggle as the start-up log shows it: on/off for everyone, or the strategies that decide per context. */
+function describeToggle(definition: NonNullable<ReturnType<Unleash['getFeatureToggleDefinition']>>, withoutContext: boolean): boolean | string {
+  if (definition.enabled !== true) return false;
+  const strategies = Array.isArray(definition.strategies) ? definition.strategies : [];
+  if (strategies.length === 0 || strategies.some((s) => s.name === 'default' && (s.constraints ?? []).length === 0)) return true;
+  return strategies
+    .map((s) => {
+      const p = (s.parameters ?? {}) as Record<string, unknown>;
+      return s.name === 'flexibleRollout' ? `flexibleRollout ${String(p['rollout'])}% by ${String(p['stickiness'] ?? 'default')}` : s.name;
+    })
+    .join(' or ')
+    .concat(` (without a user: ${withoutContext})`);
 }

@@ -35,8 +35,12 @@ export class UnleashSyncState {
     return this.#lastError;
   }
 
+  /**
+   * `stale` is true while a refresh fails, and from the start until the first successful sync: values that
+   * never came from the server (bootstrap, backup, defaults) are not fresh, whether or not a fetch failed yet.
+   */
   status(): FlagSourceStatus {
-    const status: FlagSourceStatus = { source: 'unleash', ready: this.#ready, stale: this.#stale, lastSyncAt: this.#lastSyncAt };
+    const status: FlagSourceStatus = { source: 'unleash', ready: this.#ready, stale: this.#stale || this.#lastSyncAt === null, lastSyncAt: this.#lastSyncAt };
     if (this.#lastError !== undefined) status.lastError = this.#lastError;
     return status;
   }

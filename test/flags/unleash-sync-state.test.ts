@@ -35,7 +35,8 @@ describe('UnleashSyncState: the wait for the first sync', () => {
     expect(outcome()).toBe('pending');
     await vi.advanceTimersByTimeAsync(1);
     expect(outcome()).toBe('timeout');
-    expect(state.status()).toEqual({ source: 'unleash', ready: false, stale: false, lastSyncAt: null });
+    // Never reached: stale, though no fetch has failed yet.
+    expect(state.status()).toEqual({ source: 'unleash', ready: false, stale: true, lastSyncAt: null });
   });
 
   it('ends as synced once the SDK has both fetched and become ready (in either order), and clears its timer', async () => {
@@ -84,7 +85,7 @@ describe('UnleashSyncState: the wait for the first sync', () => {
     state.sdkReady();
     state.synced();
     state.failed('late', false);
-    expect(state.status()).toEqual({ source: 'unleash', ready: false, stale: false, lastSyncAt: null });
+    expect(state.status()).toEqual({ source: 'unleash', ready: false, stale: true, lastSyncAt: null });
     state.close();
   });
 });
