@@ -16,3 +16,8 @@ export class WebSocketManagerAdapter extends LegacyManagerFacade {
 }
 
 export type { LegacyManagerOptions } from './legacy-manager-facade.js';
+// The old module also re-exported the factory and the protocol types (seed 001 §1.3: two import paths of the
+// factory, four of WebSocketConnection): the same classes and types as their own modules'.
+export { WebSocketManagerFactory } from './websocket-manager-factory.js';
+export type { WebSocketManagerProtocol } from '../src/protocol.js';
+export type { WebSocketConnection } from '../src/core/connection.js';

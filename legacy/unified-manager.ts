@@ -19,3 +19,5 @@ export class UnifiedWebSocketManager extends LegacyManagerFacade {
 export { WebSocketManager } from './websocket-manager.js';
 export { getWebSocketManager, get_websocket_manager } from './get-websocket-manager.js';
 export type { LegacyManagerOptions } from './legacy-manager-facade.js';
+/** The old module's connection type (seed 001 §1.3): the same type as `ws-ssot/legacy/protocols`'. */
+export type { WebSocketConnection } from '../src/core/connection.js';

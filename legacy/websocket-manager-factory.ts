@@ -278,3 +278,6 @@ export class WebSocketManagerFactory {
 
 export type { LegacyUserBoundOptions } from './legacy-user-bound-manager.js';
 export type { LegacyUserContext } from './legacy-user-context.js';
+/** The old module's protocol types (seed 001 §1.3): the same types as `ws-ssot/legacy/protocols`'. */
+export type { WebSocketManagerProtocol } from '../src/protocol.js';
+export type { WebSocketConnection } from '../src/core/connection.js';
