@@ -17,9 +17,10 @@ export default defineConfig({
     'legacy/connection-manager': 'legacy/connection-manager.ts',
     'legacy/protocols': 'legacy/protocols.ts',
     // The migration tools: `ws-ssot` (package.json "bin": dist/cli.js, whose shebang comes from the entry's
-    // first line, which esbuild keeps). It does not load legacy/, and loads typescript only when it runs (an
-    // optional peer dependency).
+    // first line, which esbuild keeps) and the ESLint preset (ws-ssot/eslint). Neither loads legacy/; both
+    // load typescript only when they run (an optional peer dependency).
     cli: 'src/cli/index.ts',
+    eslint: 'src/eslint/index.ts',
   },
   format: ['esm', 'cjs'],
   // Members marked @internal (connection bookkeeping the managers own) stay out of the published types.

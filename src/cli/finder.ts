@@ -66,10 +66,12 @@ export function analyzeFile(c: FinderContext, source: TS.SourceFile): FileAnalys
   const teamOf = (specifier: string, mode: 'import' | 'require'): string | null => (isLegacyPath(specifier) ? null : c.team.patterns.length === 0 ? null : c.team.match(specifier, c.resolveModule(specifier, source, mode)));
 
   /** `import … from` / `export … from`: per name for a legacy path, else per name that resolves to a legacy export. */
-  const importDeclaration = (node: TS.ImportDeclaration | TS.ExportDeclaration, specifier: string, literal: TS.Node): void => {
+  const importDeclaration = (node: TS.ImportDeclaration | TS.ExportDeclaration, specifier: string): void => {
     const legacyPath = isLegacyPath(specifier);
     const team = teamOf(specifier, 'import');
-    if (team !== null) moduleOf(literal, specifier, team, 'static-import');
+    // `no-restricted-imports` sees a team module by its specifier only; one matched by the file it resolves to is the plugin's.
+    // At the declaration, where `no-restricted-imports` reports a whole module.
+    if (team !== null) moduleOf(node, specifier, team, specifier === team || specifier.startsWith(`${team}/`) ? 'static-import' : 'other');
     const names: Array<{ node: TS.ImportSpecifier | TS.ExportSpecifier; imported: string }> = [];
     let wholeModule = false;
     if (ts.isImportDeclaration(node)) {
@@ -80,7 +82,7 @@ export function analyzeFile(c: FinderContext, source: TS.SourceFile): FileAnalys
       if (bindings !== undefined && ts.isNamedImports(bindings)) for (const s of bindings.elements) names.push({ node: s, imported: (s.propertyName ?? s.name).text });
     } else if (node.exportClause === undefined || ts.isNamespaceExport(node.exportClause)) wholeModule = true;
     else for (const s of node.exportClause.elements) names.push({ node: s, imported: (s.propertyName ?? s.name).text });
-    if (legacyPath && wholeModule) moduleOf(literal, specifier, null, 'static-import');
+    if (legacyPath && wholeModule) moduleOf(node, specifier, null, 'static-import');
     for (const { node: s, imported } of names) {
       handled.add(s.name);
       if (s.propertyName !== undefined) handled.add(s.propertyName);
@@ -167,7 +169,7 @@ export function analyzeFile(c: FinderContext, source: TS.SourceFile): FileAnalys
 
   const visit = (node: TS.Node): void => {
     if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier !== undefined && ts.isStringLiteralLike(node.moduleSpecifier)) {
-      importDeclaration(node, node.moduleSpecifier.text, node.moduleSpecifier);
+      importDeclaration(node, node.moduleSpecifier.text);
       return;
     }
     if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference) && ts.isStringLiteralLike(node.moduleReference.expression)) {
