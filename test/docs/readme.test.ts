@@ -5,7 +5,11 @@
  * the same wherever the docs show it.
  */
 import ts from 'typescript';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { pino } from 'pino';
+import { createWebSocketServer } from '../../src/index.js';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, packageRoot } from '../support/build.js';
 import { refusalStatus, TestClient } from '../support/client.js';
@@ -102,6 +106,43 @@ describe('README: the options table', () => {
     expect(row).toMatch(/or none\*\* → HTTP 403/);
     expect(row).toContain("new WebSocket(url, { origin: 'https://app.example' })");
     expect(row).toContain('authenticate');
+  });
+});
+
+describe('README: clients without an Origin, the way the options row says', () => {
+  let close: (() => Promise<void>) | null = null;
+  afterEach(async () => {
+    await close?.();
+    close = null;
+  });
+
+  it('allowedOrigins unset, the Origin checked in authenticate: a browser of the app, or a service with its token and no Origin', async () => {
+    const server = http.createServer();
+    const wss = createWebSocketServer({
+      server,
+      logger: pino({ level: 'silent' }),
+      authenticate: (req) => {
+        const origin = req.headers.origin;
+        if (origin === undefined) return req.headers.authorization === 'Bearer service-token' ? { userId: 'billing-service' } : null;
+        if (origin !== 'https://app.example') throw Object.assign(new Error('origin not allowed'), { status: 403 });
+        return { userId: 'alice' };
+      },
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    close = async () => {
+      await wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    };
+    const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/ws`;
+    const service = await TestClient.open(url, { headers: { authorization: 'Bearer service-token' } });
+    await service.nextOfType('session');
+    const browser = await TestClient.open(url, { origin: 'https://app.example' });
+    await browser.nextOfType('session');
+    expect(wss.manager.getUserConnectionCount('billing-service')).toBe(1);
+    expect(await refusalStatus(url)).toBe(401); // no Origin, no token
+    expect(await refusalStatus(url, { origin: 'https://evil.example' })).toBe(403);
+    await Promise.all([service.close(), browser.close()]);
   });
 });
 
