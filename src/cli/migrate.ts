@@ -66,7 +66,15 @@ export function runMigrate(args: MigrateArgs, write: (text: string) => void, _wr
   const analysis = analyzeProgram(ts, project.program, project.files, { root: project.root, legacyModules: args.legacyModules, onFile: (d, t) => p.file(d, t) });
   const plan = planMigration(analysis, project.files, args.only);
   const errors = [...project.errors, ...analysis.errors, ...plan.errors];
-  if (!args.dryRun) for (const change of plan.changes) writeFileSync(change.fileName, change.after);
+  if (!args.dryRun) {
+    for (const change of plan.changes) {
+      try {
+        writeFileSync(change.fileName, change.after);
+      } catch (err) {
+        errors.push({ file: change.file, line: 0, column: 0, code: 'WSSOT_CLI_ERR_READ', message: `could not be written: ${err instanceof Error ? err.message : String(err)}` });
+      }
+    }
+  }
   write(args.json ? json(args, project.root, plan, errors) : text(args, plan, errors));
   const ok = plan.notRewritten.length === 0 && errors.length === 0;
   return { plan, errors, exitCode: ok ? EXIT.ok : EXIT.findings };

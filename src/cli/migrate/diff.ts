@@ -5,11 +5,19 @@
  */
 type Op = { kind: ' ' | '-' | '+'; line: string };
 
+/** A last line without a line break is another line than the same text with one: it carries this mark. */
+const NO_EOL = '\u0000no-eol';
+
 function splitLines(text: string): string[] {
   if (text === '') return [];
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
+  else lines[lines.length - 1] += NO_EOL;
   return lines;
+}
+
+function show(kind: string, line: string): string {
+  return line.endsWith(NO_EOL) ? `${kind}${line.slice(0, -NO_EOL.length)}\n\\ No newline at end of file` : `${kind}${line}`;
 }
 
 /** The edit script from `a` to `b` (Myers, greedy, with the trace kept for the walk back). */
@@ -94,7 +102,7 @@ export function unifiedDiff(file: string, before: string, after: string, context
     const aCount = hunk.filter((o) => o.kind !== '+').length;
     const bCount = hunk.filter((o) => o.kind !== '-').length;
     out.push(`@@ -${aCount === 0 ? aLine - 1 : aLine},${aCount} +${bCount === 0 ? bLine - 1 : bLine},${bCount} @@`);
-    for (const o of hunk) out.push(`${o.kind}${o.line}`);
+    for (const o of hunk) out.push(show(o.kind, o.line));
     i = end;
   }
   return `${out.join('\n')}\n`;
