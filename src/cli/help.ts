@@ -37,8 +37,8 @@ file:line:column, its deprecation code and its replacement:
   - old signatures: snake_case methods (WSSOT_DEP009), emitCriticalEvent(type, data) without a user (WSSOT_DEP010);
   - module-level manager singletons, and import cycles through modules that touch a manager.
 Then a summary per code and the score: 100 when nothing is left, else floor(100 × C / (C + L)) with L the
-findings and C the uses of the canonical API. The migration server (createMigrationServer, wss.legacy) is
-listed apart: phase 6, not counted.
+findings and C the uses of the canonical API. The migration server (its factory in ws-ssot/legacy, wss.legacy)
+is listed apart: phase 6, not counted.
 
 Options:
   --json                  one JSON document on stdout (schemaVersion 1, documented in docs/tools.md)

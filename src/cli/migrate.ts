@@ -4,6 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { analyzeProgram } from './analyze.js';
+import { MIGRATION_SERVER } from './catalog.js';
 import type { MigrateArgs } from './args.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { loadTypeScript } from './load-typescript.js';
@@ -35,7 +36,7 @@ function text(args: MigrateArgs, plan: MigrationPlan, errors: readonly FileError
   if (plan.notRewritten.length > 0) {
     out.push('', `Not rewritten (${plan.notRewritten.length}):`);
     for (const { finding: f, reason } of plan.notRewritten) out.push(`  ${f.file}:${f.line}:${f.column}  ${f.code ?? f.rule}  ${f.name}: ${reason}`);
-  } else if (plan.rewritten.length > 0 || plan.changes.length > 0) out.push('', 'Nothing legacy is left but the migration server (createMigrationServer: phase 6 of MIGRATION.md).');
+  } else if (plan.rewritten.length > 0 || plan.changes.length > 0) out.push('', `Nothing legacy is left but the migration server (${MIGRATION_SERVER.create}: phase 6 of MIGRATION.md).`);
   else out.push('', 'Nothing to rewrite.');
   if (errors.length > 0) out.push('', 'Files that could not be read in full:', ...errorLines(errors).map((l) => `  ${l}`));
   return `${out.join('\n')}\n`;
