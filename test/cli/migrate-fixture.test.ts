@@ -14,7 +14,7 @@ import { startBackend, type BackendProcess } from '../support/backend-process.js
 import { ensureBuilt, packageRoot } from '../support/build.js';
 import type { TestClient } from '../support/client.js';
 import { MIGRATION_PHASES, phaseEnv, type MigrationPhase } from '../support/migration-phases.js';
-import { exercise, fixtureArg, getJson } from './helpers/exercise-backend.js';
+import { exercise, fixtureArg, getJson } from '../support/old-backend-exercise.js';
 import { checkJson, cli } from './helpers/run-cli.js';
 import { cleanTemp, copyFixture, snapshot } from './helpers/temp-project.js';
 
