@@ -1,10 +1,10 @@
 /**
- * The legacy API as data (legacy-catalog.json): its module paths and what each exports, the deprecation codes
+ * The legacy API as data (deprecated-api-catalog.json): its module paths and what each exports, the deprecation codes
  * with their replacements, the snake_case method names and the critical event types. Data rather than an
  * import of legacy/: nothing under src/ loads legacy/ (test/architecture), and the legacy names stay out of
- * the code of src/ (test/cli/legacy-catalog.test.ts keeps the data equal to legacy/).
+ * the code of src/ (test/cli/deprecated-api-catalog.test.ts keeps the data equal to legacy/).
  */
-import data from './legacy-catalog.json' with { type: 'json' };
+import data from './deprecated-api-catalog.json' with { type: 'json' };
 
 /** What a legacy name is, for the finder and the rewriter. */
 export type LegacyKind = 'manager' | 'user-bound' | 'factory' | 'accessor' | 'type' | 'migration';

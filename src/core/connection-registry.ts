@@ -10,7 +10,7 @@ import type { WebSocket } from 'ws';
 import { CloseCode } from '../close-codes.js';
 import type { DeliveryClass } from '../events/agent-events.js';
 import type { WsSsotMetrics } from '../observability/metrics.js';
-import type { LegacySendObserver } from '../shadow/legacy-send-observer.js';
+import type { LegacySendObserver } from '../shadow/shadow-send-observer.js';
 import type { DeliveryEngine } from './delivery-engine.js';
 import type { AuthResult, CodePath, ConnectionHealth, ConnectionId, UserId } from '../types.js';
 import { WebSocketConnection, type ConnectionOwner } from './connection.js';

@@ -4,7 +4,7 @@
  */
 import type { DeliveryClass } from '../events/agent-events.js';
 import type { WebSocketConnection } from './connection.js';
-import type { LegacySendObserver } from '../shadow/legacy-send-observer.js';
+import type { LegacySendObserver } from '../shadow/shadow-send-observer.js';
 import type { UserId } from '../types.js';
 import { OutboundFrame } from './outbound-frame.js';
 

@@ -21,7 +21,7 @@ import {
 import { createDefaultLogger } from '../observability/logger.js';
 import type { WsSsotMetrics } from '../observability/metrics.js';
 import type { ConnectionContext, SendOptions, WebSocketManagerProtocol } from '../protocol.js';
-import type { LegacySendObserver } from '../shadow/legacy-send-observer.js';
+import type { LegacySendObserver } from '../shadow/shadow-send-observer.js';
 import type { AuthResult, CodePath, UserId } from '../types.js';
 import type { CodePathHandler } from './code-path.js';
 import type { WebSocketConnection } from './connection.js';

@@ -20,7 +20,7 @@ import type { ConnectionLimitPolicy } from '../config/manager-options.js';
 import type { WebSocketConnection } from '../core/connection.js';
 import type { WsSsotMetrics } from '../observability/metrics.js';
 import type { ConnectionId, UserId } from '../types.js';
-import type { LegacySendObserver } from './legacy-send-observer.js';
+import type { LegacySendObserver } from './shadow-send-observer.js';
 import { createSampler, type Sampler } from './sampler.js';
 
 export interface ShadowComparatorOptions {

@@ -1,5 +1,5 @@
 /**
- * src/cli/legacy-catalog.json is the legacy API as data (src/ must not import legacy/): kept equal here to what
+ * src/cli/deprecated-api-catalog.json is the legacy API as data (src/ must not import legacy/): kept equal here to what
  * legacy/ really exports and declares — the codes and texts of legacy/deprecation-codes.ts, the names each
  * legacy entry exports (read with the TypeScript compiler, types included), the subpaths of package.json, the
  * snake_case methods of the legacy classes and their camelCase twins, the critical event types — and to the
@@ -37,7 +37,7 @@ function exportsOf(file: string): ts.Symbol[] {
   return checker.getExportsOfModule(moduleSymbol);
 }
 
-describe('src/cli/legacy-catalog.json against legacy/ and package.json', () => {
+describe('src/cli/deprecated-api-catalog.json against legacy/ and package.json', () => {
   it('lists every ws-ssot/legacy* subpath of package.json, each with a source entry', () => {
     const subpaths = Object.keys(pkg.exports).filter((k) => k === './legacy' || k.startsWith('./legacy/')).map((k) => `ws-ssot${k.slice(1)}`);
     expect([...LEGACY_PATHS.keys()].sort()).toEqual(subpaths.sort());
