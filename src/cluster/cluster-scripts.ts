@@ -28,22 +28,25 @@ end`;
  */
 export const PUBLISH_SCRIPT = `${EPOCH}
 local seq
+local frame
 if ARGV[2] == '1' then
   seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+  frame = ARGV[7] .. seq .. ARGV[8]
   if tonumber(ARGV[3]) > 0 then
     ${NOW}
     local ms = tonumber(redis.call('HGET', KEYS[1], 'ms')) or 0
     if now > ms then ms = now end
     redis.call('HSET', KEYS[1], 'ms', ms)
-    redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], string.format('%d-%d', ms, seq), 'f', ARGV[7] .. seq .. ARGV[8])
+    redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], string.format('%d-%d', ms, seq), 'f', frame)
     redis.call('XTRIM', KEYS[2], 'MINID', '~', string.format('%d-0', math.max(0, ms - tonumber(ARGV[4]))))
     redis.call('PEXPIRE', KEYS[2], ARGV[5])
   end
 else
   seq = tonumber(redis.call('HGET', KEYS[1], 'seq'))
+  frame = ARGV[7] .. seq .. ARGV[8]
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
-redis.call(ARGV[11], ARGV[6], 'e|' .. ARGV[9] .. '|' .. seq .. '|' .. epoch .. '|' .. ARGV[12] .. '|' .. ARGV[10] .. ARGV[7] .. seq .. ARGV[8])
+redis.call(ARGV[11], ARGV[6], 'e|' .. ARGV[9] .. '|' .. seq .. '|' .. epoch .. '|' .. ARGV[12] .. '|' .. ARGV[10] .. frame)
 return {seq, epoch}`;
 
 /**

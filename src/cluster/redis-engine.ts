@@ -68,6 +68,8 @@ export class RedisEngine implements DeliveryEngine {
   /** The log's TTL: an event, a snapshot and each holding node's heartbeat refresh it. */
   readonly #ttlMs: number;
   #closed = false;
+  readonly #epochPrefix = randomUUID();
+  #epochs = 0;
   #subscriberWasReady = false;
 
   constructor(options: ResolvedClusterOptions, deps: RedisEngineDeps) {
@@ -96,7 +98,7 @@ export class RedisEngine implements DeliveryEngine {
     const key = coalesceKey ?? '';
     try {
       const [seq, epoch] = (await this.redis.run(PUBLISH_SCRIPT, [k.meta, k.log], [
-        randomUUID(), delivery === 'durable' ? '1' : '0', this.#deps.recovery.maxEvents, this.#deps.recovery.maxAgeMs, this.#ttlMs,
+        this.#epochCandidate(), delivery === 'durable' ? '1' : '0', this.#deps.recovery.maxEvents, this.#deps.recovery.maxAgeMs, this.#ttlMs,
         k.channel, head, tail, DELIVERY_CHAR[delivery], key, this.redis.publishCommand, key.length,
       ])) as [number, string];
       this.#deps.clusterMetrics?.published((performance.now() - started) / 1000);
@@ -105,6 +107,15 @@ export class RedisEngine implements DeliveryEngine {
       this.#deps.clusterMetrics?.publishFailed('event');
       throw err;
     }
+  }
+
+  /**
+   * The epoch a script gives a user whose log it finds gone: unique for the whole deployment and across
+   * restarts (a random id per engine, not the nodeId an app may fix, and a counter) without a randomUUID() per
+   * event on the send path.
+   */
+  #epochCandidate(): string {
+    return `${this.#epochPrefix}.${++this.#epochs}`;
   }
 
   async publishMessage(userId: UserId, text: string, delivery: DeliveryClass): Promise<void> {

@@ -208,7 +208,7 @@ export class UnifiedWebSocketManager extends ConnectionRegistry implements WebSo
 
   #publishBroadcast(text: string, delivery: DeliveryClass): number {
     (this.engine as DeliveryEngine).publishBroadcast(text, delivery).catch((err: unknown) => this.#publishFailed(err, null, 'broadcast'));
-    return this.countOnPath('ssot') + this.countOnPath('legacy');
+    return this.getConnectionCount(); // this node's connections, each of which the broadcast will reach
   }
 
   /** A fire-and-forget send the broker did not take: logged here, counted by the engine; no client saw a seq for it. */
