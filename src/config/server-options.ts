@@ -12,7 +12,7 @@ import type { FactoryOptions } from '../factory/factory-options.js';
 import type { FlagsOption } from '../flags/resolve-flag-source.js';
 import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from '../cluster/cluster-options.js';
 import { resolveManagerOptions, type ManagerOptions, type ResolvedManagerOptions } from './manager-options.js';
-import { integer, object } from './validators.js';
+import { boolean, integer, object } from './validators.js';
 
 /** `authenticate(req)` resolves to the user, or null/undefined/false to refuse with HTTP 401. */
 export type AuthenticateHook = (req: IncomingMessage) => AuthResult | null | undefined | false | Promise<AuthResult | null | undefined | false>;
@@ -30,6 +30,12 @@ export interface WebSocketServerOptions extends ManagerOptions {
   path?: string;
   /** Allowed `Origin` header values; a mismatch is refused with HTTP 403. Unset: any origin. @default undefined */
   allowedOrigins?: readonly string[];
+  /**
+   * With `allowedOrigins`: accept an upgrade that sends no `Origin` at all (server-side clients: Node's `ws`,
+   * other services; browsers always send one), leaving it to `authenticate`. A listed-but-wrong Origin is still
+   * refused with 403. @default false
+   */
+  allowMissingOrigin?: boolean;
   /** Largest inbound frame in bytes; larger frames close the connection with 1009. @default 1_048_576 */
   maxPayload?: number;
   /** Ping interval; a peer that has not answered the previous ping is terminated. 0 disables. @default 25_000 */
@@ -104,6 +110,7 @@ export interface ShadowOptions {
 export interface ResolvedServerOptions extends ResolvedManagerOptions {
   readonly path: string;
   readonly allowedOrigins: ReadonlySet<string> | null;
+  readonly allowMissingOrigin: boolean;
   readonly maxPayload: number;
   readonly heartbeatIntervalMs: number;
   readonly closeTimeoutMs: number;
@@ -174,6 +181,7 @@ export function resolveServerOptions(options: WebSocketServerOptions): ResolvedS
     ...resolveManagerOptions(options),
     path,
     allowedOrigins,
+    allowMissingOrigin: boolean('allowMissingOrigin', o.allowMissingOrigin, false),
     maxPayload: integer('maxPayload', o.maxPayload, SERVER_DEFAULTS.maxPayload, 1, 100 * 1024 * 1024),
     heartbeatIntervalMs: integer('heartbeatIntervalMs', o.heartbeatIntervalMs, SERVER_DEFAULTS.heartbeatIntervalMs, 0, 3_600_000),
     closeTimeoutMs: integer('closeTimeoutMs', o.closeTimeoutMs, SERVER_DEFAULTS.closeTimeoutMs, 0, 600_000),

@@ -90,7 +90,8 @@ export class UpgradeHandler {
         return this.#refuse(socket, 503, 'too_many_upgrades', 'too many upgrades in progress; retry later');
       }
       const allowed = ctx.options.allowedOrigins;
-      if (allowed !== null && !allowed.has(req.headers.origin ?? '')) return this.#refuse(socket, 403, 'forbidden_origin', 'origin not allowed');
+      const origin = req.headers.origin;
+      if (allowed !== null && (origin === undefined ? !ctx.options.allowMissingOrigin : !allowed.has(origin))) return this.#refuse(socket, 403, 'forbidden_origin', 'origin not allowed');
 
       this.#pending.add(socket);
       let auth: AuthOutcome | typeof TIMED_OUT;
