@@ -3,18 +3,22 @@
  * afterwards the copy typechecks as the fixture does (checkJs against the published types), `check` reports 100
  * with nothing left but the migration server, a second run changes nothing, `--dry-run` writes nothing and prints
  * the same change as a diff that applies, and the migrated backend passes the fixture's end-to-end run under
- * every phase's flags with `--throw-deprecation` (no legacy entry point is called: nothing warns, nothing counts).
+ * every phase's flags with `--throw-deprecation` (phase 4 from a real Unleash) (no legacy entry point is called: nothing warns, nothing counts).
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { normalizedStrategyValue } from 'unleash-client/lib/strategy/util.js';
+import { FLAG_ENV_VARS } from '../../src/index.js';
 import { DEPRECATION_CODES } from '../../legacy/deprecation-codes.js';
 import { startBackend, type BackendProcess } from '../support/backend-process.js';
 import { ensureBuilt, packageRoot } from '../support/build.js';
 import type { TestClient } from '../support/client.js';
 import { MIGRATION_PHASES, phaseEnv, type MigrationPhase } from '../support/migration-phases.js';
-import { exercise, fixtureArg, getJson } from '../support/old-backend-exercise.js';
+import { exercise, fixtureArg, getJson, USERS, type User } from '../support/old-backend-exercise.js';
+import { describeWithPostgres, startUnleashServer, type UnleashTestServer } from '../support/unleash-server.js';
+import { createTogglesFromRecipe } from '../support/unleash-recipe.js';
 import { checkJson, cli } from './helpers/run-cli.js';
 import { cleanTemp, copyFixture, snapshot } from './helpers/temp-project.js';
 
@@ -130,6 +134,39 @@ describe('the migrated old-backend, end to end under each phase’s flags, with 
     const health = await getJson(`${b.base}/health/websocket`);
     expect(health.body['flags']).toEqual({ ssot: p.ssot === true, unified: p.unified, factory: p.factory });
     expect(health.body['deprecations']).toEqual(Object.fromEntries(DEPRECATION_CODES.map((c) => [c, 0])));
+    await b.stop();
+    expect(b.deprecationWarnings()).toEqual([]);
+    expect(b.unexpectedStderr()).toEqual([]);
+  }, 120_000);
+});
+
+const describeUnleash = await describeWithPostgres();
+
+describeUnleash('the migrated old-backend in phase 4 (WS_ENABLE_SSOT from a real Unleash), with --throw-deprecation', () => {
+  let unleash: UnleashTestServer;
+  const PERCENT = 50;
+
+  beforeAll(async () => {
+    unleash = await startUnleashServer();
+    await createTogglesFromRecipe(unleash, { ssot: PERCENT, unified: 100, factory: 100 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await unleash?.close();
+  }, 30_000);
+
+  it('the users in the rollout on SSOT (both tabs), the others on the legacy path, and nothing legacy is called', async () => {
+    const inRollout = (user: User): boolean => normalizedStrategyValue(user, FLAG_ENV_VARS.ssot) <= PERCENT;
+    expect(USERS.map(inRollout)).toEqual([true, false]);
+    const { dir } = migrated();
+    const token = await unleash.createClientToken();
+    const b = await startBackend(fixtureArg(dir), 'server.mjs', { UNLEASH_URL: unleash.url, UNLEASH_API_TOKEN: token, UNLEASH_ENVIRONMENT: unleash.environment, NODE_OPTIONS: '--throw-deprecation' });
+    backend = b;
+    const health = await getJson(`${b.base}/health/websocket`);
+    expect(health.body['flagSource']).toMatchObject({ source: 'unleash', ready: true, stale: false });
+    await exercise(b, (user) => (inRollout(user) ? 'ssot' : 'legacy'), tabs);
+    const after = await getJson(`${b.base}/health/websocket`);
+    expect(after.body['deprecations']).toEqual(Object.fromEntries(DEPRECATION_CODES.map((c) => [c, 0])));
     await b.stop();
     expect(b.deprecationWarnings()).toEqual([]);
     expect(b.unexpectedStderr()).toEqual([]);
