@@ -38,12 +38,12 @@ export class BrokerReceiver {
     this.#routes = routes;
   }
 
-  onUserMessage(channel: string, raw: string): void {
-    const userId = this.#keys.userOfChannel(channel);
+  onUserMessage(channel: Buffer, raw: Buffer): void {
+    const userId = this.#keys.userOfChannel(channel.toString());
     const route = userId === null ? undefined : this.#routes.get(userId);
     if (route === undefined) return; // unsubscribed meanwhile
     const message = parseChannelMessage(raw);
-    if (message === null) return this.#deps.logger.warn({ channel }, 'redis engine: malformed channel message ignored');
+    if (message === null) return this.#deps.logger.warn({ channel: channel.toString() }, 'redis engine: malformed channel message ignored');
     if ('target' in message) return this.#control(route, message.kind, message.target);
     if (route.early !== null) {
       if (route.early.length >= EARLY_LIMIT) return this.#overflow(route);
@@ -52,8 +52,8 @@ export class BrokerReceiver {
     this.#deliverLive(route, message);
   }
 
-  onMessage(channel: string, raw: string): void {
-    if (channel !== this.#keys.broadcastChannel) return this.onUserMessage(channel, raw); // plain pub/sub (Redis < 7)
+  onMessage(channel: Buffer, raw: Buffer): void {
+    if (!channel.equals(this.#keys.broadcastChannelBytes)) return this.onUserMessage(channel, raw); // plain pub/sub (Redis < 7)
     const message = parseChannelMessage(raw);
     if (message === null || 'target' in message) return;
     this.#deps.clusterMetrics?.routed(this.#deps.registry.deliverToEveryone(message.frame, message.delivery));

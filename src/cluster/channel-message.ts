@@ -1,14 +1,17 @@
 /**
  * The frames the Redis engine publishes on a user's channel or the broadcast channel, and their parsing.
- * `e|<delivery>|<seq>|<epoch>|<keyLen>|<coalesceKey><frame>` an agent event (the frame is the exact text
- * every local tab gets), `m|<delivery>|0||<keyLen>|<key><frame>` an app message, `x|<connectionId>` evict a
- * connection (cluster-wide limit), `g|<sessionId>` close a resumed session's ghost. Parsing reads the header
- * with indexOf only: the frame itself is never decoded.
+ * `e|<delivery>|<seq>|<epoch>|<keyBytes>|<coalesceKey><frame>` an agent event (the frame is the exact text
+ * every local tab gets), `m|<delivery>|0||0|<frame>` an app message, `x|<connectionId>` evict a connection
+ * (cluster-wide limit), `g|<sessionId>|<connectionId>` close a resumed session's ghost. They arrive as the
+ * subscriber's raw bytes: parsing reads the header's bytes only, and the frame is a view of the received
+ * buffer, never decoded nor encoded again (`keyBytes` is the coalesce key's length in UTF-8 bytes).
  */
 import type { DeliveryClass } from '../events/agent-events.js';
 
 export const DELIVERY_CHAR: Record<DeliveryClass, string> = { durable: 'd', coalescible: 'c', droppable: 'x' };
-const DELIVERY_OF: Record<string, DeliveryClass> = { d: 'durable', c: 'coalescible', x: 'droppable' };
+
+const BAR = 124; // '|'
+const ZERO = 48; // '0'
 
 export interface ParsedDelivery {
   kind: 'e' | 'm';
@@ -17,7 +20,8 @@ export interface ParsedDelivery {
   seq: number;
   epoch: string;
   coalesceKey: string | null;
-  frame: string;
+  /** The frame's UTF-8 bytes, a view of the received message. */
+  frame: Buffer;
 }
 
 export interface ParsedControl {
@@ -34,27 +38,46 @@ export function controlFrame(kind: 'x' | 'g', target: string): string {
   return `${kind}|${target}`;
 }
 
+function deliveryOf(byte: number | undefined): DeliveryClass | null {
+  if (byte === 100 /* d */) return 'durable';
+  if (byte === 99 /* c */) return 'coalescible';
+  if (byte === 120 /* x */) return 'droppable';
+  return null;
+}
+
+/** The decimal number in raw[from, to), or -1 if it is empty or not all digits. */
+function digits(raw: Buffer, from: number, to: number): number {
+  if (to <= from || to - from > 15) return -1;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = (raw[i] as number) - ZERO;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
 /** Parses a channel message; null for anything malformed (counted by the caller, never thrown). */
-export function parseChannelMessage(raw: string): ParsedDelivery | ParsedControl | null {
-  const kind = raw.charCodeAt(0);
-  if (raw.charCodeAt(1) !== 124 /* | */) return null;
-  if (kind === 120 /* x */ || kind === 103 /* g */) return { kind: kind === 120 ? 'x' : 'g', target: raw.slice(2) };
+export function parseChannelMessage(raw: Buffer): ParsedDelivery | ParsedControl | null {
+  const kind = raw[0];
+  if (raw[1] !== BAR) return null;
+  if (kind === 120 /* x */ || kind === 103 /* g */) return { kind: kind === 120 ? 'x' : 'g', target: raw.toString('utf8', 2) };
   if (kind !== 101 /* e */ && kind !== 109 /* m */) return null;
-  const a = raw.indexOf('|', 2);
-  const b = raw.indexOf('|', a + 1);
-  const c = raw.indexOf('|', b + 1);
-  const d = raw.indexOf('|', c + 1);
-  if (a === -1 || b === -1 || c === -1 || d === -1) return null;
-  const delivery = DELIVERY_OF[raw.slice(2, a)];
-  const seq = Number(raw.slice(a + 1, b));
-  const keyLength = Number(raw.slice(c + 1, d));
-  if (delivery === undefined || !Number.isInteger(seq) || !Number.isInteger(keyLength) || d + 1 + keyLength > raw.length) return null;
+  const a = raw.indexOf(BAR, 2);
+  const b = a === -1 ? -1 : raw.indexOf(BAR, a + 1);
+  const c = b === -1 ? -1 : raw.indexOf(BAR, b + 1);
+  const d = c === -1 ? -1 : raw.indexOf(BAR, c + 1);
+  if (d === -1 || a !== 3) return null;
+  const delivery = deliveryOf(raw[2]);
+  const seq = digits(raw, a + 1, b);
+  const keyBytes = digits(raw, c + 1, d);
+  if (delivery === null || seq < 0 || keyBytes < 0 || d + 1 + keyBytes > raw.length) return null;
   return {
     kind: kind === 101 ? 'e' : 'm',
     delivery,
     seq,
-    epoch: raw.slice(b + 1, c),
-    coalesceKey: keyLength === 0 ? null : raw.slice(d + 1, d + 1 + keyLength),
-    frame: raw.slice(d + 1 + keyLength),
+    epoch: raw.toString('latin1', b + 1, c),
+    coalesceKey: keyBytes === 0 ? null : raw.toString('utf8', d + 1, d + 1 + keyBytes),
+    frame: raw.subarray(d + 1 + keyBytes),
   };
 }

@@ -6,7 +6,7 @@
 import type { UserId } from '../types.js';
 
 export interface UserKeys {
-  /** Hash: epoch, seq (latest durable seq), ms (the latest log entry's time part). */
+  /** Hash: epoch, seq (latest durable seq), ms (the latest log entry's time part), tm (the last trim by age). */
   readonly meta: string;
   /** Stream: the replay log, entry ids `<ms>-<seq>`, field `f` = the frame. */
   readonly log: string;
@@ -20,12 +20,15 @@ export class ClusterKeys {
   readonly prefix: string;
   /** One channel for broadcasts, which every node receives. */
   readonly broadcastChannel: string;
+  /** The same, as the subscriber receives it. */
+  readonly broadcastChannelBytes: Buffer;
   /** Sorted set of live nodes, scored by expiry (ms). */
   readonly nodes: string;
 
   constructor(prefix: string) {
     this.prefix = prefix;
     this.broadcastChannel = `${prefix}:broadcast`;
+    this.broadcastChannelBytes = Buffer.from(this.broadcastChannel);
     this.nodes = `${prefix}:nodes`;
   }
 

@@ -21,10 +21,12 @@ if not epoch then
 end`;
 
 /**
+ * Meta fields: epoch, seq, ms (the latest entry's time part: ids stay increasing if the clock steps back),
+ * tm (when the log was last trimmed by age).
  * KEYS: meta, log. ARGV: 1 epoch candidate, 2 durable '1'|'0', 3 maxEvents, 4 maxAgeMs, 5 ttlMs, 6 channel,
  * 7 frame head (up to `"seq":`), 8 frame tail (after the seq), 9 delivery char, 10 coalesce key,
- * 11 publish command (SPUBLISH | PUBLISH), 12 the coalesce key's length in UTF-16 units (how the reader
- * counts it). Returns { seq, epoch }.
+ * 11 publish command (SPUBLISH | PUBLISH). The channel message carries the coalesce key's length in bytes
+ * (`#`, as the reader counts it). Returns { seq, epoch }.
  */
 export const PUBLISH_SCRIPT = `${EPOCH}
 local seq
@@ -34,11 +36,18 @@ if ARGV[2] == '1' then
   frame = ARGV[7] .. seq .. ARGV[8]
   if tonumber(ARGV[3]) > 0 then
     ${NOW}
-    local ms = tonumber(redis.call('HGET', KEYS[1], 'ms')) or 0
+    local times = redis.call('HMGET', KEYS[1], 'ms', 'tm')
+    local ms = tonumber(times[1]) or 0
     if now > ms then ms = now end
-    redis.call('HSET', KEYS[1], 'ms', ms)
     redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], string.format('%d-%d', ms, seq), 'f', frame)
-    redis.call('XTRIM', KEYS[2], 'MINID', '~', string.format('%d-0', math.max(0, ms - tonumber(ARGV[4]))))
+    -- Trimming by age at most once a second per user: a snapshot reads only entries younger than maxAgeMs anyway.
+    local tm = tonumber(times[2]) or 0
+    if ms - tm >= 1000 then
+      redis.call('XTRIM', KEYS[2], 'MINID', '~', string.format('%d-0', math.max(0, ms - tonumber(ARGV[4]))))
+      redis.call('HSET', KEYS[1], 'ms', ms, 'tm', ms)
+    else
+      redis.call('HSET', KEYS[1], 'ms', ms)
+    end
     redis.call('PEXPIRE', KEYS[2], ARGV[5])
   end
 else
@@ -46,7 +55,7 @@ else
   frame = ARGV[7] .. seq .. ARGV[8]
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
-redis.call(ARGV[11], ARGV[6], 'e|' .. ARGV[9] .. '|' .. seq .. '|' .. epoch .. '|' .. ARGV[12] .. '|' .. ARGV[10] .. frame)
+redis.call(ARGV[11], ARGV[6], 'e|' .. ARGV[9] .. '|' .. seq .. '|' .. epoch .. '|' .. #ARGV[10] .. '|' .. ARGV[10] .. frame)
 return {seq, epoch}`;
 
 /**

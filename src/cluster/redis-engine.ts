@@ -81,8 +81,9 @@ export class RedisEngine implements DeliveryEngine {
     this.#receiver = new BrokerReceiver(deps, this.keys, this.redis, this.#routes);
     this.presence = new Presence(this.redis, this.keys, this.nodeId, options, deps.registry, () => this.#heldUsers(), this.#ttlMs, deps.logger);
     const sub = this.redis.subscriber;
-    sub.on('smessage', (channel: string, message: string) => this.#receiver.onUserMessage(channel, message));
-    sub.on('message', (channel: string, message: string) => this.#receiver.onMessage(channel, message));
+    // The raw bytes: a frame is handed on as received, never decoded (ioredis decodes only for 'smessage'/'message' listeners).
+    sub.on('smessageBuffer', (channel: Buffer, message: Buffer) => this.#receiver.onUserMessage(channel, message));
+    sub.on('messageBuffer', (channel: Buffer, message: Buffer) => this.#receiver.onMessage(channel, message));
     // ioredis resubscribes by itself after a reconnect; the events published meanwhile are checked for.
     sub.on('ready', () => this.#subscriberReady());
     void this.redis.ready.then(() => (this.#closed ? undefined : sub.subscribe(this.keys.broadcastChannel))).catch((err: unknown) => deps.logger.warn({ err }, 'redis engine: broadcast subscription failed'));
@@ -99,7 +100,7 @@ export class RedisEngine implements DeliveryEngine {
     try {
       const [seq, epoch] = (await this.redis.run(PUBLISH_SCRIPT, [k.meta, k.log], [
         this.#epochCandidate(), delivery === 'durable' ? '1' : '0', this.#deps.recovery.maxEvents, this.#deps.recovery.maxAgeMs, this.#ttlMs,
-        k.channel, head, tail, DELIVERY_CHAR[delivery], key, this.redis.publishCommand, key.length,
+        k.channel, head, tail, DELIVERY_CHAR[delivery], key, this.redis.publishCommand,
       ])) as [number, string];
       this.#deps.clusterMetrics?.published((performance.now() - started) / 1000);
       return { seq, epoch };

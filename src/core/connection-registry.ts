@@ -18,6 +18,7 @@ import type { EventStore } from './event-store.js';
 import { deliverToAll, deliverToEveryConnection, deliverToUserTabs, shadowOffline } from './fan-out.js';
 import { OutboundFrame } from './outbound-frame.js';
 import { emitSafely } from './safe-emit.js';
+import { WriteBatch } from './write-batch.js';
 import { startSession } from './session-handshake.js';
 import { assertAttachableSocket, attachSocket, closeMatching, closeSocket } from './socket-lifecycle.js';
 import { assertCloseArgs, assertConnectionId, assertUserId } from './validate.js';
@@ -46,6 +47,8 @@ export interface ConnectionRegistryParts {
 export class ConnectionRegistry extends EventEmitter<ConnectionRegistryEvents> implements ConnectionOwner {
   readonly logger: Logger;
   readonly highWaterMark: number;
+  /** @internal */
+  readonly writes: WriteBatch;
   /** @internal Open connections by id. */
   protected readonly connectionsById = new Map<ConnectionId, WebSocketConnection>();
   /** @internal userId → open connections on every path, oldest first. */
@@ -68,6 +71,7 @@ export class ConnectionRegistry extends EventEmitter<ConnectionRegistryEvents> i
     this.metrics = parts.metrics;
     this.store = parts.store;
     this.highWaterMark = parts.highWaterMark;
+    this.writes = new WriteBatch(parts.highWaterMark);
     this.#ownsStore = parts.ownsStore;
     this.#slowCloseTimeoutMs = parts.slowCloseTimeoutMs;
     this.#shadow = parts.shadow;
@@ -257,19 +261,19 @@ export class ConnectionRegistry extends EventEmitter<ConnectionRegistryEvents> i
    * whole into its caller within V8's inlining budget; the delivery itself is out of line.
    * @internal
    */
-  deliverToUser(userId: UserId, text: string, delivery: DeliveryClass, coalesceKey: string | null): number {
+  deliverToUser(userId: UserId, text: string | Buffer, delivery: DeliveryClass, coalesceKey: string | null): number {
     const connections = this.users.get(userId);
     if (connections === undefined) return this.#shadow === null ? 0 : shadowOffline(this.#shadow, userId);
     return deliverToUserTabs(userId, connections, text, delivery, coalesceKey, this.#shadow);
   }
 
   /** Hands an already-serialised frame to the given local connections; returns how many took it. @internal */
-  deliverToConnections(connections: readonly WebSocketConnection[], text: string, delivery: DeliveryClass, coalesceKey: string | null): number {
+  deliverToConnections(connections: readonly WebSocketConnection[], text: string | Buffer, delivery: DeliveryClass, coalesceKey: string | null): number {
     return deliverToAll(connections, new OutboundFrame(text), delivery, coalesceKey);
   }
 
   /** Hands an already-serialised frame to every local connection; returns how many took it. @internal */
-  deliverToEveryone(text: string, delivery: DeliveryClass): number {
+  deliverToEveryone(text: string | Buffer, delivery: DeliveryClass): number {
     if (this.connectionsById.size === 0) return 0;
     return deliverToEveryConnection(this.connectionsById.values(), text, delivery, this.#shadow);
   }

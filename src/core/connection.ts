@@ -6,12 +6,18 @@ import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import type { DeliveryClass } from '../events/agent-events.js';
 import type { OutboundFrame } from './outbound-frame.js';
+import type { WriteBatch } from './write-batch.js';
 import type { AuthResult, CodePath, ConnectionHealth, ConnectionId, UserId } from '../types.js';
 
 /** What a connection needs from the manager that holds it. */
 export interface ConnectionOwner {
   readonly highWaterMark: number;
   readonly logger: Logger;
+  /**
+   * Merges the frames written to one socket in one event-loop turn into one kernel write.
+   * @internal
+   */
+  readonly writes: WriteBatch;
   /** A durable frame met a full buffer: close the peer so it reconnects and recovers. */
   closeSlowConsumer(connection: WebSocketConnection): void;
   /** A transient frame was dropped or coalesced away. */
@@ -130,6 +136,7 @@ export class WebSocketConnection {
       return false;
     }
     if (this.pending !== null) this.flushPending();
+    this.owner.writes.hold(this.socket);
     frame.writeTo(this.socket);
     this.messagesSent++;
     return true;
@@ -151,6 +158,7 @@ export class WebSocketConnection {
   /** Writes a frame regardless of the high-water mark (bounded replays, control frames). */
   write(frame: OutboundFrame | string): boolean {
     if (!this.isOpen) return false;
+    this.owner.writes.hold(this.socket);
     if (typeof frame === 'string') this.socket.send(frame, TEXT_FRAME);
     else frame.writeTo(this.socket);
     this.messagesSent++;
@@ -162,6 +170,7 @@ export class WebSocketConnection {
     const pending = this.pending;
     if (pending === null || !this.isOpen || this.#overLimit()) return;
     this.pending = null;
+    this.owner.writes.hold(this.socket);
     for (const frame of pending.values()) {
       frame.writeTo(this.socket);
       this.messagesSent++;

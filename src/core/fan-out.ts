@@ -35,7 +35,7 @@ export function deliverToAll(
 }
 
 /** A user's tabs: the frame is encoded once for all of them; a sampled send reports its legacy-path recipients. */
-export function deliverToUserTabs(userId: UserId, connections: readonly WebSocketConnection[], text: string, delivery: DeliveryClass, coalesceKey: string | null, shadow: LegacySendObserver | null): number {
+export function deliverToUserTabs(userId: UserId, connections: readonly WebSocketConnection[], text: string | Buffer, delivery: DeliveryClass, coalesceKey: string | null, shadow: LegacySendObserver | null): number {
   const frame = new OutboundFrame(text);
   if (shadow === null || !shadow.sample(userId)) return deliverToAll(connections, frame, delivery, coalesceKey);
   const received: WebSocketConnection[] = [];
@@ -45,7 +45,7 @@ export function deliverToUserTabs(userId: UserId, connections: readonly WebSocke
 }
 
 /** Every connection (a broadcast); a sampled one reports its legacy-path recipients. */
-export function deliverToEveryConnection(connections: IterableIterator<WebSocketConnection>, text: string, delivery: DeliveryClass, shadow: LegacySendObserver | null): number {
+export function deliverToEveryConnection(connections: IterableIterator<WebSocketConnection>, text: string | Buffer, delivery: DeliveryClass, shadow: LegacySendObserver | null): number {
   const frame = new OutboundFrame(text);
   if (shadow === null || !shadow.sample()) return deliverToAll(connections, frame, delivery, null);
   const received: WebSocketConnection[] = [];

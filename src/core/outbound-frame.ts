@@ -23,18 +23,19 @@ const SEND_TEXT = Object.freeze({ binary: false });
 const SENDER_IDLE = 0;
 
 export class OutboundFrame {
-  readonly text: string;
+  /** The serialised message: text, or its UTF-8 bytes as received (a frame from the broker is never decoded). */
+  readonly content: string | Buffer;
   #payload: Buffer | null;
   #wire: readonly Buffer[] | null;
 
-  constructor(text: string) {
-    this.text = text;
-    this.#payload = null;
+  constructor(content: string | Buffer) {
+    this.content = content;
+    this.#payload = typeof content === 'string' ? null : content;
     this.#wire = null;
   }
 
   get payload(): Buffer {
-    if (this.#payload === null) this.#payload = Buffer.from(this.text);
+    if (this.#payload === null) this.#payload = Buffer.from(this.content as string);
     return this.#payload;
   }
 

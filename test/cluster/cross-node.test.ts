@@ -56,6 +56,18 @@ describeWithRedis('Redis engine across nodes', () => {
     expect(onA.frames.find((f) => f.seq === 7)).toEqual(onB.frames.find((f) => f.seq === 7));
   });
 
+  it('hands on a coalescible event with a non-ASCII runId byte for byte (the coalesce key is counted in bytes)', async () => {
+    const [a, b] = await deployment(2);
+    const { client } = await connectReady(a!, 'alice');
+    const data = { text: 'Grüße | 你好 \u0000 😀', n: 1 };
+    await b!.call('emit', { userId: 'alice', type: 'agent_thinking', data, delivery: 'coalescible', runId: 'rün|1 😀' });
+    await b!.call('emit', { userId: 'alice', type: 'agent_thinking', data: { n: 2 }, delivery: 'coalescible', runId: 'plain' });
+    await client.waitForCount((f) => f.type === 'agent_thinking', 2);
+    const [first, second] = client.frames.filter((f) => f.type === 'agent_thinking');
+    expect(first).toMatchObject({ runId: 'rün|1 😀', data, transient: true });
+    expect(second).toMatchObject({ runId: 'plain', data: { n: 2 } });
+  });
+
   it('broadcasts across three nodes', async () => {
     const all = await deployment(3);
     const tabs = await Promise.all(all.flatMap((node, i) => [connectReady(node, `u${i}a`), connectReady(node, `u${i}b`)]));

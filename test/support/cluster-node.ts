@@ -26,7 +26,7 @@ export interface NodeConfig {
 }
 
 export type NodeRequest =
-  | { id: number; op: 'emit'; userId: string; type: string; data: unknown; delivery?: 'durable' | 'droppable' }
+  | { id: number; op: 'emit'; userId: string; type: string; data: unknown; delivery?: 'durable' | 'coalescible' | 'droppable'; runId?: string }
   | { id: number; op: 'emitMany'; userId: string; count: number; type: string }
   | { id: number; op: 'emitSteady'; userId: string; count: number; type: string }
   | { id: number; op: 'legacyEmit'; userId: string; type: string; data: unknown }
@@ -62,7 +62,7 @@ async function handle(request: NodeRequest): Promise<unknown> {
   const manager = wss.manager;
   switch (request.op) {
     case 'emit':
-      return (await manager.publishAgentEvent(request.userId, request.type, request.data, { delivery: request.delivery ?? 'durable' })).seq;
+      return (await manager.publishAgentEvent(request.userId, request.type, request.data, { delivery: request.delivery ?? 'durable', runId: request.runId })).seq;
     case 'emitMany': {
       const all: Array<Promise<unknown>> = [];
       for (let i = 0; i < request.count; i++) all.push(manager.publishAgentEvent(request.userId, request.type, { i }));
