@@ -2,8 +2,9 @@
  * What a node does with what the broker sends it: a user's channel frames go to that user's live local tabs
  * by the route's cursor (a duplicate is dropped; a gap or a new epoch resynchronises the tabs with 1012 so
  * they resume exactly), to its starting tabs' buffer, and control frames (evict, ghost) close local
- * connections; broadcast frames go to every local connection. After the subscriber reconnects, every held
- * user whose log moved while it was away is resynchronised.
+ * connections; broadcast frames go to every local connection. After the subscriber reconnects (or, on a
+ * Redis Cluster, a lost shard's subscriber is back), every held user whose log moved while it was away, or
+ * went back in a failover, is resynchronised.
  */
 import type { Logger } from 'pino';
 import { CloseCode } from '../close-codes.js';
@@ -36,6 +37,15 @@ export class BrokerReceiver {
     this.#keys = keys;
     this.#redis = redis;
     this.#routes = routes;
+    // One server resubscribes on the subscriber's `ready` (the engine listens to it); a Redis Cluster that
+    // lost one shard stays ready, and says here when that shard's channels are subscribed again.
+    redis.onShardsResubscribed(() => this.#shardsResubscribed());
+  }
+
+  #shardsResubscribed(): void {
+    this.#deps.clusterMetrics?.resubscribed();
+    this.#deps.logger.info({ users: this.#routes.size }, 'redis engine: a shard\'s subscriber is back; checking for missed events');
+    void this.checkMissed().catch((err: unknown) => this.#deps.logger.warn({ err }, 'redis engine: missed-event check failed'));
   }
 
   onUserMessage(channel: Buffer, raw: Buffer): void {
@@ -117,18 +127,26 @@ export class BrokerReceiver {
     this.#deps.registry.closeConnection(connection, CloseCode.SERVICE_RESTART, 'resynchronising; reconnect and resume', true);
   }
 
-  /** After a reconnect: a user whose log is not where this node's delivery is (moved on, or went back) is resynchronised. */
+  /**
+   * After a reconnect: a user whose log is not where this node's delivery is (moved on, or went back) is
+   * resynchronised. One HMGET per user, not a pipeline: on a Redis Cluster the users' keys are in many slots,
+   * and ioredis refuses a pipeline whose keys are on different masters (with auto-pipelining it still batches
+   * the commands per node). A user whose read fails is resynchronised too (its tabs resume from the log).
+   */
   async checkMissed(): Promise<void> {
-    const routes = [...this.#routes.values()].filter((r) => r.cursor >= 0);
-    const pipeline = this.#redis.commands.pipeline();
-    for (const route of routes) pipeline.hmget(this.#keys.user(route.userId).meta, 'epoch', 'seq');
-    const results = (await pipeline.exec()) ?? [];
-    routes.forEach((route, i) => {
-      const [err, value] = results[i] ?? [null, null];
-      const [epoch, seq] = (value as [string | null, string | null] | null) ?? [null, null];
-      // Ahead: events were published while the subscriber was away. Behind: the log went back (a failover lost
-      // acknowledged writes); the tabs' seqs are ahead of it, so they must resume (and get recovered: false).
-      if (err !== null || epoch !== route.epoch || Number(seq) !== route.cursor) this.resync(route, 'reconnect');
+    const checks = [...this.#routes.values()].filter((r) => r.cursor >= 0).map((route) => ({ route, from: route.cursor, epoch: route.epoch }));
+    const reads = await Promise.allSettled(checks.map(({ route }) => this.#redis.commands.hmget(this.#keys.user(route.userId).meta, 'epoch', 'seq')));
+    checks.forEach(({ route, from, epoch: epochThen }, i) => {
+      // Left, or resynchronised by live delivery meanwhile: nothing to check any more.
+      if (this.#routes.get(route.userId) !== route || route.cursor < 0 || route.epoch !== epochThen) return;
+      const read = reads[i] as PromiseSettledResult<Array<string | null>>;
+      if (read.status === 'rejected') return this.resync(route, 'reconnect');
+      const [epoch, seq] = read.value;
+      // Behind what the tabs had when the check started: the log went back (a failover lost acknowledged
+      // writes); their seqs are ahead of it, so they must resume (and get recovered: false). Ahead of what
+      // they have now: events were published while the subscriber was away.
+      const latest = Number(seq);
+      if (epoch !== route.epoch || seq === null || latest < from || latest > route.cursor) this.resync(route, 'reconnect');
     });
   }
 }

@@ -10,7 +10,9 @@ import { integer, nonEmptyString, object, oneOf } from '../config/validators.js'
 export interface ClusterOptions {
   /**
    * An ioredis `Redis` or `Cluster` instance (the app's: ws-ssot duplicates it for its subscriber and never
-   * closes it), or a `redis://` / `rediss://` URL (ws-ssot opens and closes its own connections).
+   * closes it), or a `redis://` / `rediss://` URL (ws-ssot opens and closes its own connections). For
+   * Sentinel, a `Redis` built with `{ sentinels, name }`. For Redis Cluster, a `Cluster`: its subscriber is
+   * duplicated with `shardedSubscribers: true` (one subscriber per master), whatever the app's instance has.
    */
   redis: Redis | Cluster | string;
   /** Prefix of every key and channel: isolates deployments (staging, production) sharing one Redis. @default 'wssot' */
@@ -26,7 +28,9 @@ export interface ClusterOptions {
   heartbeatIntervalMs?: number;
   /**
    * Per-user channels: sharded (SSUBSCRIBE/SPUBLISH, a channel lives on its user's shard) or plain
-   * (SUBSCRIBE/PUBLISH). `auto` takes sharded on Redis ≥ 7. @default 'auto'
+   * (SUBSCRIBE/PUBLISH). `auto` takes sharded on Redis ≥ 7. On a Redis Cluster, plain channels reach every
+   * cluster node and a lost subscriber connection is noticed only at the user's next event (logged as a
+   * warning at start). @default 'auto'
    */
   pubsub?: 'auto' | 'sharded' | 'plain';
 }

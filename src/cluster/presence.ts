@@ -3,6 +3,10 @@
  * node that dies (SIGKILL, a lost host) stops counting within `presenceTtlMs`; the node's heartbeat refreshes
  * its entries, the logs of the users it holds, and its own counts, and reads every live node's counts for
  * health. The cluster-wide per-user limit is an atomic script over those entries.
+ *
+ * The heartbeat sends one command per key, not a pipeline: its keys are in as many slots as there are users
+ * (plus the node's own), and on a Redis Cluster ioredis refuses a pipeline whose keys are on different
+ * masters. ioredis writes the commands back to back anyway (and batches them per node with auto-pipelining).
  */
 import type { Logger } from 'pino';
 import type { ConnectionLimitPolicy } from '../config/manager-options.js';
@@ -26,6 +30,7 @@ export interface ClusterCounts {
 export type Admission = { outcome: 'admitted' } | { outcome: 'refused' } | { outcome: 'evicted'; victimConnectionId: string };
 
 interface Entry {
+  connectionId: string;
   key: string;
   member: string;
 }
@@ -44,6 +49,8 @@ export class Presence {
   readonly #entries = new Map<string, Entry>();
   #timer: NodeJS.Timeout | null = null;
   #beating: Promise<void> | null = null;
+  /** The heartbeat is failing (warned once until it works again). */
+  #failing = false;
   lastCounts: ClusterCounts | null = null;
 
   constructor(redis: RedisConnections, keys: ClusterKeys, nodeId: string, options: ResolvedClusterOptions, registry: ConnectionRegistry, heldUsers: () => IterableIterator<UserId>, logTtlMs: number, logger: Logger) {
@@ -73,7 +80,7 @@ export class Presence {
     if (connection.closed) {
       void this.#redis.commands.zrem(key, member).catch(() => undefined);
     } else {
-      this.#entries.set(connection.id, { key, member });
+      this.#entries.set(connection.id, { connectionId: connection.id, key, member });
     }
     if (result[0] === 2) return { outcome: 'evicted', victimConnectionId: (result[1] as string).slice((result[1] as string).lastIndexOf('|') + 1) };
     return { outcome: 'admitted' };
@@ -97,39 +104,63 @@ export class Presence {
 
   /** One heartbeat (also run by tests): refresh this node's entries and logs, publish its counts, read the cluster's. */
   beat(): Promise<void> {
-    if (this.#beating === null) this.#beating = this.#beat().catch((err: unknown) => this.#logger.debug({ err }, 'redis engine: heartbeat failed (Redis unreachable?)')).finally(() => (this.#beating = null));
+    if (this.#beating === null) this.#beating = this.#beat().then(() => this.#succeeded(), (err: unknown) => this.#failed(err)).finally(() => (this.#beating = null));
     return this.#beating;
   }
 
   async #beat(): Promise<void> {
     const now = Date.now();
     const expiry = now + this.#ttlMs;
-    const pipeline = this.#redis.commands.pipeline();
-    for (const { key, member } of this.#entries.values()) pipeline.zadd(key, 'XX', expiry, member);
+    const commands = this.#redis.commands;
+    const writes: Array<Promise<unknown>> = [];
+    // XX: an entry whose connection left meanwhile (its ZREM went first) is not brought back. One that is
+    // gone although its connection is still here (its key expired while Redis or its shard was down longer
+    // than presenceTtlMs) is added again below.
+    for (const entry of this.#entries.values()) writes.push(commands.zadd(entry.key, 'XX', 'CH', expiry, entry.member).then((changed) => (changed === 0 ? this.#restore(entry, expiry) : undefined)));
     for (const userId of this.#heldUsers()) {
       const k = this.#keys.user(userId);
-      pipeline.pexpire(k.meta, this.#logTtlMs);
-      pipeline.pexpire(k.presence, this.#ttlMs);
+      writes.push(commands.pexpire(k.meta, this.#logTtlMs), commands.pexpire(k.presence, this.#ttlMs));
     }
     const stats = this.#keys.nodeStats(this.#nodeId);
-    pipeline.hset(stats, 'connections', this.#registry.getConnectionCount(), 'users', this.#registry.getUserCount());
-    pipeline.pexpire(stats, this.#ttlMs);
-    pipeline.zadd(this.#keys.nodes, expiry, this.#nodeId);
-    pipeline.zremrangebyscore(this.#keys.nodes, '-inf', now);
-    await pipeline.exec();
-    const nodes = await this.#redis.commands.zrangebyscore(this.#keys.nodes, now, '+inf');
+    writes.push(
+      commands.hset(stats, 'connections', this.#registry.getConnectionCount(), 'users', this.#registry.getUserCount()),
+      commands.pexpire(stats, this.#ttlMs),
+      commands.zadd(this.#keys.nodes, expiry, this.#nodeId),
+      commands.zremrangebyscore(this.#keys.nodes, '-inf', now),
+    );
+    const failed = (await Promise.allSettled(writes)).filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed.length > 0) throw Object.assign(new Error(`${failed.length} of ${writes.length} heartbeat writes failed`), { cause: failed[0]?.reason });
+    const nodes = await commands.zrangebyscore(this.#keys.nodes, now, '+inf');
     const counts: ClusterCounts = { connections: 0, users: 0, nodes: nodes.length, at: now };
-    if (nodes.length > 0) {
-      const read = this.#redis.commands.pipeline();
-      for (const node of nodes) read.hmget(this.#keys.nodeStats(node), 'connections', 'users');
-      for (const [err, value] of (await read.exec()) ?? []) {
-        if (err !== null) continue;
-        const [connections, users] = value as [string | null, string | null];
-        counts.connections += Number(connections ?? 0);
-        counts.users += Number(users ?? 0);
-      }
+    for (const read of await Promise.allSettled(nodes.map((node) => commands.hmget(this.#keys.nodeStats(node), 'connections', 'users')))) {
+      if (read.status === 'rejected') continue;
+      const [connections, users] = read.value;
+      counts.connections += Number(connections ?? 0);
+      counts.users += Number(users ?? 0);
     }
     this.lastCounts = counts;
+  }
+
+  /**
+   * Adds a live connection's entry again (and its key's TTL). Sent only while the connection is still this
+   * node's: a later leave() sends its ZREM after this, on the same connection (same key, same node).
+   */
+  async #restore(entry: Entry, expiry: number): Promise<void> {
+    if (this.#entries.get(entry.connectionId) !== entry) return;
+    await Promise.all([this.#redis.commands.zadd(entry.key, 'NX', expiry, entry.member), this.#redis.commands.pexpire(entry.key, this.#ttlMs)]);
+  }
+
+  #succeeded(): void {
+    if (!this.#failing) return;
+    this.#failing = false;
+    this.#logger.info('redis engine: heartbeat works again');
+  }
+
+  /** Warned once per run of failures (Redis unreachable, a shard down): presence entries expire meanwhile. */
+  #failed(err: unknown): void {
+    if (this.#failing) return this.#logger.debug({ err }, 'redis engine: heartbeat failed again');
+    this.#failing = true;
+    this.#logger.warn({ err }, 'redis engine: heartbeat failed; this node\'s presence entries expire unless it recovers');
   }
 
   /** Stops the heartbeat and takes this node out of the live nodes (its entries expire with their TTL or go now). */
@@ -138,11 +169,11 @@ export class Presence {
     this.#timer = null;
     await this.#beating;
     if (this.#redis.commands.status !== 'ready') return;
-    const pipeline = this.#redis.commands.pipeline();
-    for (const { key, member } of this.#entries.values()) pipeline.zrem(key, member);
-    pipeline.zrem(this.#keys.nodes, this.#nodeId);
-    pipeline.del(this.#keys.nodeStats(this.#nodeId));
+    const commands = this.#redis.commands;
+    const removals: Array<Promise<unknown>> = [];
+    for (const { key, member } of this.#entries.values()) removals.push(commands.zrem(key, member));
+    removals.push(commands.zrem(this.#keys.nodes, this.#nodeId), commands.del(this.#keys.nodeStats(this.#nodeId)));
     this.#entries.clear();
-    await pipeline.exec().catch(() => undefined);
+    await Promise.allSettled(removals);
   }
 }

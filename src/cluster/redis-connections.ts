@@ -2,12 +2,19 @@
  * The Redis engine's two connections: commands (scripts, publishes, presence) and a subscriber (a user's
  * channel while the node holds the user, and the broadcast channel). From a URL ws-ssot opens both and closes
  * both; from the app's instance it duplicates it for the subscriber and closes only that. Scripts run by
- * EVALSHA with one EVAL on NOSCRIPT (after a restart or a flush), so a script's text crosses the wire once.
+ * EVALSHA with one EVAL on NOSCRIPT (after a restart, a flush, or a failover to a replica), so a script's text
+ * crosses the wire once.
+ *
+ * On a Redis Cluster the subscriber is duplicated with `shardedSubscribers: true`: ioredis then keeps one
+ * subscriber per master and sends each SSUBSCRIBE to the master of its channel's slot (without it, a
+ * duplicated `Cluster` has one subscriber on one node and never emits `smessage`). A {@link RedisClusterWatch}
+ * says whether every shard answers (health) and when a lost shard's channels are resubscribed.
  */
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { RedisClusterWatch } from './redis-cluster-watch.js';
 
 type Client = Redis | Cluster;
 
@@ -18,11 +25,19 @@ function loadIoredis(): typeof import('ioredis').default {
   return (requireFromHere('ioredis') as typeof import('ioredis')).default;
 }
 
+function isCluster(client: Client): client is Cluster {
+  return (client as { isCluster?: boolean }).isCluster === true;
+}
+
 export class RedisConnections {
   readonly commands: Client;
   readonly subscriber: Client;
+  /** A Redis Cluster (an ioredis `Cluster` instance) rather than one server (standalone or behind Sentinel). */
+  readonly cluster: boolean;
   readonly #ownsCommands: boolean;
   readonly #shas = new Map<string, string>();
+  readonly #watch: RedisClusterWatch | null;
+  readonly #resubscribed: Array<() => void> = [];
   /** SSUBSCRIBE/SPUBLISH on Redis ≥ 7, plain channels otherwise (known once `ready` resolves). */
   sharded = false;
   /** Resolves once the server version is known (never rejects: an unreachable Redis is retried by ioredis). */
@@ -39,25 +54,47 @@ export class RedisConnections {
       this.commands = redis;
       this.#ownsCommands = false;
     }
-    this.subscriber = this.commands.duplicate();
+    this.cluster = isCluster(this.commands);
+    this.subscriber = isCluster(this.commands) ? this.commands.duplicate([], { shardedSubscribers: true }) : this.commands.duplicate();
+    this.#watch = isCluster(this.commands) && isCluster(this.subscriber) ? new RedisClusterWatch(this.commands, this.subscriber, logger, () => this.#shardsResubscribed()) : null;
     // An 'error' without a listener is printed by ioredis as unhandled; these are logged (the engine counts
     // what they cost: failed publishes, resyncs).
     this.commands.on('error', (err: Error) => logger.warn({ err }, 'redis (commands) error'));
-    this.subscriber.on('error', (err: Error) => logger.warn({ err }, 'redis (subscriber) error'));
+    // While a Redis Cluster is degraded (warned once by the watch), ioredis retries a lost shard's subscriber
+    // many times a second until the replica is promoted: those failures are debug.
+    this.subscriber.on('error', (err: Error) => (this.#watch?.problem ?? null) === null ? logger.warn({ err }, 'redis (subscriber) error') : logger.debug({ err }, 'redis (subscriber) error'));
     const version = pubsub === 'auto' ? this.#detectVersion(logger) : Promise.resolve().then(() => void (this.sharded = pubsub === 'sharded'));
     // Nothing subscribes before the subscriber's ready check is done (it is an INFO, refused in subscriber mode).
     const subscriber = this.subscriber;
     const subscriberReady = subscriber.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => subscriber.once('ready', () => resolve()));
-    this.ready = Promise.all([version, subscriberReady]).then(() => undefined);
+    this.ready = Promise.all([version, subscriberReady]).then(() => {
+      if (this.cluster && !this.sharded) {
+        logger.warn('redis engine: plain pub/sub on a Redis Cluster (Redis < 7 or pubsub: \'plain\'): every user event reaches every cluster node, and a lost subscriber connection is noticed only by the user\'s next event (its seq gap); use Redis >= 7 with sharded pub/sub');
+      }
+    });
   }
 
-  /** Both connections are up. */
+  /** Both connections are up (and, on a Redis Cluster, every shard answers and is subscribed). */
   get isReady(): boolean {
-    return this.commands.status === 'ready' && this.subscriber.status === 'ready';
+    return this.commands.status === 'ready' && this.subscriber.status === 'ready' && (this.#watch?.problem ?? null) === null;
   }
 
   get status(): string {
-    return `commands ${this.commands.status}, subscriber ${this.subscriber.status}`;
+    const problem = this.#watch?.problem ?? null;
+    return `commands ${this.commands.status}, subscriber ${this.subscriber.status}${problem === null ? '' : `, cluster: ${problem}`}`;
+  }
+
+  /**
+   * Calls `listener` each time a Redis Cluster's sharded subscribers have resubscribed after a shard was lost
+   * (the instance itself stays `ready`, so its `ready` event does not say it). One server (standalone or
+   * Sentinel) resubscribes on the subscriber's own `ready`, which the engine listens to.
+   */
+  onShardsResubscribed(listener: () => void): void {
+    this.#resubscribed.push(listener);
+  }
+
+  #shardsResubscribed(): void {
+    for (const listener of this.#resubscribed) listener();
   }
 
   async #detectVersion(logger: Logger): Promise<void> {
@@ -104,6 +141,7 @@ export class RedisConnections {
   }
 
   async close(): Promise<void> {
+    this.#watch?.close();
     this.subscriber.disconnect();
     if (this.#ownsCommands) await this.commands.quit().catch(() => this.commands.disconnect());
   }

@@ -1,17 +1,29 @@
 /**
  * One node of a test deployment, as a process of its own (run by cluster-nodes.ts under tsx): an http
  * server on 127.0.0.1 with a ws-ssot server on the Redis engine, driven over IPC by the test
- * (send, broadcast, health, presence, close).
+ * (send, broadcast, health, presence, a paced producer, close). Redis is a URL, or an ioredis instance the
+ * node builds itself, as an app does: a `Cluster` from startup nodes, or a `Redis` from sentinels.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Cluster, Redis } from 'ioredis';
 import { pino } from 'pino';
 import { createMigrationServer } from '../../legacy/index.js';
 import type { ConnectionLimitPolicy } from '../../src/index.js';
 import { bearerAuth } from './harness.js';
 
+/** An ioredis instance for the node to build: a Redis Cluster (startup nodes) or a master behind Sentinel. */
+export type NodeRedis =
+  | { kind: 'cluster'; nodes: Array<{ host: string; port: number }> }
+  | { kind: 'sentinel'; sentinels: Array<{ host: string; port: number }>; name: string };
+
 export interface NodeConfig {
-  redisUrl: string;
+  /** A redis:// URL (ws-ssot opens its own connections), or… */
+  redisUrl?: string;
+  /** …an instance the node builds and passes (and closes when it stops). */
+  redis?: NodeRedis;
+  /** Keep warn and error log lines for the `logs` op (the logger is silent otherwise). */
+  captureLogs?: boolean;
   keyPrefix: string;
   nodeId?: string;
   port?: number;
@@ -37,9 +49,45 @@ export type NodeRequest =
   | { id: number; op: 'beat' }
   | { id: number; op: 'drop'; userId: string }
   | { id: number; op: 'metric'; name: string }
+  | { id: number; op: 'logs' }
+  | { id: number; op: 'produceStart'; userIds: string[]; pauseMs: number }
+  | { id: number; op: 'produceStop' }
   | { id: number; op: 'close' };
 
+/** What a paced producer did, per user: the events Redis acknowledged (seq and the payload's `i`) and the sends it rejected. */
+export interface Produced {
+  acknowledged: Record<string, Array<[seq: number, i: number]>>;
+  rejected: Record<string, number>;
+}
+
+export interface LogLine {
+  level: number;
+  msg: string;
+  err?: string;
+}
+
 const config = JSON.parse(process.env.WSSOT_NODE ?? '{}') as NodeConfig;
+
+/** The node's own ioredis instance (an app's), with the options an app would give it. */
+function buildRedis(target: NodeRedis): Redis | Cluster {
+  if (target.kind === 'cluster') return new Cluster(target.nodes, { enableAutoPipelining: true });
+  // A short reconnect cap, so the node is back soon after Sentinel promotes the replica.
+  return new Redis({ sentinels: target.sentinels, name: target.name, enableAutoPipelining: true, retryStrategy: (times) => Math.min(times * 50, 200) });
+}
+const ownRedis = config.redis === undefined ? null : buildRedis(config.redis);
+ownRedis?.on('error', () => undefined); // ws-ssot logs its own connections' errors; the app's are the app's
+
+const logLines: LogLine[] = [];
+const printLogs = process.env.WSSOT_NODE_LOG !== undefined;
+const logger = config.captureLogs === true || printLogs
+  ? pino({ level: process.env.WSSOT_NODE_LOG ?? 'warn' }, {
+      write(line: string) {
+        if (printLogs) process.stdout.write(line);
+        const record = JSON.parse(line) as { level: number; msg: string; err?: { message?: string } };
+        if (record.level >= 40) logLines.push({ level: record.level, msg: record.msg, err: record.err?.message });
+      },
+    })
+  : pino({ level: 'silent' });
 const server = http.createServer((req, res) => {
   if (req.url === '/health/websocket') return wss.handleHealth(req, res);
   res.writeHead(404).end();
@@ -47,7 +95,7 @@ const server = http.createServer((req, res) => {
 const wss = createMigrationServer({
   server,
   authenticate: bearerAuth,
-  logger: pino({ level: process.env.WSSOT_NODE_LOG ?? 'silent' }),
+  logger,
   heartbeatIntervalMs: 0,
   flags: { ssot: config.ssot ?? true, unified: true },
   maxConnectionsPerUser: config.maxConnectionsPerUser,
@@ -55,8 +103,32 @@ const wss = createMigrationServer({
   recovery: config.recovery,
   slowCloseTimeoutMs: 500,
   closeTimeoutMs: 1_000,
-  cluster: { redis: config.redisUrl, keyPrefix: config.keyPrefix, nodeId: config.nodeId, presenceTtlMs: config.presenceTtlMs, heartbeatIntervalMs: config.heartbeatIntervalMs, pubsub: config.pubsub },
+  cluster: { redis: ownRedis ?? (config.redisUrl as string), keyPrefix: config.keyPrefix, nodeId: config.nodeId, presenceTtlMs: config.presenceTtlMs, heartbeatIntervalMs: config.heartbeatIntervalMs, pubsub: config.pubsub },
 });
+
+/** A paced producer: one loop per user, each send after the previous one settled, until stopped. */
+let producing: { stop: boolean; done: Promise<unknown>; produced: Produced } | null = null;
+let payloads = 0;
+
+function startProducing(userIds: string[], pauseMs: number): void {
+  const produced: Produced = { acknowledged: {}, rejected: {} };
+  const state = { stop: false, done: Promise.resolve() as Promise<unknown>, produced };
+  state.done = Promise.all(userIds.map(async (userId) => {
+    const acknowledged: Array<[number, number]> = (produced.acknowledged[userId] = []);
+    produced.rejected[userId] = 0;
+    while (!state.stop) {
+      const i = ++payloads;
+      try {
+        acknowledged.push([(await wss.manager.publishAgentEvent(userId, 'agent_thinking', { user: userId, i })).seq, i]);
+      } catch {
+        produced.rejected[userId] = (produced.rejected[userId] ?? 0) + 1;
+      }
+      // Pacing (the load's shape), not synchronisation.
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
+  }));
+  producing = state;
+}
 
 async function handle(request: NodeRequest): Promise<unknown> {
   const manager = wss.manager;
@@ -98,9 +170,24 @@ async function handle(request: NodeRequest): Promise<unknown> {
       for (const c of tabs) c.socket.terminate();
       return tabs.length;
     }
+    case 'logs':
+      return logLines;
+    case 'produceStart':
+      startProducing(request.userIds, request.pauseMs);
+      return true;
+    case 'produceStop': {
+      const state = producing;
+      producing = null;
+      if (state === null) return { acknowledged: {}, rejected: {} };
+      state.stop = true;
+      await state.done;
+      return state.produced;
+    }
     case 'close':
+      if (producing !== null) producing.stop = true;
       await wss.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await ownRedis?.quit().catch(() => ownRedis.disconnect());
       return true;
   }
 }
