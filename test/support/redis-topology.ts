@@ -9,7 +9,7 @@
  * skips loudly, like `describeWithRedis`.
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -55,12 +55,16 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** `count` free ports, each with port + 10000 free too (a cluster node's bus), none of them given before. */
+/**
+ * `count` free ports, each with port + 10000 free too (a cluster node's bus), none of them given before by this
+ * process. Below Linux's ephemeral range (32768 on), so no client socket or `listen(0)` takes one meanwhile;
+ * another test process may still pick the same port, which the caller detects (startOwn) and retries.
+ */
 const handedOut = new Set<number>();
 async function freePorts(count: number, withBus: boolean): Promise<number[]> {
   const ports: number[] = [];
   while (ports.length < count) {
-    const port = 20_000 + Math.floor(Math.random() * 25_000);
+    const port = 10_000 + Math.floor(Math.random() * 12_700);
     if (handedOut.has(port) || ports.includes(port)) continue;
     if (!(await portFree(port)) || (withBus && !(await portFree(port + 10_000)))) continue;
     handedOut.add(port);
@@ -79,6 +83,37 @@ function startServer(port: number, args: string[]): Server {
   const child = spawn('redis-server', args, { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return { port, child, exited };
+}
+
+/** Waits until the server on `server.port` is this child (its process_id), not another test's; throws if it exited. */
+async function answersAsOwn(server: Server): Promise<void> {
+  let own = false;
+  let asking = false;
+  await waitFor(`redis-server ${server.port} up`, () => {
+    if (server.child.exitCode !== null || server.child.signalCode !== null) throw new Error(`redis-server ${server.port} exited (its port taken by another process?)`);
+    if (!own && !asking) {
+      asking = true;
+      void call(server.port, 'INFO', 'server').then((info) => void (own = field(info, 'process_id') === String(server.child.pid)), () => undefined).finally(() => (asking = false));
+    }
+    return own;
+  }, 10_000, 25);
+}
+
+/** The last lines of a server's log file, for an error message. */
+function logTail(file: string): string {
+  return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').slice(-5).join(' | ') : '(no log)';
+}
+
+/** Starts a topology, again on other ports if a start fails (another test process took a port meanwhile). */
+async function withRetries<T>(what: string, start: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (attempt === 3) throw err;
+      console.warn(`[redis-topology] ${what} did not start (${(err as Error).message}); retrying on other ports`);
+    }
+  }
 }
 
 async function kill(server: Server): Promise<void> {
@@ -168,7 +203,11 @@ function parseClusterNodes(text: string, idToPort: Map<string, number>): Cluster
     });
 }
 
-export async function startRedisCluster(): Promise<RedisClusterTopology> {
+export function startRedisCluster(): Promise<RedisClusterTopology> {
+  return withRetries('a Redis Cluster', startClusterOnce);
+}
+
+async function startClusterOnce(): Promise<RedisClusterTopology> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'wssot-redis-cluster-'));
   const ports = await freePorts(6, true);
   const servers = new Map<number, Server>();
@@ -225,7 +264,7 @@ export async function startRedisCluster(): Promise<RedisClusterTopology> {
         '--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0', '--logfile', path.join(dir, `${port}.log`),
       ]));
     }
-    for (const port of ports) await until(`cluster node ${port} up`, async () => (await call(port, 'PING')) === 'PONG', 10_000);
+    for (const server of servers.values()) await answersAsOwn(server);
     await new Promise<void>((resolve, reject) => {
       execFile('redis-cli', ['--cluster', 'create', ...ports.map((p) => `${HOST}:${p}`), '--cluster-replicas', '1', '--cluster-yes'], { timeout: 30_000 }, (err, _stdout, stderr) => (err ? reject(new Error(`redis-cli --cluster create failed: ${stderr || err.message}`)) : resolve()));
     });
@@ -262,7 +301,11 @@ export interface RedisSentinelTopology {
   stop(): Promise<void>;
 }
 
-export async function startRedisSentinel(): Promise<RedisSentinelTopology> {
+export function startRedisSentinel(): Promise<RedisSentinelTopology> {
+  return withRetries('a Sentinel setup', startSentinelOnce);
+}
+
+async function startSentinelOnce(): Promise<RedisSentinelTopology> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'wssot-redis-sentinel-'));
   const [masterPort, replicaPort, ...sentinelPorts] = (await freePorts(5, false)) as [number, number, number, number, number];
   const servers: Server[] = [];
@@ -299,7 +342,9 @@ export async function startRedisSentinel(): Promise<RedisSentinelTopology> {
   try {
     servers.push(startServer(masterPort, ['--port', String(masterPort), ...common, '--logfile', path.join(dir, `${masterPort}.log`)]));
     servers.push(startServer(replicaPort, ['--port', String(replicaPort), ...common, '--replicaof', HOST, String(masterPort), '--logfile', path.join(dir, `${replicaPort}.log`)]));
-    await until('the replica in sync with the master', async () => field(await call(replicaPort, 'INFO', 'replication'), 'master_link_status') === 'up', 10_000);
+    for (const server of servers) await answersAsOwn(server);
+    await until('the replica in sync with the master', async () => field(await call(replicaPort, 'INFO', 'replication'), 'master_link_status') === 'up', 10_000)
+      .catch((err: Error) => Promise.reject(new Error(`${err.message}; replica log: ${logTail(path.join(dir, `${replicaPort}.log`))}`)));
     for (const port of sentinelPorts) {
       // A sentinel rewrites its config file, so each has a writable one of its own.
       const conf = path.join(dir, `sentinel-${port}.conf`);
@@ -313,6 +358,7 @@ export async function startRedisSentinel(): Promise<RedisSentinelTopology> {
       ].join('\n'));
       servers.push(startServer(port, [conf, '--sentinel']));
     }
+    for (const server of servers.slice(2)) await answersAsOwn(server);
     // The sentinels find each other through the master (hello messages every 2 s): until each knows the
     // others, no failover can be authorised.
     await until('the sentinels agreeing on the master, knowing the replica, and able to authorise a failover', async () => {
