@@ -80,6 +80,8 @@ export interface ClusterRun {
   nodeCpuMsPer1k: number | null;
   /** Each delivering node's CPU per 1,000 of its own deliveries. */
   perNodeCpuMsPer1k: Array<number | null>;
+  /** Per delivering node: bytes it read during the phase per delivery it made (what Redis sent it, in effect). */
+  perNodeReadBytesPerDelivery: Array<number | null>;
   producerCpuMsPer1k: number | null;
   redisCpuMsPer1k: number | null;
   clientCpuPct: number | null;
@@ -98,6 +100,8 @@ type Stats = ClientStats & { missing?: number; surplus?: number };
 interface CpuReply extends IpcMessage {
   userUs: number;
   systemUs: number;
+  /** Bytes the process read during the phase (/proc/self/io rchar; 0 where unavailable). */
+  readBytes: number;
   gcCount: number;
   gcMaxMs: number;
 }
@@ -132,6 +136,7 @@ interface PhaseOutcome {
   t0: number;
   t1: number;
   nodeCpuUs: number[];
+  nodeReadBytes: number[];
   producerCpuUs: number;
   redisCpuMs: number | null;
   gcMaxMs: number;
@@ -191,6 +196,7 @@ async function phase(d: Deployment, redis: Redis, spec: ClusterSpec, nodes: Clus
     t0: sent.t0,
     t1: sent.t1,
     nodeCpuUs: nodeCpu.map((c) => c.userUs + c.systemUs),
+    nodeReadBytes: nodeCpu.map((c) => c.readBytes ?? 0),
     producerCpuUs: producerCpu.userUs + producerCpu.systemUs,
     redisCpuMs: redisMs,
     gcMaxMs: Math.max(...nodeCpu.map((c) => c.gcMaxMs), producerCpu.gcMaxMs),
@@ -280,6 +286,7 @@ async function measureDeployment(variant: ClusterVariant, spec: ClusterSpec, ctx
       max: maxes.length > 0 ? Math.max(...maxes) : null,
       nodeCpuMsPer1k: per1k(m.nodeCpuUs.reduce((a, b) => a + b, 0), deliveries),
       perNodeCpuMsPer1k: m.nodeCpuUs.map((us, i) => per1k(us, received[i]!)),
+      perNodeReadBytesPerDelivery: m.nodeReadBytes.map((b, i) => (received[i]! > 0 && b > 0 ? b / received[i]! : null)),
       producerCpuMsPer1k: per1k(m.producerCpuUs, deliveries),
       redisCpuMsPer1k: m.redisCpuMs !== null && deliveries > 0 ? (m.redisCpuMs * 1000) / deliveries : null,
       clientCpuPct: elapsedMs !== null && elapsedMs > 0 ? (m.stats.reduce((a, s) => a + s.cpuMs, 0) / elapsedMs) * 100 : null,
@@ -299,7 +306,7 @@ async function measureDeployment(variant: ClusterVariant, spec: ClusterSpec, ctx
 function failedRun(message: string, attempts: number): ClusterRun {
   return {
     deliveries: 0, expected: 0, lost: 0, surplus: 0, complete: false, deliveriesPerSec: null, p50: null, p99: null, max: null,
-    nodeCpuMsPer1k: null, perNodeCpuMsPer1k: [], producerCpuMsPer1k: null, redisCpuMsPer1k: null, clientCpuPct: null,
+    nodeCpuMsPer1k: null, perNodeCpuMsPer1k: [], perNodeReadBytesPerDelivery: [], producerCpuMsPer1k: null, redisCpuMsPer1k: null, clientCpuPct: null,
     foreignCpuPct: null, gcMaxMs: null, clientOffCpuMaxMs: null, sendMs: 0, attempts, keysLeft: null,
     notes: [`run failed: ${message.split('\n')[0]}`],
   };
@@ -373,7 +380,10 @@ export async function runClusterScenario(spec: ClusterSpec, variants: ClusterVar
     const runs = results.get(v.label)!;
     const nodes = Math.max(0, ...runs.map((x) => x.perNodeCpuMsPer1k.length));
     const perNode: Record<string, number | null> = {};
-    for (let i = 0; i < nodes; i++) perNode[`node${i + 1}CpuMsPer1k`] = median(runs.map((x) => x.perNodeCpuMsPer1k[i]));
+    for (let i = 0; i < nodes; i++) {
+      perNode[`node${i + 1}CpuMsPer1k`] = median(runs.map((x) => x.perNodeCpuMsPer1k[i]));
+      perNode[`node${i + 1}ReadBytesPerDelivery`] = median(runs.map((x) => x.perNodeReadBytesPerDelivery[i] ?? null));
+    }
     return {
       name: v.label,
       metrics: {
@@ -395,7 +405,11 @@ export async function runClusterScenario(spec: ClusterSpec, variants: ClusterVar
         expected: Math.max(...runs.map((x) => x.expected)),
       },
       notes: [...new Set(runs.flatMap((x) => x.notes))],
-      perRun: runs.map(({ notes: _notes, perNodeCpuMsPer1k, ...figures }) => ({ ...figures, ...Object.fromEntries(perNodeCpuMsPer1k.map((v2, i) => [`node${i + 1}CpuMsPer1k`, v2])) })),
+      perRun: runs.map(({ notes: _notes, perNodeCpuMsPer1k, perNodeReadBytesPerDelivery, ...figures }) => ({
+        ...figures,
+        ...Object.fromEntries(perNodeCpuMsPer1k.map((v2, i) => [`node${i + 1}CpuMsPer1k`, v2])),
+        ...Object.fromEntries(perNodeReadBytesPerDelivery.map((v2, i) => [`node${i + 1}ReadBytesPerDelivery`, v2])),
+      })),
     };
   });
 }

@@ -47,6 +47,7 @@ const COLUMNS: Column[] = [
   { key: 'node2CpuMsPer1k', label: 'node 2 CPU ms / 1k del.', digits: 2 },
   { key: 'node3CpuMsPer1k', label: 'node 3 CPU ms / 1k del.', digits: 2 },
   { key: 'cpuVsOneNode', label: 'highest node CPU / del. × 1 node', digits: 2 },
+  { key: 'readVsOneNode', label: 'highest node bytes read / del. × 1 node', digits: 2 },
   { key: 'producerCpuMsPer1k', label: 'producing node CPU ms / 1k del.', digits: 2 },
   { key: 'redisCpuMsPer1k', label: 'Redis CPU ms / 1k del.', digits: 2 },
   { key: 'foreignCpuPct', label: 'other load %', digits: 0 },
@@ -101,6 +102,10 @@ export const clusterRoute: Scenario = {
       if (row === undefined) continue;
       const nodes = Array.from({ length: NODES }, (_, i) => row.metrics[`node${i + 1}CpuMsPer1k`]).filter((x): x is number => typeof x === 'number');
       row.metrics['cpuVsOneNode'] = typeof base === 'number' && base > 0 && nodes.length === NODES ? Math.max(...nodes) / base : null;
+      // What each node receives from Redis, per delivery it makes: ≈ 1× when a node gets only its users' events.
+      const readBase = rows.find((r) => r.name === one(label))?.metrics['node1ReadBytesPerDelivery'];
+      const reads = Array.from({ length: NODES }, (_, i) => row.metrics[`node${i + 1}ReadBytesPerDelivery`]).filter((x): x is number => typeof x === 'number');
+      row.metrics['readVsOneNode'] = typeof readBase === 'number' && readBase > 0 && reads.length === NODES ? Math.max(...reads) / readBase : null;
       const runs = perRunRatios(rows, label);
       if (runs.length > 1) row.notes.push(`highest node × 1 node per run: ${runs.map((x) => x.toFixed(2)).join(', ')}`);
     }

@@ -14,12 +14,26 @@
  *                                            or connections)
  *   → { type: 'close' }                      ← { type: 'closed' }, then exit
  */
+import { readFileSync } from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { setImmediate as tick } from 'node:timers/promises';
 import { nowMs } from '../lib/clock.js';
 import { IMPLEMENTATIONS, isImplName } from './index.js';
 import { PhaseProfiler } from './phase-profiler.js';
 import type { BenchServer, BenchServerOptions, CreateBenchServer } from './types.js';
+
+/**
+ * Bytes this process has read by read(2)-like calls (Linux /proc/self/io rchar; 0 elsewhere). Over a phase
+ * of a delivering node that is, almost all, what it received from Redis: it shows whether a node receives
+ * only its own users' events (routing by user) or every event.
+ */
+function bytesRead(): number {
+  try {
+    return Number(/^rchar: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
 
 type PhaseFn = (server: BenchServer, params: Record<string, unknown>) => Promise<unknown>;
 
@@ -46,6 +60,7 @@ async function main(): Promise<void> {
 
   const profiler = PhaseProfiler.fromEnv(implName);
   let cpu0: NodeJS.CpuUsage | null = null;
+  let read0 = 0;
   // GC pauses of the main thread while a phase runs: one longer than a phase's typical gap between frames
   // shows up in its latency percentiles, whichever implementation it is.
   const gc = { on: false, count: 0, maxMs: 0 };
@@ -71,6 +86,7 @@ async function main(): Promise<void> {
           Object.assign(gc, { on: true, count: 0, maxMs: 0 });
           server.resetPhaseFigures?.();
           cpu0 = process.cpuUsage();
+          read0 = bytesRead();
           const t0 = nowMs();
           const result = await fn(server, msg.params ?? {});
           send({ type: 'sent', t0, t1: nowMs(), result });
@@ -78,11 +94,12 @@ async function main(): Promise<void> {
         }
         case 'stop': {
           const d = process.cpuUsage(cpu0 ?? undefined);
+          const readBytes = bytesRead() - read0;
           cpu0 = null;
           await tick(); // the observer's last entries
           gc.on = false;
           await profiler?.stop(); // after the count: writing the profile allocates, and is not the phase's
-          send({ type: 'cpu', userUs: d.user, systemUs: d.system, gcCount: gc.count, gcMaxMs: gc.maxMs, figures: server.phaseFigures?.() ?? {} });
+          send({ type: 'cpu', userUs: d.user, systemUs: d.system, readBytes, gcCount: gc.count, gcMaxMs: gc.maxMs, figures: server.phaseFigures?.() ?? {} });
           break;
         }
         case 'mem': {
