@@ -49,6 +49,7 @@ export class BrokerReceiver {
   }
 
   onUserMessage(channel: Buffer, raw: Buffer): void {
+    this.#deps.registry.writes.open(); // the rest of this chunk's messages leave with one write per socket
     const userId = this.#keys.userOfChannel(channel.toString());
     const route = userId === null ? undefined : this.#routes.get(userId);
     if (route === undefined) return; // unsubscribed meanwhile
@@ -63,6 +64,7 @@ export class BrokerReceiver {
   }
 
   onMessage(channel: Buffer, raw: Buffer): void {
+    this.#deps.registry.writes.open();
     if (!channel.equals(this.#keys.broadcastChannelBytes)) return this.onUserMessage(channel, raw); // plain pub/sub (Redis < 7)
     const message = parseChannelMessage(raw);
     if (message === null || 'target' in message) return;

@@ -185,6 +185,7 @@ export class RedisEngine implements DeliveryEngine {
   #open(route: UserRoute, connection: WebSocketConnection, lastSeq: number | null, snap: [string, number, number, ...string[]], handshake: boolean): void {
     const [epoch, seq, recovered] = snap;
     const metrics = this.#deps.metrics;
+    this.#deps.registry.writes.open(); // the session frame, the replay and what arrived meanwhile: one write
     if (handshake) connection.write(serialize({ v: 1, type: 'session', sessionId: connection.sessionId, epoch, lastSeq: seq }));
     if (lastSeq !== null) {
       let bytes = 0;

@@ -1,6 +1,7 @@
 /**
- * Frames written to one socket in one event-loop turn go to the kernel in one write, in order, and a socket
- * never holds more than its limit corked (so batching cannot make a reading peer look slow).
+ * While a batch is open, frames written to one socket in one event-loop turn go to the kernel in one write, in
+ * order; a socket never holds more than its limit corked (so batching cannot make a reading peer look slow); and
+ * without an open batch (an app's own sends) every frame goes out at once.
  */
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
@@ -34,6 +35,7 @@ describe('WriteBatch', () => {
     const { server, client } = await pairs.open();
     const batch = new WriteBatch(1024 * 1024);
     const seen = countKernelWrites(transportOf(server));
+    batch.open();
     for (let i = 0; i < 50; i++) {
       batch.hold(server);
       new OutboundFrame(JSON.stringify({ type: 'n', i })).writeTo(server);
@@ -52,6 +54,7 @@ describe('WriteBatch', () => {
     const batch = new WriteBatch(highWaterMark);
     const frame = new OutboundFrame(JSON.stringify({ type: 'n', pad: 'x'.repeat(1_000) }));
     let largestHeld = 0;
+    batch.open();
     for (let i = 0; i < 100; i++) {
       batch.hold(server);
       frame.writeTo(server);
@@ -62,11 +65,26 @@ describe('WriteBatch', () => {
     await client.waitForCount((f) => f.type === 'n', 100);
   });
 
+  it('without an open batch (an app send) a frame goes to the kernel at once', async () => {
+    pairs = await socketPairs();
+    const { server, client } = await pairs.open();
+    const batch = new WriteBatch(1024 * 1024);
+    const seen = countKernelWrites(transportOf(server));
+    for (let i = 0; i < 3; i++) {
+      batch.hold(server);
+      new OutboundFrame(JSON.stringify({ type: 'n', i })).writeTo(server);
+    }
+    expect(transportOf(server).writableCorked).toBe(0);
+    expect(seen.writes).toBe(3);
+    await client.waitForCount((f) => f.type === 'n', 3);
+  });
+
   it('release() uncorks everything held, and a socket destroyed meanwhile is harmless', async () => {
     pairs = await socketPairs();
     const a = await pairs.open();
     const b = await pairs.open();
     const batch = new WriteBatch(1024 * 1024);
+    batch.open();
     for (const s of [a.server, b.server]) {
       batch.hold(s);
       new OutboundFrame('{"type":"n"}').writeTo(s);
