@@ -37,14 +37,14 @@ export class BrokerReceiver {
     this.#keys = keys;
     this.#redis = redis;
     this.#routes = routes;
-    // One server resubscribes on the subscriber's `ready` (the engine listens to it); a Redis Cluster that
-    // lost one shard stays ready, and says here when that shard's channels are subscribed again.
-    redis.onShardsResubscribed(() => this.#shardsResubscribed());
+    // ioredis resubscribes by itself after a reconnect (on a Redis Cluster, a lost shard's subscriber); the
+    // events published meanwhile are checked for.
+    redis.onResubscribed(() => this.#resubscribed());
   }
 
-  #shardsResubscribed(): void {
+  #resubscribed(): void {
     this.#deps.clusterMetrics?.resubscribed();
-    this.#deps.logger.info({ users: this.#routes.size }, 'redis engine: a shard\'s subscriber is back; checking for missed events');
+    this.#deps.logger.info({ users: this.#routes.size }, 'redis engine: subscriber resubscribed; checking for missed events');
     void this.checkMissed().catch((err: unknown) => this.#deps.logger.warn({ err }, 'redis engine: missed-event check failed'));
   }
 

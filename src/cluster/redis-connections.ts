@@ -37,7 +37,7 @@ export class RedisConnections {
   readonly #ownsCommands: boolean;
   readonly #shas = new Map<string, string>();
   readonly #watch: RedisClusterWatch | null;
-  readonly #resubscribed: Array<() => void> = [];
+  readonly #resubscribedListeners: Array<() => void> = [];
   /** SSUBSCRIBE/SPUBLISH on Redis ≥ 7, plain channels otherwise (known once `ready` resolves). */
   sharded = false;
   /** Resolves once the server version is known (never rejects: an unreachable Redis is retried by ioredis). */
@@ -56,7 +56,13 @@ export class RedisConnections {
     }
     this.cluster = isCluster(this.commands);
     this.subscriber = isCluster(this.commands) ? this.commands.duplicate([], { shardedSubscribers: true }) : this.commands.duplicate();
-    this.#watch = isCluster(this.commands) && isCluster(this.subscriber) ? new RedisClusterWatch(this.commands, this.subscriber, logger, () => this.#shardsResubscribed()) : null;
+    this.#watch = isCluster(this.commands) && isCluster(this.subscriber) ? new RedisClusterWatch(this.commands, this.subscriber, logger, () => this.#resubscribed()) : null;
+    // One server (standalone or behind Sentinel): every `ready` after the first is a reconnect, resubscribed.
+    // A Redis Cluster stays ready while it loses a shard: its watch says when the shard is resubscribed.
+    if (this.#watch === null) {
+      let wasReady = false;
+      this.subscriber.on('ready', () => (wasReady ? this.#resubscribed() : void (wasReady = true)));
+    }
     // An 'error' without a listener is printed by ioredis as unhandled; these are logged (the engine counts
     // what they cost: failed publishes, resyncs).
     this.commands.on('error', (err: Error) => logger.warn({ err }, 'redis (commands) error'));
@@ -85,16 +91,16 @@ export class RedisConnections {
   }
 
   /**
-   * Calls `listener` each time a Redis Cluster's sharded subscribers have resubscribed after a shard was lost
-   * (the instance itself stays `ready`, so its `ready` event does not say it). One server (standalone or
-   * Sentinel) resubscribes on the subscriber's own `ready`, which the engine listens to.
+   * Calls `listener` each time the subscriber has resubscribed after a loss: one server's subscriber is ready
+   * again, or a Redis Cluster's sharded subscribers are back after a shard was lost (the instance itself stays
+   * `ready` then, so its `ready` event does not say it).
    */
-  onShardsResubscribed(listener: () => void): void {
-    this.#resubscribed.push(listener);
+  onResubscribed(listener: () => void): void {
+    this.#resubscribedListeners.push(listener);
   }
 
-  #shardsResubscribed(): void {
-    for (const listener of this.#resubscribed) listener();
+  #resubscribed(): void {
+    for (const listener of this.#resubscribedListeners) listener();
   }
 
   async #detectVersion(logger: Logger): Promise<void> {

@@ -70,7 +70,6 @@ export class RedisEngine implements DeliveryEngine {
   #closed = false;
   readonly #epochPrefix = randomUUID();
   #epochs = 0;
-  #subscriberWasReady = false;
 
   constructor(options: ResolvedClusterOptions, deps: RedisEngineDeps) {
     this.nodeId = options.nodeId ?? randomUUID();
@@ -84,8 +83,6 @@ export class RedisEngine implements DeliveryEngine {
     // The raw bytes: a frame is handed on as received, never decoded (ioredis decodes only for 'smessage'/'message' listeners).
     sub.on('smessageBuffer', (channel: Buffer, message: Buffer) => this.#receiver.onUserMessage(channel, message));
     sub.on('messageBuffer', (channel: Buffer, message: Buffer) => this.#receiver.onMessage(channel, message));
-    // ioredis resubscribes by itself after a reconnect; the events published meanwhile are checked for.
-    sub.on('ready', () => this.#subscriberReady());
     void this.redis.ready.then(() => (this.#closed ? undefined : sub.subscribe(this.keys.broadcastChannel))).catch((err: unknown) => deps.logger.warn({ err }, 'redis engine: broadcast subscription failed'));
     this.presence.start();
   }
@@ -239,17 +236,6 @@ export class RedisEngine implements DeliveryEngine {
       this.#routes.set(userId, route);
     }
     return route;
-  }
-
-  /** After a reconnect: a user whose log is not where this node's delivery is (moved on, or went back) is resynchronised. */
-  #subscriberReady(): void {
-    if (!this.#subscriberWasReady) {
-      this.#subscriberWasReady = true;
-      return;
-    }
-    this.#deps.clusterMetrics?.resubscribed();
-    this.#deps.logger.info({ users: this.#routes.size }, 'redis engine: subscriber reconnected; checking for missed events');
-    void this.#receiver.checkMissed().catch((err: unknown) => this.#deps.logger.warn({ err }, 'redis engine: missed-event check failed'));
   }
 
   #heldUsers(): IterableIterator<UserId> {
