@@ -8,7 +8,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { normalizedStrategyValue } from 'unleash-client/lib/strategy/util.js';
 import { FLAG_ENV_VARS } from '../../src/index.js';
 import { DEPRECATION_CODES } from '../../legacy/deprecation-codes.js';
@@ -17,8 +17,8 @@ import { ensureBuilt, packageRoot } from '../support/build.js';
 import type { TestClient } from '../support/client.js';
 import { MIGRATION_PHASES, phaseEnv, type MigrationPhase } from '../support/migration-phases.js';
 import { exercise, fixtureArg, getJson, USERS, type User } from '../support/old-backend-exercise.js';
-import { describeWithPostgres, startUnleashServer, type UnleashTestServer } from '../support/unleash-server.js';
-import { createTogglesFromRecipe } from '../support/unleash-recipe.js';
+import { describeWithPostgres } from '../support/unleash-server.js';
+import { unleashWithRecipe } from '../support/unleash-recipe.js';
 import { checkJson, cli } from './helpers/run-cli.js';
 import { cleanTemp, copyFixture, snapshot } from './helpers/temp-project.js';
 
@@ -143,24 +143,15 @@ describe('the migrated old-backend, end to end under each phase’s flags, with 
 const describeUnleash = await describeWithPostgres();
 
 describeUnleash('the migrated old-backend in phase 4 (WS_ENABLE_SSOT from a real Unleash), with --throw-deprecation', () => {
-  let unleash: UnleashTestServer;
   const PERCENT = 50;
-
-  beforeAll(async () => {
-    unleash = await startUnleashServer();
-    await createTogglesFromRecipe(unleash, { ssot: PERCENT, unified: 100, factory: 100 });
-  }, 120_000);
-
-  afterAll(async () => {
-    await unleash?.close();
-  }, 30_000);
+  const unleash = unleashWithRecipe({ ssot: PERCENT, unified: 100, factory: 100 });
 
   it('the users in the rollout on SSOT (both tabs), the others on the legacy path, and nothing legacy is called', async () => {
     const inRollout = (user: User): boolean => normalizedStrategyValue(user, FLAG_ENV_VARS.ssot) <= PERCENT;
     expect(USERS.map(inRollout)).toEqual([true, false]);
     const { dir } = migrated();
-    const token = await unleash.createClientToken();
-    const b = await startBackend(fixtureArg(dir), 'server.mjs', { UNLEASH_URL: unleash.url, UNLEASH_API_TOKEN: token, UNLEASH_ENVIRONMENT: unleash.environment, NODE_OPTIONS: '--throw-deprecation' });
+    const token = await unleash().createClientToken();
+    const b = await startBackend(fixtureArg(dir), 'server.mjs', { UNLEASH_URL: unleash().url, UNLEASH_API_TOKEN: token, UNLEASH_ENVIRONMENT: unleash().environment, NODE_OPTIONS: '--throw-deprecation' });
     backend = b;
     const health = await getJson(`${b.base}/health/websocket`);
     expect(health.body['flagSource']).toMatchObject({ source: 'unleash', ready: true, stale: false });

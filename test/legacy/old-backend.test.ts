@@ -13,7 +13,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { normalizedStrategyValue } from 'unleash-client/lib/strategy/util.js';
 import { FLAG_ENV_VARS } from '../../src/index.js';
 import { DEPRECATION_CODES } from '../../legacy/deprecation-codes.js';
@@ -22,8 +22,8 @@ import { ensureBuilt, packageRoot } from '../support/build.js';
 import type { TestClient } from '../support/client.js';
 import { exercise, getJson, USERS, type User } from '../support/old-backend-exercise.js';
 import { MIGRATION_PHASES, phaseEnv, type MigrationPhase } from '../support/migration-phases.js';
-import { describeWithPostgres, startUnleashServer, type UnleashTestServer } from '../support/unleash-server.js';
-import { createTogglesFromRecipe } from '../support/unleash-recipe.js';
+import { describeWithPostgres } from '../support/unleash-server.js';
+import { unleashWithRecipe } from '../support/unleash-recipe.js';
 
 let backend: BackendProcess | null = null;
 const tabs: TestClient[] = [];
@@ -88,25 +88,16 @@ describe('the canonical backend in phase 6 (createWebSocketServer, no legacy lay
 const describeUnleash = await describeWithPostgres();
 
 describeUnleash('the old backend in phase 4 (WS_ENABLE_SSOT from a real Unleash, rolled out to a share of users)', () => {
-  let unleash: UnleashTestServer;
   const PERCENT = 50;
-
-  beforeAll(async () => {
-    unleash = await startUnleashServer();
-    // The toggles as docs/unleash.md creates them: SSOT by userId for PERCENT%, unified and factory for everyone.
-    await createTogglesFromRecipe(unleash, { ssot: PERCENT, unified: 100, factory: 100 });
-  }, 120_000);
-
-  afterAll(async () => {
-    await unleash?.close();
-  }, 30_000);
+  // The toggles as docs/unleash.md creates them: SSOT by userId for PERCENT%, unified and factory for everyone.
+  const unleash = unleashWithRecipe({ ssot: PERCENT, unified: 100, factory: 100 });
 
   it('no error, the users in the rollout on SSOT (both tabs), the others on the legacy path, one warning per code', async () => {
     // The SDK's own bucketing (murmur3 of groupId:userId into 1..100) puts alice in the rollout and bob out of it.
     const inRollout = (user: User): boolean => normalizedStrategyValue(user, FLAG_ENV_VARS.ssot) <= PERCENT;
     expect(USERS.map(inRollout)).toEqual([true, false]);
-    const token = await unleash.createClientToken();
-    const b = await startBackend('old-backend', 'server.mjs', { UNLEASH_URL: unleash.url, UNLEASH_API_TOKEN: token, UNLEASH_ENVIRONMENT: unleash.environment });
+    const token = await unleash().createClientToken();
+    const b = await startBackend('old-backend', 'server.mjs', { UNLEASH_URL: unleash().url, UNLEASH_API_TOKEN: token, UNLEASH_ENVIRONMENT: unleash().environment });
     backend = b;
     const health = await getJson(`${b.base}/health/websocket`);
     expect(health.body['flagSource']).toMatchObject({ source: 'unleash', ready: true, stale: false });

@@ -5,8 +5,9 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { packageRoot } from './build.js';
-import type { UnleashTestServer } from './unleash-server.js';
+import { startUnleashServer, type UnleashTestServer } from './unleash-server.js';
 
 /** The recipe's script: the bash block of docs/unleash.md that creates the toggles. */
 export function toggleRecipe(): string {
@@ -41,4 +42,23 @@ export function createTogglesFromRecipe(server: UnleashTestServer, percentages: 
       else resolve(stdout);
     });
   });
+}
+
+/**
+ * A real Unleash for one describe block with the recipe's toggles: started in beforeAll, closed in afterAll.
+ * Returns the server (call it inside a test or hook, once started).
+ */
+export function unleashWithRecipe(percentages: RecipePercentages): () => UnleashTestServer {
+  let server: UnleashTestServer | null = null;
+  beforeAll(async () => {
+    server = await startUnleashServer();
+    await createTogglesFromRecipe(server, percentages);
+  }, 120_000);
+  afterAll(async () => {
+    await server?.close();
+  }, 30_000);
+  return () => {
+    if (server === null) throw new Error('the test Unleash server is not started');
+    return server;
+  };
 }
