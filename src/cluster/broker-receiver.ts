@@ -5,7 +5,13 @@
  * connections; broadcast frames go to every local connection. After the subscriber reconnects (or, on a
  * Redis Cluster, a lost shard's subscriber is back), every held user whose log moved while it was away, or
  * went back in a failover, is resynchronised.
+ *
+ * Before tabs are sent to resume after a gap or a reconnect, the log is checked for the entry they had last
+ * (its id `<ms>-<seq>`, not the seq alone): a failover that lost acknowledged writes lets the promoted
+ * replica give the same seqs to new events, and a resume by seq would then skip those silently. A log found
+ * so is given a new epoch (verify script), so the tabs, here and on every node, get `recovered: false`.
  */
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { CloseCode } from '../close-codes.js';
 import type { WebSocketConnection } from '../core/connection.js';
@@ -14,6 +20,7 @@ import type { UserId } from '../types.js';
 import { parseChannelMessage, type ParsedDelivery } from './channel-message.js';
 import type { ClusterKeys } from './cluster-keys.js';
 import type { ClusterMetrics } from './cluster-metrics.js';
+import { VERIFY_SCRIPT } from './cluster-scripts.js';
 import type { RedisConnections } from './redis-connections.js';
 import type { UserRoute } from './user-route.js';
 
@@ -79,6 +86,7 @@ export class BrokerReceiver {
         if (message.seq <= route.cursor) return;
         if (message.seq !== route.cursor + 1) return this.resync(route, 'gap');
         route.cursor = message.seq;
+        route.cursorMs = message.ms;
       }
     }
     this.#deps.clusterMetrics?.routed(this.#deps.registry.deliverToUser(route.userId, message.frame, message.delivery, message.coalesceKey));
@@ -105,14 +113,41 @@ export class BrokerReceiver {
     }
   }
 
-  /** Closes the user's live local tabs with 1012: each resumes from its own lastSeq and gets exactly what it missed. */
+  /**
+   * Closes the user's live local tabs with 1012: each resumes from its own lastSeq and gets exactly what it
+   * missed. After a gap, first the log is checked for the entry the tabs had last (meanwhile no durable frame
+   * reaches them), so that a log a failover rewrote gets a new epoch before they resume.
+   */
   resync(route: UserRoute, reason: 'gap' | 'epoch' | 'reconnect'): void {
     this.#deps.clusterMetrics?.resynced(reason);
+    const { epoch, cursor, cursorMs } = route;
     route.cursor = -1;
     route.epoch = null;
+    if (reason !== 'gap' || epoch === null) return this.#closeLive(route);
+    void this.verify(route.userId, epoch, cursor, cursorMs).then(() => this.#closeLive(route), (err: unknown) => {
+      this.#deps.logger.warn({ err, userId: route.userId }, 'redis engine: log check after a gap failed; resynchronising anyway');
+      this.#closeLive(route);
+    });
+  }
+
+  #closeLive(route: UserRoute): void {
     for (const c of this.#deps.registry.userConnectionsView(route.userId)?.slice() ?? []) {
       if (!c.starting) this.#deps.registry.closeConnection(c, CloseCode.SERVICE_RESTART, 'resynchronising; reconnect and resume', true);
     }
+  }
+
+  /**
+   * Whether the user's log still holds `<ms>-<seq>`, the entry tabs in `epoch` had last; if it lost it, the
+   * script gives the log a new epoch (logged here). Resolves to the log's epoch (null: gone) and latest seq.
+   */
+  async verify(userId: UserId, epoch: string, seq: number, ms: number): Promise<{ epoch: string | null; seq: number }> {
+    const k = this.#keys.user(userId);
+    const [now, latest, diverged] = (await this.#redis.run(VERIFY_SCRIPT, [k.meta, k.log], [epoch, seq, ms, randomUUID()])) as [string | null, number, number];
+    if (diverged === 1) {
+      this.#deps.clusterMetrics?.logRewritten();
+      this.#deps.logger.warn({ userId, seq, latest, epoch: now }, 'redis engine: the log lost events its tabs were given (a failover lost acknowledged writes): new epoch, so they resume with recovered: false');
+    }
+    return { epoch: now, seq: latest };
   }
 
   /** A tab has been starting for so long that too much arrived meanwhile: its start is abandoned (1013, it retries). */
@@ -124,31 +159,34 @@ export class BrokerReceiver {
     }
   }
 
-  closeToResume(connection: WebSocketConnection, reason: 'gap' | 'epoch'): void {
+  /** A starting tab that saw a new epoch or a gap in what arrived during its start: it resumes (after a gap, once the log is checked). */
+  closeToResume(connection: WebSocketConnection, reason: 'gap' | 'epoch', had?: { epoch: string; seq: number; ms: number }): void {
     this.#deps.clusterMetrics?.resynced(reason);
-    this.#deps.registry.closeConnection(connection, CloseCode.SERVICE_RESTART, 'resynchronising; reconnect and resume', true);
+    const close = (): void => this.#deps.registry.closeConnection(connection, CloseCode.SERVICE_RESTART, 'resynchronising; reconnect and resume', true);
+    if (had === undefined) return close();
+    void this.verify(connection.userId, had.epoch, had.seq, had.ms).then(close, close);
   }
 
   /**
-   * After a reconnect: a user whose log is not where this node's delivery is (moved on, or went back) is
-   * resynchronised. One HMGET per user, not a pipeline: on a Redis Cluster the users' keys are in many slots,
-   * and ioredis refuses a pipeline whose keys are on different masters (with auto-pipelining it still batches
-   * the commands per node). A user whose read fails is resynchronised too (its tabs resume from the log).
+   * After a reconnect: a user whose log is not where this node's delivery is (moved on, went back, or holds
+   * another entry at the tabs' last seq) is resynchronised. One script per user, not a pipeline: on a Redis
+   * Cluster the users' keys are in many slots, and ioredis refuses a pipeline whose keys are on different
+   * masters (with auto-pipelining it still batches the commands per node). A user whose check fails is
+   * resynchronised too (its tabs resume from the log).
    */
   async checkMissed(): Promise<void> {
-    const checks = [...this.#routes.values()].filter((r) => r.cursor >= 0).map((route) => ({ route, from: route.cursor, epoch: route.epoch }));
-    const reads = await Promise.allSettled(checks.map(({ route }) => this.#redis.commands.hmget(this.#keys.user(route.userId).meta, 'epoch', 'seq')));
+    const checks = [...this.#routes.values()].filter((r) => r.cursor >= 0 && r.epoch !== null).map((route) => ({ route, from: route.cursor, epoch: route.epoch as string }));
+    const reads = await Promise.allSettled(checks.map(({ route, from, epoch }) => this.verify(route.userId, epoch, from, route.cursorMs)));
     checks.forEach(({ route, from, epoch: epochThen }, i) => {
       // Left, or resynchronised by live delivery meanwhile: nothing to check any more.
       if (this.#routes.get(route.userId) !== route || route.cursor < 0 || route.epoch !== epochThen) return;
-      const read = reads[i] as PromiseSettledResult<Array<string | null>>;
+      const read = reads[i] as PromiseSettledResult<{ epoch: string | null; seq: number }>;
       if (read.status === 'rejected') return this.resync(route, 'reconnect');
-      const [epoch, seq] = read.value;
-      // Behind what the tabs had when the check started: the log went back (a failover lost acknowledged
-      // writes); their seqs are ahead of it, so they must resume (and get recovered: false). Ahead of what
-      // they have now: events were published while the subscriber was away.
-      const latest = Number(seq);
-      if (epoch !== route.epoch || seq === null || latest < from || latest > route.cursor) this.resync(route, 'reconnect');
+      const { epoch, seq } = read.value;
+      // Another epoch: the log was lost, or found rewritten by a failover. Behind what the tabs had when the
+      // check started: the log went back. Ahead of what they have now: events were published while the
+      // subscriber was away. Either way the tabs resume from their own lastSeq.
+      if (epoch !== route.epoch || seq < from || seq > route.cursor) this.resync(route, 'reconnect');
     });
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The frames the Redis engine publishes on a user's channel or the broadcast channel, and their parsing.
- * `e|<delivery>|<seq>|<epoch>|<keyBytes>|<coalesceKey><frame>` an agent event (the frame is the exact text
- * every local tab gets), `m|<delivery>|0||0|<frame>` an app message, `x|<connectionId>` evict a connection
+ * `e|<delivery>|<seq>|<ms>|<epoch>|<keyBytes>|<coalesceKey><frame>` an agent event (`ms`: the time part of
+ * its log entry's id `<ms>-<seq>`, 0 if not logged; the frame is the exact text every local tab gets),
+ * `m|<delivery>|0|0||0|<frame>` an app message, `x|<connectionId>` evict a connection
  * (cluster-wide limit), `g|<sessionId>|<connectionId>` close a resumed session's ghost. They arrive as the
  * subscriber's raw bytes: parsing reads the header's bytes only, and the frame is a view of the received
  * buffer, never decoded nor encoded again (`keyBytes` is the coalesce key's length in UTF-8 bytes).
@@ -18,6 +19,8 @@ export interface ParsedDelivery {
   delivery: DeliveryClass;
   /** The event's seq (for a durable event, the log position; 0 for a message). */
   seq: number;
+  /** The time part of the event's log entry id (`<ms>-<seq>`); 0 if it is not logged, or a message. */
+  ms: number;
   epoch: string;
   coalesceKey: string | null;
   /** The frame's UTF-8 bytes, a view of the received message. */
@@ -31,7 +34,7 @@ export interface ParsedControl {
 }
 
 export function messageFrame(delivery: DeliveryClass, text: string): string {
-  return `m|${DELIVERY_CHAR[delivery]}|0||0|${text}`;
+  return `m|${DELIVERY_CHAR[delivery]}|0|0||0|${text}`;
 }
 
 export function controlFrame(kind: 'x' | 'g', target: string): string {
@@ -67,17 +70,20 @@ export function parseChannelMessage(raw: Buffer): ParsedDelivery | ParsedControl
   const b = a === -1 ? -1 : raw.indexOf(BAR, a + 1);
   const c = b === -1 ? -1 : raw.indexOf(BAR, b + 1);
   const d = c === -1 ? -1 : raw.indexOf(BAR, c + 1);
-  if (d === -1 || a !== 3) return null;
+  const e = d === -1 ? -1 : raw.indexOf(BAR, d + 1);
+  if (e === -1 || a !== 3) return null;
   const delivery = deliveryOf(raw[2]);
   const seq = digits(raw, a + 1, b);
-  const keyBytes = digits(raw, c + 1, d);
-  if (delivery === null || seq < 0 || keyBytes < 0 || d + 1 + keyBytes > raw.length) return null;
+  const ms = digits(raw, b + 1, c);
+  const keyBytes = digits(raw, d + 1, e);
+  if (delivery === null || seq < 0 || ms < 0 || keyBytes < 0 || e + 1 + keyBytes > raw.length) return null;
   return {
     kind: kind === 101 ? 'e' : 'm',
     delivery,
     seq,
-    epoch: raw.toString('latin1', b + 1, c),
-    coalesceKey: keyBytes === 0 ? null : raw.toString('utf8', d + 1, d + 1 + keyBytes),
-    frame: raw.subarray(d + 1 + keyBytes),
+    ms,
+    epoch: raw.toString('latin1', c + 1, d),
+    coalesceKey: keyBytes === 0 ? null : raw.toString('utf8', e + 1, e + 1 + keyBytes),
+    frame: raw.subarray(e + 1 + keyBytes),
   };
 }

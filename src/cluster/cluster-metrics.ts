@@ -1,7 +1,8 @@
 /**
  * The Redis engine's Prometheus metrics, in the server's registry and prefix: publish latency and failures,
- * deliveries routed from the broker to local sockets, resubscriptions after a reconnect, and resyncs (local
- * tabs closed with 1012 so they resume exactly, after a gap in pub/sub or a lost log).
+ * deliveries routed from the broker to local sockets, resubscriptions after a reconnect, resyncs (local
+ * tabs closed with 1012 so they resume exactly, after a gap in pub/sub or a lost log), and logs found
+ * rewritten by a failover (given a new epoch).
  */
 import type { Counter, Histogram, Registry } from 'prom-client';
 import { loadPromClient } from '../observability/deferred-modules.js';
@@ -19,6 +20,7 @@ export class ClusterMetrics {
   readonly #routed: Counter;
   readonly #resubscriptions: Counter;
   readonly #resyncs: Counter<'reason'>;
+  readonly #rewritten: Counter;
 
   constructor(registry: Registry, prefix: string) {
     const { Counter, Histogram } = loadPromClient();
@@ -29,6 +31,7 @@ export class ClusterMetrics {
     this.#routed = metric(registry, `${p}routed_deliveries_total`, () => new Counter({ name: `${p}routed_deliveries_total`, help: 'Frames from the broker handed to this node\'s sockets', registers }));
     this.#resubscriptions = metric(registry, `${p}resubscriptions_total`, () => new Counter({ name: `${p}resubscriptions_total`, help: 'Times the subscriber reconnected and resubscribed for the users this node holds', registers }));
     this.#resyncs = metric(registry, `${p}resyncs_total`, () => new Counter({ name: `${p}resyncs_total`, help: 'Users whose local tabs were closed with 1012 to resume exactly (a pub/sub gap, a lost log, a reconnect that missed events)', labelNames: ['reason'], registers }));
+    this.#rewritten = metric(registry, `${p}rewritten_logs_total`, () => new Counter({ name: `${p}rewritten_logs_total`, help: 'User logs found to have lost events their tabs were given (a failover lost acknowledged writes) and given a new epoch', registers }));
   }
 
   published(seconds: number): void { this.#publishSeconds.observe(seconds); }
@@ -36,4 +39,5 @@ export class ClusterMetrics {
   routed(count: number): void { if (count > 0) this.#routed.inc(count); }
   resubscribed(): void { this.#resubscriptions.inc(); }
   resynced(reason: ResyncReason): void { this.#resyncs.inc({ reason }); }
+  logRewritten(): void { this.#rewritten.inc(); }
 }

@@ -4,10 +4,12 @@
  *   publishes it, so an event is either logged and published or neither;
  * - snapshot: the epoch, the latest seq and, for a resuming client, exactly the missed frames (or that
  *   they cannot all be replayed);
+ * - verify: whether the log still holds the entry a node's tabs had last (a failover may have lost it);
  * - admit: the cluster-wide per-user limit over live presence entries.
- * A user's epoch is created by whichever script first finds none, and changes only when the meta key is
- * really gone (flush, eviction, TTL); the TTL is refreshed by every event and by the heartbeat of each node
- * holding the user, so a restart or a deploy resumes.
+ * A user's epoch is created by whichever script first finds none, and changes only when the log is really
+ * lost: the meta key gone (flush, eviction, TTL), or the log found to have lost entries that tabs were given
+ * (verify). The TTL is refreshed by every event and by the heartbeat of each node holding the user, so a
+ * restart or a deploy resumes.
  */
 
 /** The server's clock in ms (TIME, allowed in scripts since effects replication). */
@@ -25,19 +27,21 @@ end`;
  * tm (when the log was last trimmed by age).
  * KEYS: meta, log. ARGV: 1 epoch candidate, 2 durable '1'|'0', 3 maxEvents, 4 maxAgeMs, 5 ttlMs, 6 channel,
  * 7 frame head (up to `"seq":`), 8 frame tail (after the seq), 9 delivery char, 10 coalesce key,
- * 11 publish command (SPUBLISH | PUBLISH). The channel message carries the coalesce key's length in bytes
- * (`#`, as the reader counts it). Returns { seq, epoch }.
+ * 11 publish command (SPUBLISH | PUBLISH). The channel message carries the log entry's time part (0 when the
+ * event is not logged: it names the entry, so a node can tell it from another with the same seq after a
+ * failover) and the coalesce key's length in bytes (`#`, as the reader counts it). Returns { seq, epoch }.
  */
 export const PUBLISH_SCRIPT = `${EPOCH}
 local seq
 local frame
+local ms = 0
 if ARGV[2] == '1' then
   seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
   frame = ARGV[7] .. seq .. ARGV[8]
   if tonumber(ARGV[3]) > 0 then
     ${NOW}
     local times = redis.call('HMGET', KEYS[1], 'ms', 'tm')
-    local ms = tonumber(times[1]) or 0
+    ms = tonumber(times[1]) or 0
     if now > ms then ms = now end
     redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], string.format('%d-%d', ms, seq), 'f', frame)
     -- Trimming by age at most once a second per user: a snapshot reads only entries younger than maxAgeMs anyway.
@@ -55,35 +59,68 @@ else
   frame = ARGV[7] .. seq .. ARGV[8]
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
-redis.call(ARGV[11], ARGV[6], 'e|' .. ARGV[9] .. '|' .. seq .. '|' .. epoch .. '|' .. #ARGV[10] .. '|' .. ARGV[10] .. frame)
+redis.call(ARGV[11], ARGV[6], 'e|' .. ARGV[9] .. '|' .. seq .. '|' .. ms .. '|' .. epoch .. '|' .. #ARGV[10] .. '|' .. ARGV[10] .. frame)
 return {seq, epoch}`;
 
 /**
  * KEYS: meta, log. ARGV: 1 epoch candidate, 2 lastSeq (-1: no resume asked), 3 the client's epoch,
- * 4 maxAgeMs, 5 ttlMs. Returns { epoch, seq, recovered (-1 not asked, 0 no, 1 yes), frames… }: the frames
+ * 4 maxAgeMs, 5 ttlMs. Returns { epoch, seq, recovered (-1 not asked, 0 no, 1 yes), ms (the latest entry's
+ * time part, 0 if none), frames… }: the frames
  * are exactly seqs lastSeq+1 … seq, all younger than maxAgeMs, or none and recovered 0.
  */
 export const SNAPSHOT_SCRIPT = `${EPOCH}
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
-local seq = tonumber(redis.call('HGET', KEYS[1], 'seq'))
+local meta = redis.call('HMGET', KEYS[1], 'seq', 'ms')
+local seq = tonumber(meta[1])
+local ms = tonumber(meta[2]) or 0
 local last = tonumber(ARGV[2])
-if last < 0 then return {epoch, seq, -1} end
-if ARGV[3] ~= epoch or last > seq then return {epoch, seq, 0} end
-if last == seq then return {epoch, seq, 1} end
+if last < 0 then return {epoch, seq, -1, ms} end
+if ARGV[3] ~= epoch or last > seq then return {epoch, seq, 0, ms} end
+if last == seq then return {epoch, seq, 1, ms} end
 ${NOW}
 local entries = redis.call('XRANGE', KEYS[2], string.format('%d-0', math.max(0, now - tonumber(ARGV[4]))), '+')
-local out = {epoch, seq, 1}
+local out = {epoch, seq, 1, ms}
 local expect = last + 1
 for _, entry in ipairs(entries) do
   local s = tonumber(string.match(entry[1], '-(%d+)$'))
   if s >= expect then
-    if s ~= expect then return {epoch, seq, 0} end
+    if s ~= expect then return {epoch, seq, 0, ms} end
     out[#out + 1] = entry[2][2]
     expect = expect + 1
   end
 end
-if expect ~= seq + 1 then return {epoch, seq, 0} end
+if expect ~= seq + 1 then return {epoch, seq, 0, ms} end
 return out`;
+
+/**
+ * After a reconnect or a gap: whether the log still holds what a node's tabs were given, the entry
+ * `<ms>-<seq>` they had last. A failover can lose acknowledged writes and the promoted replica then gives
+ * the same seqs to new events: the seq alone matches, the entry id does not. A log that went back or gave
+ * the tabs' last seq to another entry is a lost log: a new epoch, so every tab of the old history, on any
+ * node and whenever it resumes, gets `recovered: false` instead of the new events' seqs taken for its own.
+ * An entry trimmed away cannot be compared and is taken as held (a resume then says what the log can serve).
+ * KEYS: meta, log. ARGV: 1 the tabs' epoch, 2 their last seq, 3 its entry's time part ('0': not logged),
+ * 4 a new epoch candidate. Returns { epoch, seq, diverged (1: the epoch was changed here, 0: not) }; epoch
+ * false when the meta is gone.
+ */
+export const VERIFY_SCRIPT = `local meta = redis.call('HMGET', KEYS[1], 'epoch', 'seq')
+if not meta[1] then return {false, 0, 0} end
+local seq = tonumber(meta[2])
+if meta[1] ~= ARGV[1] then return {meta[1], seq, 0} end
+local last = tonumber(ARGV[2])
+local diverged = seq < last
+if not diverged and ARGV[3] ~= '0' then
+  local id = ARGV[3] .. '-' .. ARGV[2]
+  if #redis.call('XRANGE', KEYS[2], id, id) == 0 then
+    -- Entries are contiguous by seq from the first kept one: if it is at or before the tabs' last seq, the
+    -- entry with that seq is in the log under another id.
+    local first = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)[1]
+    diverged = first ~= nil and tonumber(string.match(first[1], '-(%d+)$')) <= last
+  end
+end
+if not diverged then return {meta[1], seq, 0} end
+redis.call('HSET', KEYS[1], 'epoch', ARGV[4])
+return {ARGV[4], seq, 1}`;
 
 /**
  * KEYS: presence. ARGV: 1 member (`<connectedAt>|<sessionId>|<nodeId>|<connectionId>`), 2 ttlMs, 3 limit

@@ -33,6 +33,10 @@ import { Presence, type ClusterCounts } from './presence.js';
 import { RedisConnections } from './redis-connections.js';
 import { UserRoute } from './user-route.js';
 
+/** The snapshot script's reply: epoch, latest seq, recovered (-1 not asked, 0, 1), the latest entry's time part, frames. */
+type Snapshot = [string, number, number, number, ...string[]];
+const FRAMES_AT = 4;
+
 /** What the engine needs from its server. */
 export interface RedisEngineDeps {
   registry: ConnectionRegistry;
@@ -164,7 +168,7 @@ export class RedisEngine implements DeliveryEngine {
       // A resumed session's ghost may be on another node.
       if (connection.resumed) void this.#publish('control', channel, controlFrame('g', `${connection.sessionId}|${connection.id}`), true).catch(() => undefined);
       const k = this.keys.user(connection.userId);
-      const snap = (await this.redis.run(SNAPSHOT_SCRIPT, [k.meta, k.log], [randomUUID(), lastSeq ?? -1, epoch ?? '', this.#deps.recovery.maxAgeMs, this.#ttlMs])) as [string, number, number, ...string[]];
+      const snap = (await this.redis.run(SNAPSHOT_SCRIPT, [k.meta, k.log], [randomUUID(), lastSeq ?? -1, epoch ?? '', this.#deps.recovery.maxAgeMs, this.#ttlMs])) as Snapshot;
       if (connection.closed) return;
       this.#open(route, connection, handshake ? lastSeq : null, snap, handshake);
     } catch (err) {
@@ -179,21 +183,21 @@ export class RedisEngine implements DeliveryEngine {
   }
 
   /** Synchronous from the snapshot on: session frame, replay, recovery, then what arrived meanwhile. */
-  #open(route: UserRoute, connection: WebSocketConnection, lastSeq: number | null, snap: [string, number, number, ...string[]], handshake: boolean): void {
-    const [epoch, seq, recovered] = snap;
+  #open(route: UserRoute, connection: WebSocketConnection, lastSeq: number | null, snap: Snapshot, handshake: boolean): void {
+    const [epoch, seq, recovered, seqMs] = snap;
     const metrics = this.#deps.metrics;
     this.#deps.registry.writes.open(); // the session frame, the replay and what arrived meanwhile: one write
     if (handshake) connection.write(serialize({ v: 1, type: 'session', sessionId: connection.sessionId, epoch, lastSeq: seq }));
     if (lastSeq !== null) {
       let bytes = 0;
       if (recovered === 1) {
-        for (let i = 3; i < snap.length; i++) {
+        for (let i = FRAMES_AT; i < snap.length; i++) {
           const frame = snap[i] as string;
           connection.write(frame);
           bytes += frame.length;
         }
         connection.replayAllowance = bytes;
-        metrics?.delivered('replay', snap.length - 3);
+        metrics?.delivered('replay', snap.length - FRAMES_AT);
       }
       connection.write(serialize({ v: 1, type: 'recovery', recovered: recovered === 1, fromSeq: lastSeq + 1, toSeq: seq }));
       metrics?.recovery(recovered === 1 ? 'recovered' : 'not_recovered');
@@ -201,16 +205,21 @@ export class RedisEngine implements DeliveryEngine {
     if (route.epoch !== null && route.epoch !== epoch) this.#receiver.resync(route, 'epoch'); // the other tabs' log is gone
     connection.starting = false;
     let last = seq;
+    let lastMs = seqMs;
     for (const message of route.early ?? []) {
       if (message.kind === 'e' && message.epoch !== epoch) return this.#receiver.closeToResume(connection, 'epoch');
       if (message.kind === 'e' && message.delivery === 'durable') {
         if (message.seq <= last) continue;
-        if (message.seq !== last + 1) return this.#receiver.closeToResume(connection, 'gap');
+        if (message.seq !== last + 1) return this.#receiver.closeToResume(connection, 'gap', { epoch, seq: last, ms: lastMs });
         last = message.seq;
+        lastMs = message.ms;
       }
       this.#receiver.deliverTo(connection, message);
     }
-    if (route.cursor < last) route.cursor = last;
+    if (route.cursor < last) {
+      route.cursor = last;
+      route.cursorMs = lastMs;
+    }
     route.epoch = epoch;
     this.#deps.registry.announce(connection);
   }

@@ -1,6 +1,6 @@
 /**
  * What a node keeps per user it holds: its local connections (starting or live), the user's channel and
- * subscription, the live cursor (the last durable seq handed to the live tabs) and epoch, and the frames
+ * subscription, the live cursor (the last durable seq handed to the live tabs, and its log entry) and epoch, and the frames
  * that arrived while a tab was starting (flushed to it after its replay, de-duplicated by seq).
  */
 import type { UserId } from '../types.js';
@@ -15,6 +15,8 @@ export class UserRoute {
   starting = 0;
   /** The last durable seq handed to the live tabs; -1 before the first tab is live (or after a resync). */
   cursor = -1;
+  /** The time part of the cursor's log entry id (`<ms>-<cursor>`; 0 if not logged): tells it from another entry given the same seq after a failover. */
+  cursorMs = 0;
   /** The epoch the live tabs are in; null before the first is live. */
   epoch: string | null = null;
   /** Frames received while a tab is starting; null when none is. */

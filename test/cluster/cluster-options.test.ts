@@ -34,18 +34,18 @@ describe('channel frames', () => {
   it('an event frame: header parsed, the frame itself untouched (any runId, any data)', () => {
     const frame = '{"v":1,"type":"agent_thinking","seq":7,"ts":1,"runId":"r|ü\\u0000","data":{"a":"|x|"}}';
     const key = 'agent_thinking\u0000r|ü';
-    const raw = Buffer.from(`e|c|7|epoch-1|${Buffer.byteLength(key)}|${key}${frame}`);
-    expect(parseChannelMessage(raw)).toEqual({ kind: 'e', delivery: 'coalescible', seq: 7, epoch: 'epoch-1', coalesceKey: key, frame: Buffer.from(frame) });
+    const raw = Buffer.from(`e|c|7|1764700000123|epoch-1|${Buffer.byteLength(key)}|${key}${frame}`);
+    expect(parseChannelMessage(raw)).toEqual({ kind: 'e', delivery: 'coalescible', seq: 7, ms: 1764700000123, epoch: 'epoch-1', coalesceKey: key, frame: Buffer.from(frame) });
   });
 
   it('a message frame and control frames round-trip', () => {
     const bytes = (text: string): Buffer => Buffer.from(text);
-    expect(parseChannelMessage(bytes(messageFrame('droppable', '{"type":"note"}')))).toEqual({ kind: 'm', delivery: 'droppable', seq: 0, epoch: '', coalesceKey: null, frame: bytes('{"type":"note"}') });
+    expect(parseChannelMessage(bytes(messageFrame('droppable', '{"type":"note"}')))).toEqual({ kind: 'm', delivery: 'droppable', seq: 0, ms: 0, epoch: '', coalesceKey: null, frame: bytes('{"type":"note"}') });
     expect(parseChannelMessage(bytes(controlFrame('x', 'conn-1')))).toEqual({ kind: 'x', target: 'conn-1' });
     expect(parseChannelMessage(bytes(controlFrame('g', 's|c')))).toEqual({ kind: 'g', target: 's|c' });
   });
 
-  it.each(['', 'e', 'q|x', 'e|z|1|e|0|{}', 'e|d|x|e|0|{}', 'e|d|1|e|99|{}', 'e|d|1', 'e|d|1x|e|0|{}', 'e|dd|1|e|0|{}'])('ignores malformed %j (null, never a throw)', (raw) => {
+  it.each(['', 'e', 'q|x', 'e|z|1|5|e|0|{}', 'e|d|x|5|e|0|{}', 'e|d|1|5|e|99|{}', 'e|d|1', 'e|d|1x|5|e|0|{}', 'e|dd|1|5|e|0|{}', 'e|d|1|e|0|{}', 'e|d|1|5x|e|0|{}'])('ignores malformed %j (null, never a throw)', (raw) => {
     expect(parseChannelMessage(Buffer.from(raw))).toBeNull();
   });
 });

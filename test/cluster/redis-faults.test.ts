@@ -2,8 +2,15 @@
  * Broker faults for real, on a redis-server of the test's own: killed mid-run (no crash, no unhandled
  * rejection, health degraded, failed sends rejected and counted), restarted empty (the log is really lost:
  * the tabs are closed to resume and get recovered: false, never a silent gap), and the subscriber's
- * connection killed (CLIENT KILL) while events are produced elsewhere: resubscribed by itself, nothing lost.
+ * connection killed (CLIENT KILL) while events are produced elsewhere: resubscribed by itself, nothing lost;
+ * and restarted from an earlier snapshot in which the lost seqs were given to new events (what a failover
+ * that lost acknowledged writes leaves): a new epoch, the tabs told recovered: false, never the new events
+ * skipped because their seqs match.
  */
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
 import { afterEach, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createClient, type WsSsotClient } from '../../src/client/index.js';
@@ -12,18 +19,25 @@ import { TestClient } from '../support/client.js';
 import { startNode, type ClusterNode } from '../support/cluster-nodes.js';
 import { describeWithRedis, uniquePrefix } from '../support/redis.js';
 import { ownRedis, type OwnRedis } from '../support/redis-server.js';
+import { gapsOf, openTab, readLog, silentLoss, type TrackedTab } from '../support/tracked-tab.js';
 import { waitFor } from '../support/wait-for.js';
 
 const nodes: ClusterNode[] = [];
 const clients: TestClient[] = [];
 const shipped: Array<WsSsotClient> = [];
+const tabs: TrackedTab[] = [];
+const servers: OwnRedis[] = [];
+const dirs: string[] = [];
 let redis: OwnRedis | null = null;
 afterEach(async () => {
+  await Promise.all(tabs.splice(0).map((t) => t.client.close()));
   await Promise.all(shipped.splice(0).map((c) => c.close()));
   await Promise.all(clients.splice(0).map((c) => c.close()));
   await Promise.all(nodes.splice(0).map((n) => n.stop()));
   await redis?.kill();
   redis = null;
+  await Promise.all(servers.splice(0).map((r) => r.kill()));
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
 
 type Health = { status: string; cluster: { status: string } };
@@ -129,7 +143,65 @@ describeWithRedis('Redis engine under broker faults', () => {
     console.info(`[redis-faults] resyncs during the kill: ${String(await holder!.call('metric', { name: 'wssot_cluster_resyncs_total' }))}`);
     expect(producer!.unhandled).toEqual([]);
   });
+
+  // Lost: 3 acknowledged events (seqs 6–8). Then `fresh` new events get seqs 6… on the Redis that comes
+  // back: 3 (the seq the tab has is there again) or 4 (the log is ahead, a resume by seq would skip 6–8).
+  it.each([3, 4])('restarted from an earlier snapshot where %i new events took the lost seqs: a new epoch, the tab told recovered: false, nothing skipped silently', async (fresh) => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'wssot-rdb-'));
+    const elsewhere = await mkdtemp(path.join(tmpdir(), 'wssot-rdb-'));
+    dirs.push(dir, elsewhere);
+    redis = await ownRedis({ dir });
+    await redis.start();
+    const keyPrefix = uniquePrefix('rewritten');
+    const [holder, producer] = await Promise.all([startNode({ redisUrl: redis.url, keyPrefix }), startNode({ redisUrl: redis.url, keyPrefix })]);
+    nodes.push(holder!, producer!);
+    const tab = openTab(holder!.url, 'alice');
+    tabs.push(tab);
+    await waitFor('the tab open', () => tab.client.state === 'open');
+    for (let i = 1; i <= 5; i++) await producer!.call('emit', { userId: 'alice', type: 'agent_thinking', data: { i } });
+    await waitFor('seqs 1–5 on the tab', () => tab.client.lastSeq === 5);
+    await admin(redis.url, (r) => r.save()); // the state the replica had
+    for (let i = 6; i <= 8; i++) await producer!.call('emit', { userId: 'alice', type: 'agent_thinking', data: { i } });
+    await waitFor('seqs 6–8 on the tab', () => tab.client.lastSeq === 8);
+    await redis.kill();
+
+    // The replica, promoted: seqs 1–5, then new events from a third node, which take seqs 6….
+    await copyFile(path.join(dir, 'dump.rdb'), path.join(elsewhere, 'dump.rdb'));
+    const promoted = await ownRedis({ dir: elsewhere });
+    servers.push(promoted);
+    await promoted.start();
+    const third = await startNode({ redisUrl: promoted.url, keyPrefix });
+    nodes.push(third);
+    for (let i = 0; i < fresh; i++) expect(await third.call('emit', { userId: 'alice', type: 'agent_thinking', data: { i: 106 + i } })).toBe(6 + i);
+    await admin(promoted.url, (r) => r.save());
+    await promoted.kill();
+    // …and it is what the holder finds when Redis is back on its address.
+    await copyFile(path.join(elsewhere, 'dump.rdb'), path.join(dir, 'dump.rdb'));
+    await redis.start();
+
+    await waitFor('the gap reported', () => gapsOf(tab) === 1, 15_000);
+    await waitFor('the tab open again', () => tab.client.state === 'open', 15_000);
+    expect(tab.seen.filter((s) => s.kind === 'gap')).toEqual([{ kind: 'gap', fromSeq: 9, toSeq: 5 + fresh, epochChanged: true }]);
+    expect(await holder!.call('metric', { name: 'wssot_cluster_rewritten_logs_total' })).toBe(1);
+    const next = (await producer!.call('emit', { userId: 'alice', type: 'agent_thinking', data: { i: 200 } })) as number;
+    await waitFor('the next event on the tab', () => tab.client.lastSeq === next, 10_000);
+    expect(tab.seen.map((s) => (s.kind === 'gap' ? 'gap' : `${s.seq}:${s.i}`))).toEqual(['1:1', '2:2', '3:3', '4:4', '5:5', '6:6', '7:7', '8:8', 'gap', `${next}:200`]);
+    const log = await admin(redis.url, (r) => readLog(r, keyPrefix, 'alice'));
+    expect(silentLoss(tab, log)).toEqual([]);
+    expect(holder!.unhandled).toEqual([]);
+  });
 });
+
+/** Runs `work` on a connection of the test's own to the Redis at `url`. */
+async function admin<T>(url: string, work: (redis: Redis) => Promise<T>): Promise<T> {
+  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await r.connect();
+  try {
+    return await work(r);
+  } finally {
+    r.disconnect();
+  }
+}
 
 let degraded = false;
 

@@ -4,8 +4,8 @@
  * a resume across nodes; the master SIGKILLed while events are produced, Sentinel promoting the replica for
  * real, and the nodes carrying on (health degraded then ok, resubscribed, every tab showing exactly its
  * user's log); and writes the replica never got (asynchronous replication): the log goes back in the
- * failover, and the tabs that were ahead are resynchronised and told recovered: false, not left silently
- * ahead of the log.
+ * failover, gets a new epoch, and the tabs that were ahead are resynchronised and told recovered: false, not
+ * left silently ahead of the log.
  */
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, expect, it } from 'vitest';
@@ -143,12 +143,13 @@ describeWithRedisBinaries('Redis engine behind real Redis Sentinel (1 master, 1 
     await allSeenDegraded([a!], 10_000);
     await topology!.waitForFailover(master);
     await until('both nodes ok again', async () => (await health(a!)).status === 'ok' && (await health(b!)).status === 'ok', 15_000, 50);
-    // The promoted replica's log ends at seq 5 in the same epoch: the node holding the tab sees it went
-    // back and closes the tab (1012); the resume from lastSeq 8 cannot be served, so it says recovered: false.
+    // The promoted replica's log ends at seq 5: the node holding the tab sees it went back, gives it a new
+    // epoch (a lost log) and closes the tab (1012); its resume from lastSeq 8 is answered recovered: false.
     await waitFor('the gap reported', () => gapsOf(tab) === 1, 15_000);
-    expect(tab.seen.filter((s) => s.kind === 'gap')).toEqual([{ kind: 'gap', fromSeq: 9, toSeq: 5, epochChanged: false }]);
+    expect(tab.seen.filter((s) => s.kind === 'gap')).toEqual([{ kind: 'gap', fromSeq: 9, toSeq: 5, epochChanged: true }]);
     expect(tab.closes).toContain(1012);
     expect(await metric(a!, 'wssot_cluster_resyncs_total')).toBeGreaterThanOrEqual(1);
+    expect(await metric(a!, 'wssot_cluster_rewritten_logs_total')).toBe(1);
     // Then the tab follows the log of record again: the next event is seq 6 of the new history.
     const next = (await b!.call('emit', { userId: 'alice', type: 'agent_thinking', data: { i: 106 } })) as number;
     expect(next).toBe(6);

@@ -1,4 +1,7 @@
-/** A `redis-server` of a test's own on a free port, to stop or kill for real in fault tests. */
+/**
+ * A `redis-server` of a test's own on a free port, to stop or kill for real in fault tests. With a `dir`, it
+ * loads `dir/dump.rdb` when it starts (written there by a `SAVE`): a Redis brought back in an earlier state.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { waitFor } from './wait-for.js';
@@ -29,14 +32,15 @@ function answers(port: number): Promise<boolean> {
   });
 }
 
-export async function ownRedis(): Promise<OwnRedis> {
+export async function ownRedis(options: { dir?: string } = {}): Promise<OwnRedis> {
   const port = await freePort();
   let child: ChildProcess | null = null;
   const self: OwnRedis = {
     port,
     url: `redis://127.0.0.1:${port}`,
     async start() {
-      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+      const data = options.dir === undefined ? [] : ['--dir', options.dir, '--dbfilename', 'dump.rdb'];
+      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...data], { stdio: 'ignore' });
       let up = false;
       await waitFor(`redis-server on ${port}`, () => {
         void answers(port).then((ok) => (up = up || ok));
