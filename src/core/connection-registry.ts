@@ -1,8 +1,8 @@
 /**
- * The one registry of a server's open connections, whatever code path admitted them: the user index, the
- * ways a connection leaves it (one at a time, by predicate, at shutdown, as a slow consumer or a resumed
- * session's ghost), local fan-out by delivery class, and listener-safe events. Code paths differ only in
- * admission (see code-path.ts); everything after admission happens here, once.
+ * The one registry of a server's open connections, whatever code path admitted them: the user index (kept
+ * by connection-index.ts), the ways a connection leaves it (one at a time, by predicate, at shutdown, as a
+ * slow consumer or a resumed session's ghost), local fan-out by delivery class, and listener-safe events.
+ * Code paths differ only in admission (see code-path.ts); everything after admission happens here, once.
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
@@ -14,6 +14,8 @@ import type { LegacySendObserver } from '../shadow/shadow-send-observer.js';
 import type { DeliveryEngine } from './delivery-engine.js';
 import type { AuthResult, CodePath, ConnectionHealth, ConnectionId, UserId } from '../types.js';
 import { WebSocketConnection, type ConnectionOwner } from './connection.js';
+import { connectionOfSession, connectionsNamed, indexConnection, unindexConnection } from './connection-index.js';
+import type { ConnectionRegistryParts } from './connection-registry-parts.js';
 import type { EventStore } from './event-store.js';
 import { deliverToAll, deliverToEveryConnection, deliverToUserTabs, shadowOffline } from './fan-out.js';
 import { OutboundFrame } from './outbound-frame.js';
@@ -27,21 +29,6 @@ import { ClosedError } from '../errors.js';
 export interface ConnectionRegistryEvents {
   connection: [connection: WebSocketConnection];
   disconnection: [connection: WebSocketConnection, code: number, reason: string];
-}
-
-/** What a registry is built from. */
-export interface ConnectionRegistryParts {
-  logger: Logger;
-  metrics: WsSsotMetrics | null;
-  /** The event store; `ownsStore` says whether closing the registry closes it too. */
-  store: EventStore;
-  ownsStore: boolean;
-  /** Per-connection high-water mark on bufferedAmount, in bytes. */
-  highWaterMark: number;
-  /** How long a peer closed as slow, replaced or evicted may take to finish the close handshake. */
-  slowCloseTimeoutMs: number;
-  /** Shadow mode: told which legacy-path connections a sampled send reached. null = off. */
-  shadow: LegacySendObserver | null;
 }
 
 export class ConnectionRegistry extends EventEmitter<ConnectionRegistryEvents> implements ConnectionOwner {
@@ -145,11 +132,7 @@ export class ConnectionRegistry extends EventEmitter<ConnectionRegistryEvents> i
     if (sessionId !== null) this.#closeSessionGhost(userId, sessionId);
     const connection = new WebSocketConnection(crypto.randomUUID(), userId, socket, sessionId ?? crypto.randomUUID(), auth, path, this, sessionId !== null, this.engine !== null);
     attachSocket(socket, connection);
-    const connections = this.users.get(userId);
-    if (connections === undefined) this.users.set(userId, [connection]);
-    else connections.push(connection);
-    this.connectionsById.set(connection.id, connection);
-    this.#byPath[path]++;
+    indexConnection(this.connectionsById, this.users, this.#byPath, connection);
     this.store.attach(this.store.stream(userId));
     this.metrics?.connectionOpened(path);
     if (path === 'legacy') this.#shadow?.connectionOpened(connection);
@@ -191,7 +174,7 @@ export class ConnectionRegistry extends EventEmitter<ConnectionRegistryEvents> i
   }
 
   #closeSessionGhost(userId: UserId, sessionId: string): void {
-    const ghost = this.users.get(userId)?.find((c) => c.sessionId === sessionId);
+    const ghost = connectionOfSession(this.users, userId, sessionId);
     if (ghost !== undefined) this.closeConnection(ghost, CloseCode.SESSION_REPLACED, 'session resumed on a newer connection', true);
   }
 
@@ -201,14 +184,9 @@ export class ConnectionRegistry extends EventEmitter<ConnectionRegistryEvents> i
   removeConnection(userIdOrConnectionId: UserId | ConnectionId, code = 1000, reason = ''): number {
     assertConnectionId(userIdOrConnectionId);
     assertCloseArgs(code, reason);
-    const connection = this.connectionsById.get(userIdOrConnectionId);
-    if (connection !== undefined) {
-      this.closeConnection(connection, code, reason, true);
-      return 1;
-    }
-    const all = this.users.get(userIdOrConnectionId)?.slice() ?? [];
-    for (const c of all) this.closeConnection(c, code, reason, true);
-    return all.length;
+    const named = connectionsNamed(this.connectionsById, this.users, userIdOrConnectionId);
+    for (const c of named) this.closeConnection(c, code, reason, true);
+    return named.length;
   }
 
   /** Unregisters after a socket closed (by connection, connection id or user id). Idempotent. */
@@ -219,12 +197,7 @@ export class ConnectionRegistry extends EventEmitter<ConnectionRegistryEvents> i
       return;
     }
     assertConnectionId(target);
-    const connection = this.connectionsById.get(target);
-    if (connection !== undefined) {
-      this.unregister(connection, code, reason);
-      return;
-    }
-    for (const c of this.users.get(target)?.slice() ?? []) this.unregister(c, code, reason);
+    for (const c of connectionsNamed(this.connectionsById, this.users, target)) this.unregister(c, code, reason);
   }
 
   /**
@@ -307,14 +280,7 @@ export class ConnectionRegistry extends EventEmitter<ConnectionRegistryEvents> i
     if (lost === null) return;
     // Coalesced frames still waiting for the buffer to drain are lost with the connection: count them.
     this.metrics?.transientLoss('dropped', lost);
-    this.connectionsById.delete(connection.id);
-    this.#byPath[connection.path]--;
-    const connections = this.users.get(connection.userId);
-    if (connections !== undefined) {
-      const index = connections.indexOf(connection);
-      if (index !== -1) connections.splice(index, 1);
-      if (connections.length === 0) this.users.delete(connection.userId);
-    }
+    unindexConnection(this.connectionsById, this.users, this.#byPath, connection);
     this.store.detach(this.store.stream(connection.userId));
     if (connection.path === 'legacy') this.#shadow?.connectionClosed(connection, code);
     this.engine?.connectionLeft(connection);
