@@ -10,7 +10,11 @@
  * the http.Server. Their shape ({@link UpgradeClaim}) is the contract between copies: bump the key's
  * version if it changes.
  */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { WebSocketServerOptions } from '../config/server-options.js';
 import { PathInUseError } from '../errors.js';
+import type { UpgradeHandler } from './upgrade-handler.js';
 
 const kClaims = Symbol.for('ws-ssot.v1.upgradeClaims');
 
@@ -50,4 +54,16 @@ export function claimPath(server: object, path: string, claim: UpgradeClaim): vo
     previous.release();
   }
   claims.set(path, claim);
+}
+
+/**
+ * Claims `path` on `server` for `upgrades` ({@link claimPath}) and listens for the http.Server's upgrades
+ * with it. Taking the path over from this claim removes that listener (a closed server's 503s stand down).
+ */
+export function listenOnPath(server: WebSocketServerOptions['server'], path: string, upgrades: UpgradeHandler): UpgradeClaim {
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => void upgrades.handle(req, socket, head);
+  const claim: UpgradeClaim = { open: true, release: () => void server.removeListener('upgrade', onUpgrade) };
+  claimPath(server, path, claim);
+  server.on('upgrade', onUpgrade);
+  return claim;
 }

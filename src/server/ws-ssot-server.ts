@@ -5,7 +5,6 @@
  * server has one path, the SSOT manager; `ws-ssot/legacy`'s migration server adds the legacy path.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { CloseCode } from '../close-codes.js';
@@ -14,12 +13,12 @@ import type { CodePathHandler } from '../core/code-path.js';
 import { EventStore } from '../core/event-store.js';
 import { UnifiedWebSocketManager } from '../core/unified-manager.js';
 import { assertUserId } from '../core/validate.js';
-import { ClosedError, FlagSourceReadOnlyError, InvalidOptionError } from '../errors.js';
+import { ClosedError, InvalidOptionError } from '../errors.js';
 import { resolveFactoryOptions } from '../factory/factory-options.js';
 import { WebSocketManagerFactory } from '../factory/websocket-manager-factory.js';
 import { CompositeFlagSource } from '../flags/composite-flag-source.js';
-import { evaluateAll, type FlagContext, type FlagSource, type FlagSourceStatus, type FlagValues } from '../flags/flag-source.js';
-import { resolveFlagSource, settableLayer } from '../flags/resolve-flag-source.js';
+import { evaluateAll, type FlagContext, type FlagSourceStatus, type FlagValues } from '../flags/flag-source.js';
+import { resolveFlagSource } from '../flags/resolve-flag-source.js';
 import { createDefaultLogger } from '../observability/logger.js';
 import { WsSsotMetrics } from '../observability/metrics.js';
 import { FlagChangeDrainer } from '../routing/flag-change-drainer.js';
@@ -31,18 +30,15 @@ import type { CodePath, UserId } from '../types.js';
 import type { ServerState, WebSocketHealth } from './health.js';
 import { Heartbeat } from './heartbeat.js';
 import { InboundFrames } from './inbound-frames.js';
-import { assertPathFree, claimPath, type UpgradeClaim } from './upgrade-claims.js';
+import { assertPathFree, listenOnPath, type UpgradeClaim } from './upgrade-claims.js';
 import { UpgradeHandler } from './upgrade-handler.js';
 import { PathDrain, type DrainOptions } from './path-drain.js';
+import { flagSourceStatusOf, flagsReleaseOf, setSettableFlags, type FlagsRelease } from './server-flags.js';
 import { waitForClose } from './wait-for-close.js';
 
 export type { ServerState, WebSocketHealth } from './health.js';
 
 export type { DrainOptions } from './path-drain.js';
-
-function isFlagSourceLike(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && typeof (value as FlagSource).isEnabled === 'function';
-}
 
 export class WsSsotServer {
   /** The UnifiedWebSocketManager: every connection of this server, whichever path admitted it, and the one send path. */
@@ -63,8 +59,7 @@ export class WsSsotServer {
   readonly factory: WebSocketManagerFactory;
   /** The Redis engine (`cluster`): cross-node delivery, the shared log, presence; null in-process. */
   readonly cluster: RedisEngine | null;
-  readonly #httpServer: WebSocketServerOptions['server'];
-  readonly #flagsRelease: 'close' | 'detach' | 'none';
+  readonly #flagsRelease: FlagsRelease;
   readonly #unsubscribeFlags: () => void;
   /** The code paths by name; the SSOT manager is always one of them. */
   readonly #paths = new Map<CodePath, CodePathHandler>();
@@ -76,7 +71,6 @@ export class WsSsotServer {
   readonly #startedAt = Date.now();
   #state: ServerState = 'open';
   #closing: Promise<void> | null = null;
-  readonly #onUpgradeListener: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
   readonly #upgrades: UpgradeHandler;
   /** This server's claim on its path of the http.Server (see upgrade-claims.ts). */
   readonly #claim: UpgradeClaim;
@@ -89,9 +83,8 @@ export class WsSsotServer {
     assertPathFree(options.server, this.options.path);
     this.flags = resolveFlagSource(options.flags);
     // What close() releases: a composite built here over the app's own source is detached, not closed.
-    this.#flagsRelease = this.flags === options.flags ? 'none' : isFlagSourceLike(options.flags) ? 'detach' : 'close';
+    this.#flagsRelease = flagsReleaseOf(options.flags, this.flags);
     this.logger = options.logger ?? createDefaultLogger();
-    this.#httpServer = options.server;
     this.metrics = new WsSsotMetrics(
       { connectionsByPath: () => this.connectionsByPath(), users: () => this.getUserCount(), flagSource: () => this.flagSourceStatus() },
       { registry: options.metrics?.registry, prefix: this.options.metricsPrefix },
@@ -135,7 +128,7 @@ export class WsSsotServer {
     });
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: this.options.maxPayload, clientTracking: false, perMessageDeflate: false });
     this.#heartbeat = new Heartbeat(this.options.heartbeatIntervalMs, () => [this.manager], () => this.metrics.heartbeatTerminated());
-    const upgrades = (this.#upgrades = new UpgradeHandler({
+    this.#upgrades = new UpgradeHandler({
       options: this.options,
       authenticate: options.authenticate,
       logger: this.logger,
@@ -144,12 +137,8 @@ export class WsSsotServer {
       inbound: new InboundFrames(this.metrics, options.onMessage ?? null, this.manager),
       isOpen: () => this.#state === 'open',
       route: (userId) => this.#paths.get(this.#router.route(userId)) as CodePathHandler,
-    }));
-    this.#onUpgradeListener = (req, socket, head) => void upgrades.handle(req, socket, head);
-    // Taking the path over from a closed server removes that one's (503) listener.
-    this.#claim = { open: true, release: () => void this.#httpServer.removeListener('upgrade', this.#onUpgradeListener) };
-    claimPath(this.#httpServer, this.options.path, this.#claim);
-    this.#httpServer.on('upgrade', this.#onUpgradeListener);
+    });
+    this.#claim = listenOnPath(options.server, this.options.path, this.#upgrades);
     this.#heartbeat.start();
   }
 
@@ -200,9 +189,7 @@ export class WsSsotServer {
    */
   setFlags(values: Partial<Record<'ssot' | 'unified' | 'factory', boolean | undefined>>): FlagValues {
     this.#assertOpen();
-    const layer = settableLayer(this.flags);
-    if (layer === null) throw new FlagSourceReadOnlyError(this.flags.name);
-    layer.set(values);
+    setSettableFlags(this.flags, values);
     return this.flagValues();
   }
 
@@ -228,12 +215,7 @@ export class WsSsotServer {
 
   /** The flag source's sync state: for a composite, its primary's (Unleash), which is what operators need. */
   flagSourceStatus(): FlagSourceStatus {
-    const source = this.flags.primary ?? this.flags;
-    try {
-      return source.status();
-    } catch (err) {
-      return { source: source.name, ready: false, stale: true, lastSyncAt: null, lastError: (err as Error).message };
-    }
+    return flagSourceStatusOf(this.flags);
   }
 
   health(): WebSocketHealth {
