@@ -8,57 +8,33 @@
  * user's connections, a lookup finds only this user's connections. Each send goes to
  * - `WS_ENABLE_FACTORY` on: the factory's isolated manager for (userId, connectionId);
  * - else `WS_ENABLE_UNIFIED` on: `wss.manager`; off: the legacy path manager, as is.
+ * How the old arguments are read: legacy-user-bound-arguments.ts; the out-of-line routes: legacy-user-bound-routing.ts.
  */
 import type { WebSocket } from 'ws';
 import type { WebSocketConnection } from '../src/core/connection.js';
-import { CrossUserAccessError, isWsSsotError, UnknownEventTypeError } from '../src/errors.js';
+import { CrossUserAccessError, UnknownEventTypeError } from '../src/errors.js';
 import { CRITICAL_EVENT_TYPES, isCriticalEventType, type AgentEventEnvelope, type AgentEventOptions, type CriticalEventDataMap, type CriticalEventType } from '../src/events/agent-events.js';
-import type { IsolatedManager } from '../src/factory/isolated-manager.js';
 import type { FlagContext } from '../src/flags/flag-source.js';
-import { readFlag } from '../src/flags/read-flag.js';
 import type { ConnectionContext, SendOptions } from '../src/protocol.js';
 import type { MigrationServer } from './migration-server.js';
 import type { ConnectionHealth, ConnectionId, UserId } from '../src/types.js';
 import type { DeprecationCode } from './deprecation-codes.js';
-import { toConnectionId, toUserId } from './lenient-ids.js';
+import { toConnectionId } from './lenient-ids.js';
 import { connectionIdOf, userIdOf, type LegacyUserContext } from './legacy-user-context.js';
+import {
+  assertSameUser,
+  EVENT_OPTION_KEYS,
+  isOptionsObject,
+  ownTarget,
+  SEND_OPTION_KEYS,
+  startsWithUserId,
+  type LegacyConnectionContext,
+  type SendAgentEventArgs,
+  type SendMessageArgs,
+} from './legacy-user-bound-arguments.js';
+import { askedManager, emitCriticalEventViaFactory, sendAgentEventViaFactory, sendMessageViaFactory, unifiedOrLegacy, type RoutedManager } from './legacy-user-bound-routing.js';
 import { LegacyEntryPoint, useDeprecated } from './resolve-server.js';
 import { InvalidUserIdError } from '../src/errors.js';
-
-const SEND_OPTION_KEYS: ReadonlySet<string> = new Set(['delivery']);
-const EVENT_OPTION_KEYS: ReadonlySet<string> = new Set(['delivery', 'runId']);
-
-/**
- * A plain object whose own enumerable keys are all option names (and at least one): an options argument, not
- * a payload. Walks the keys without collecting them (no array per call) and stops at the first other key, which
- * for a payload is usually its first.
- */
-function isOptionsObject(value: unknown, keys: ReadonlySet<string>): boolean {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  let any = false;
-  for (const key in value) {
-    if (!Object.hasOwn(value, key)) continue;
-    if (!keys.has(key)) return false;
-    any = true;
-  }
-  return any;
-}
-
-/**
- * `sendMessage(a, b)` with two arguments: the old `(userId, message)` unless `b` is an options object. Out of
- * line, so the common one-argument call does not carry it.
- */
-function startsWithUserId(a: unknown, b: unknown, keys: ReadonlySet<string>): boolean {
-  return (typeof a === 'string' || typeof a === 'number') && !isOptionsObject(b, keys);
-}
-
-/** The two forms `sendMessage` accepts. */
-type SendMessageArgs = [message: unknown, options?: SendOptions] | [userId: UserId | number, message: unknown, options?: SendOptions];
-/** The two forms `sendAgentEvent` accepts. */
-type SendAgentEventArgs = [type: string, data?: unknown, options?: AgentEventOptions] | [userId: UserId | number, type: string, data: unknown, options?: AgentEventOptions];
-
-/** A connection context of the old calls: this user's id (lenient), or none. */
-type LegacyConnectionContext = Partial<Omit<ConnectionContext, 'userId'>> & { userId?: UserId | number };
 
 /** Options of the legacy user-bound names. */
 export interface LegacyUserBoundOptions {
@@ -102,12 +78,12 @@ export class LegacyUserBoundManager {
     // argument that is an options object (`{ delivery }`) means the new form.
     const n = arguments.length;
     const withUser = n >= 3 || (n === 2 && startsWithUserId(a, b, SEND_OPTION_KEYS));
-    if (withUser) this.#sameUser(a);
+    if (withUser) assertSameUser(this.userId, a);
     const message = withUser ? b : a;
     const options = (withUser ? c : b) as SendOptions | undefined;
     const server = this.#use();
     const manager = this.#manager(server);
-    if (manager === null) return this.#sendMessageViaFactory(server, message, options);
+    if (manager === null) return sendMessageViaFactory(server, this.userId, this.connectionId, this.#flagContext, message, options);
     return manager.sendMessage(this.userId, message, options);
   }
 
@@ -119,13 +95,13 @@ export class LegacyUserBoundManager {
     // options object (`{ runId, delivery }`) are the new form.
     const n = arguments.length;
     const withUser = n >= 4 || (n === 3 && typeof b === 'string' && !isOptionsObject(c, EVENT_OPTION_KEYS));
-    if (withUser) this.#sameUser(a);
+    if (withUser) assertSameUser(this.userId, a);
     const type = (withUser ? b : a) as string;
     const data = withUser ? c : b;
     const options = (withUser ? d : c) as AgentEventOptions | undefined;
     const server = this.#use();
     const manager = this.#manager(server);
-    if (manager === null) return this.#sendAgentEventViaFactory(server, type, data, options);
+    if (manager === null) return sendAgentEventViaFactory(server, this.userId, this.connectionId, this.#flagContext, type, data, options);
     return manager.sendAgentEvent(this.userId, type, data, options);
   }
 
@@ -134,14 +110,14 @@ export class LegacyUserBoundManager {
   emitCriticalEvent<T extends CriticalEventType>(userId: UserId | number, type: T, data: CriticalEventDataMap[T], options?: { runId?: string }): AgentEventEnvelope<T, CriticalEventDataMap[T]>;
   emitCriticalEvent(a: unknown, b?: unknown, c?: unknown, d?: unknown): AgentEventEnvelope {
     const withUser = !isCriticalEventType(a);
-    if (withUser) this.#sameUser(a);
+    if (withUser) assertSameUser(this.userId, a);
     const type = withUser ? b : a;
     const payload = (withUser ? c : b) as CriticalEventDataMap[CriticalEventType];
     const options = (withUser ? d : c) as { runId?: string } | undefined;
     if (!isCriticalEventType(type)) throw new UnknownEventTypeError(type, CRITICAL_EVENT_TYPES);
     const server = this.#use();
     const manager = this.#manager(server);
-    if (manager === null) return this.#emitCriticalEventViaFactory(server, type, payload, options);
+    if (manager === null) return emitCriticalEventViaFactory(server, this.userId, this.connectionId, this.#flagContext, type, payload, options);
     return manager.emitCriticalEvent(this.userId, type, payload, options);
   }
 
@@ -157,7 +133,7 @@ export class LegacyUserBoundManager {
 
   /** `isUserConnected()` or the old `isUserConnected(userId)` for this same user. */
   isUserConnected(userId?: UserId | number): boolean {
-    if (userId !== undefined) this.#sameUser(userId);
+    if (userId !== undefined) assertSameUser(this.userId, userId);
     return this.isConnected();
   }
 
@@ -166,29 +142,29 @@ export class LegacyUserBoundManager {
   /** The old `broadcast_message`: to every connection of this user (all this manager reaches). Returns how many were reached. */
   broadcastMessage(message: unknown, options?: SendOptions): number {
     const server = this.#use();
-    const sent = this.#unifiedOrLegacy(server).sendMessage(this.userId, message, options);
+    const sent = unifiedOrLegacy(server, this.#flagContext).sendMessage(this.userId, message, options);
     return sent ? server.manager.getReachableConnectionCount(this.userId) : 0;
   }
 
   /** `(userId, socket)` for this same user: registers the socket on the path the flags choose (as the shared manager does). */
   addConnection(userId: UserId | number, socket: WebSocket): WebSocketConnection {
-    this.#sameUser(userId);
+    assertSameUser(this.userId, userId);
     const server = this.#use();
-    return this.#unifiedOrLegacy(server).addConnection(this.userId, socket);
+    return unifiedOrLegacy(server, this.#flagContext).addConnection(this.userId, socket);
   }
 
   /** `(socket, context)` with this user (or no user) in the context. */
   handleConnection(socket: WebSocket, context?: LegacyConnectionContext | null): WebSocketConnection {
     const c = typeof context === 'object' && context !== null ? context : {};
-    if (c.userId !== undefined) this.#sameUser(c.userId);
+    if (c.userId !== undefined) assertSameUser(this.userId, c.userId);
     const server = this.#use();
-    return this.#unifiedOrLegacy(server).handleConnection(socket, { ...c, userId: this.userId } as ConnectionContext);
+    return unifiedOrLegacy(server, this.#flagContext).handleConnection(socket, { ...c, userId: this.userId } as ConnectionContext);
   }
 
   /** Closes this user's connections (no argument, or this user's id) or one of them (its connection id). Returns how many. */
   removeConnection(userIdOrConnectionId?: UserId | ConnectionId | number, code?: number, reason?: string): number {
     const server = this.#use();
-    const target = this.#ownTarget(server, userIdOrConnectionId);
+    const target = ownTarget(server, this.userId, userIdOrConnectionId);
     if (target === null) return 0;
     return server.manager.removeConnection(target, code, reason);
   }
@@ -201,7 +177,7 @@ export class LegacyUserBoundManager {
       server.manager.handleDisconnection(target);
       return;
     }
-    const id = this.#ownTarget(server, target);
+    const id = ownTarget(server, this.userId, target);
     if (id === null) return;
     if (id === this.userId) for (const connection of server.manager.getUserConnections(this.userId)) server.manager.handleDisconnection(connection);
     else server.manager.handleDisconnection(id);
@@ -279,34 +255,6 @@ export class LegacyUserBoundManager {
     return this.getConnectionHealth(connectionId);
   }
 
-  #sameUser(requested: unknown): void {
-    let id: UserId;
-    try {
-      id = toUserId(requested);
-    } catch {
-      throw new CrossUserAccessError(this.userId, requested);
-    }
-    if (id !== this.userId) throw new CrossUserAccessError(this.userId, requested);
-  }
-
-  /**
-   * What `removeConnection` / `handleDisconnection` act on: this user (no argument, or its id), one of its
-   * connections (by id), or null (an id no open connection has). Another user's connection is refused.
-   */
-  #ownTarget(server: MigrationServer, requested: unknown): UserId | ConnectionId | null {
-    if (requested === undefined || requested === null) return this.userId;
-    const id = toConnectionId(requested);
-    if (id === this.userId) return id;
-    const connection = server.manager.getConnection(id);
-    if (connection === undefined) {
-      // Another user's id (the old calls took a user or a connection id alike) is refused, not ignored.
-      if (server.manager.getUserConnectionCount(id) > 0) throw new CrossUserAccessError(this.userId, requested);
-      return null;
-    }
-    if (connection.userId !== this.userId) throw new CrossUserAccessError(this.userId, requested);
-    return id;
-  }
-
   /** Resolves the server, warns once, counts the call. */
   #use(): MigrationServer {
     return this.#entry.use();
@@ -319,59 +267,11 @@ export class LegacyUserBoundManager {
    * Kept small so that a send through this object, the canonical send included, fits V8's inlining budget at
    * the caller's call site.
    */
-  #manager(server: MigrationServer): MigrationServer['manager'] | MigrationServer['legacy']['manager'] | null {
+  #manager(server: MigrationServer): RoutedManager | null {
     const decided = server.flags.localDecisions();
-    if (decided === null) return this.#askedManager(server);
+    if (decided === null) return askedManager(server, this.#flagContext);
     if (decided.factory) return null;
     return decided.unified ? server.manager : server.legacy.manager;
-  }
-
-  /** #manager() when the decisions depend on the user or the time: asks the source, factory first. */
-  #askedManager(server: MigrationServer): MigrationServer['manager'] | MigrationServer['legacy']['manager'] | null {
-    return this.#flag(server, 'factory') ? null : this.#unifiedOrLegacy(server);
-  }
-
-  /** Where a call goes without the factory, or when the factory has no manager for it (the user's cap reached). */
-  #unifiedOrLegacy(server: MigrationServer): MigrationServer['manager'] | MigrationServer['legacy']['manager'] {
-    return this.#flag(server, 'unified') ? server.manager : server.legacy.manager;
-  }
-
-  /** A flag for this user, through the one guarded read: false (the legacy path) if the source throws. */
-  #flag(server: MigrationServer, flag: 'unified' | 'factory'): boolean {
-    return readFlag(server.flags, flag, this.#flagContext, server.logger);
-  }
-
-  /**
-   * With WS_ENABLE_FACTORY: the factory's manager for (userId, connectionId), a Map lookup once created.
-   * Old code creates one adapter per socket and never cleans up; once the user's cap of isolated managers is
-   * reached, the call goes where it would without the factory (`WS_ENABLE_UNIFIED` decides) for the same user,
-   * so turning the flag on never makes a call throw that did not before.
-   */
-  #isolated(server: MigrationServer): IsolatedManager | null {
-    try {
-      return server.factory.createIsolatedManager(this.userId, this.connectionId);
-    } catch (err) {
-      if (isWsSsotError(err) && err.code === 'WSSOT_ERR_MANAGER_LIMIT') return null;
-      throw err;
-    }
-  }
-
-  #sendMessageViaFactory(server: MigrationServer, message: unknown, options: SendOptions | undefined): boolean {
-    const isolated = this.#isolated(server);
-    if (isolated !== null) return isolated.sendMessage(message, options);
-    return this.#unifiedOrLegacy(server).sendMessage(this.userId, message, options);
-  }
-
-  #emitCriticalEventViaFactory(server: MigrationServer, type: CriticalEventType, payload: CriticalEventDataMap[CriticalEventType], options: { runId?: string } | undefined): AgentEventEnvelope {
-    const isolated = this.#isolated(server);
-    if (isolated !== null) return isolated.emitCriticalEvent(type, payload, options);
-    return this.#unifiedOrLegacy(server).emitCriticalEvent(this.userId, type, payload, options);
-  }
-
-  #sendAgentEventViaFactory(server: MigrationServer, type: string, data: unknown, options: AgentEventOptions | undefined): AgentEventEnvelope {
-    const isolated = this.#isolated(server);
-    if (isolated !== null) return isolated.sendAgentEvent(type, data, options);
-    return this.#unifiedOrLegacy(server).sendAgentEvent(this.userId, type, data, options);
   }
 
   #snake(): void {
