@@ -124,9 +124,14 @@ export class BrokerReceiver {
     route.cursor = -1;
     route.epoch = null;
     if (reason !== 'gap' || epoch === null) return this.#closeLive(route);
-    void this.verify(route.userId, epoch, cursor, cursorMs).then(() => this.#closeLive(route), (err: unknown) => {
-      this.#deps.logger.warn({ err, userId: route.userId }, 'redis engine: log check after a gap failed; resynchronising anyway');
-      this.#closeLive(route);
+    this.#verifyThen(route.userId, { epoch, seq: cursor, ms: cursorMs }, () => this.#closeLive(route));
+  }
+
+  /** Runs `close` once the log is checked for the entry `had` (a failed check closes too: the tabs resume from the log). */
+  #verifyThen(userId: UserId, had: { epoch: string; seq: number; ms: number }, close: () => void): void {
+    void this.verify(userId, had.epoch, had.seq, had.ms).then(close, (err: unknown) => {
+      this.#deps.logger.warn({ err, userId }, 'redis engine: log check after a gap failed; resynchronising anyway');
+      close();
     });
   }
 
@@ -164,7 +169,7 @@ export class BrokerReceiver {
     this.#deps.clusterMetrics?.resynced(reason);
     const close = (): void => this.#deps.registry.closeConnection(connection, CloseCode.SERVICE_RESTART, 'resynchronising; reconnect and resume', true);
     if (had === undefined) return close();
-    void this.verify(connection.userId, had.epoch, had.seq, had.ms).then(close, close);
+    this.#verifyThen(connection.userId, had, close);
   }
 
   /**
