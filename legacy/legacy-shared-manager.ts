@@ -106,7 +106,7 @@ export class LegacySharedManager extends EventEmitter<LegacySharedManagerEvents>
     const c: Partial<ConnectionContext> = context !== null && typeof context === 'object' ? context : {};
     const connection = this.#admit(c.userId as UserId, socket, c.sessionId, c.auth ?? null);
     // The session frame and replay go out before 'connection' listeners can send anything.
-    this.#manager.openSession(connection, c.lastSeq, c.epoch);
+    this.#manager.openSession(connection, c.lastSeq, c.epoch, c.lastTs);
     return connection;
   }
 

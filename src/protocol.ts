@@ -18,6 +18,8 @@ export interface ConnectionContext {
   lastSeq?: number | null;
   /** The epoch the client's lastSeq belongs to. */
   epoch?: string | null;
+  /** The `ts` of the event the client had at lastSeq: the Redis engine checks that its log still holds it. */
+  lastTs?: number | null;
 }
 
 export interface SendOptions {

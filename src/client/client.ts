@@ -73,8 +73,7 @@ export class WsSsotClient<M extends EventDataMap = CriticalEventDataMap> {
 
   /** What a later client needs to resume this session (`resumeFrom`); null before the first session frame. */
   get resumeState(): ResumeState | null {
-    const s = this.#sequencer;
-    return s.sessionId !== null && s.epoch !== null && s.lastSeq !== null ? { sessionId: s.sessionId, epoch: s.epoch, lastSeq: s.lastSeq } : null;
+    return this.#sequencer.resumeState();
   }
 
   /** The client's own events ('event', 'message', 'state', 'gap'…), or the events of one type, with `data` typed. */

@@ -28,6 +28,12 @@ export interface ResumeState {
   sessionId: string;
   epoch: string;
   lastSeq: number;
+  /**
+   * The `ts` of the durable event at `lastSeq`, when this client processed it (absent after a fresh start or
+   * a gap): the server checks that its log still holds that event, so a log a Redis failover rewrote is not
+   * taken for the one this client read.
+   */
+  lastTs?: number;
 }
 
 /** A `session` frame, as the client took it. */

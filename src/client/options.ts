@@ -54,8 +54,8 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
   const { maxRetries = Infinity, ...backoff } = reconnect;
   if (maxRetries !== Infinity) integer('reconnect.maxRetries', maxRetries, 0, 1);
   if (closeAction !== undefined && typeof closeAction !== 'function') throw invalidOption('closeAction', 'a function', closeAction);
-  if (resumeFrom !== undefined && (typeof resumeFrom?.sessionId !== 'string' || typeof resumeFrom.epoch !== 'string' || !Number.isSafeInteger(resumeFrom.lastSeq) || resumeFrom.lastSeq < 0)) {
-    throw invalidOption('resumeFrom', 'a { sessionId, epoch, lastSeq } from client.resumeState', resumeFrom);
+  if (resumeFrom !== undefined && (typeof resumeFrom?.sessionId !== 'string' || typeof resumeFrom.epoch !== 'string' || !Number.isSafeInteger(resumeFrom.lastSeq) || resumeFrom.lastSeq < 0 || (resumeFrom.lastTs !== undefined && !(Number.isSafeInteger(resumeFrom.lastTs) && resumeFrom.lastTs >= 0)))) {
+    throw invalidOption('resumeFrom', 'a { sessionId, epoch, lastSeq, lastTs? } from client.resumeState', resumeFrom);
   }
   return {
     WebSocket: resolveWebSocket(options.WebSocket),

@@ -2,7 +2,7 @@
 import { invalidOption } from './errors.js';
 import type { ResumeState } from './event-types.js';
 
-const RESUME_PARAMS = ['sessionId', 'epoch', 'lastSeq'] as const;
+const RESUME_PARAMS = ['sessionId', 'epoch', 'lastSeq', 'lastTs'] as const;
 
 /**
  * Resolves `url` (relative to the page in a browser; http(s) becomes ws(s)) and sets, or removes, the
@@ -24,6 +24,7 @@ export function upgradeUrl(url: string | URL, resume: ResumeState | null): strin
     u.searchParams.set('sessionId', resume.sessionId);
     u.searchParams.set('epoch', resume.epoch);
     u.searchParams.set('lastSeq', String(resume.lastSeq));
+    if (resume.lastTs !== undefined) u.searchParams.set('lastTs', String(resume.lastTs));
   }
   return u.toString();
 }

@@ -37,6 +37,8 @@ export class Sequencer {
   /** The epoch `lastSeq` belongs to (committed together with it). */
   epoch: string | null = null;
   lastSeq: number | null = null;
+  /** The `ts` of the durable event at lastSeq, if this client processed it (not after a fresh start or a gap). */
+  lastTs: number | null = null;
   /** The epoch of this connection's session frame, committed once the handshake is done. */
   #pendingEpoch: string | null = null;
   #sessionSeen = false;
@@ -49,6 +51,7 @@ export class Sequencer {
       this.sessionId = resumeFrom.sessionId;
       this.epoch = resumeFrom.epoch;
       this.lastSeq = resumeFrom.lastSeq;
+      this.lastTs = resumeFrom.lastTs ?? null;
     }
   }
 
@@ -56,10 +59,15 @@ export class Sequencer {
   startConnection(): ResumeState | null {
     this.#sessionSeen = false;
     this.#pendingEpoch = null;
-    const resume = this.sessionId !== null && this.epoch !== null && this.lastSeq !== null ? { sessionId: this.sessionId, epoch: this.epoch, lastSeq: this.lastSeq } : null;
+    const resume = this.resumeState();
     this.#awaitingRecovery = resume !== null;
     this.#resumedFrom = resume?.lastSeq ?? 0;
     return resume;
+  }
+
+  /** What a client needs to resume this session, or null before the first session frame. */
+  resumeState(): ResumeState | null {
+    return this.sessionId !== null && this.epoch !== null && this.lastSeq !== null ? this.#state(this.epoch) : null;
   }
 
   accept(text: string): FrameOutcome {
@@ -93,6 +101,7 @@ export class Sequencer {
     // A fresh start begins at the server's current seq: earlier events are not sent to this client.
     this.epoch = f.epoch;
     this.lastSeq = f.lastSeq;
+    this.lastTs = null;
     return { kind: 'session', state: this.#state(f.epoch), resuming: false, ready: true };
   }
 
@@ -112,6 +121,7 @@ export class Sequencer {
     // Nothing was replayed: the app refetches, the client goes on from the user's current seq (which
     // may be below lastSeq when seqs restarted in a new epoch).
     this.lastSeq = f.toSeq;
+    this.lastTs = null;
     return { kind: 'gap', gap: { fromSeq: last + 1, toSeq: f.toSeq, epoch, previousEpoch, epochChanged: epoch !== previousEpoch } };
   }
 
@@ -126,10 +136,13 @@ export class Sequencer {
     if (e.seq <= last) return { kind: 'duplicate', seq: e.seq };
     if (e.seq !== last + 1) return { kind: 'skipped', expected: last + 1, received: e.seq };
     this.lastSeq = e.seq;
+    this.lastTs = isSeq(e.ts) ? e.ts : null;
     return { kind: 'event', event: e };
   }
 
   #state(epoch: string): ResumeState {
-    return { sessionId: this.sessionId as string, epoch, lastSeq: this.lastSeq as number };
+    const state: ResumeState = { sessionId: this.sessionId as string, epoch, lastSeq: this.lastSeq as number };
+    if (this.lastTs !== null) state.lastTs = this.lastTs;
+    return state;
   }
 }

@@ -64,9 +64,13 @@ return {seq, epoch}`;
 
 /**
  * KEYS: meta, log. ARGV: 1 epoch candidate, 2 lastSeq (-1: no resume asked), 3 the client's epoch,
- * 4 maxAgeMs, 5 ttlMs. Returns { epoch, seq, recovered (-1 not asked, 0 no, 1 yes), ms (the latest entry's
- * time part, 0 if none), frames… }: the frames
- * are exactly seqs lastSeq+1 … seq, all younger than maxAgeMs, or none and recovered 0.
+ * 4 maxAgeMs, 5 ttlMs, 6 the client's lastTs ('': unknown). Returns { epoch, seq, recovered (-1 not asked,
+ * 0 no, 1 yes, 2 no: the log was rewritten), ms (the latest entry's time part, 0 if none), frames… }: the
+ * frames are exactly seqs lastSeq+1 … seq, all younger than maxAgeMs, or none and recovered 0 or 2.
+ * A client that names its event at lastSeq by its `ts` is checked against the log's entry with that seq
+ * (when the log still holds it): another `ts` there means a failover lost the client's event and gave its seq
+ * to a new one; as in the verify script, that log is a lost one and gets a new epoch (ARGV[1]: the epoch
+ * existed, or the client's would not have matched).
  */
 export const SNAPSHOT_SCRIPT = `${EPOCH}
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
@@ -76,13 +80,30 @@ local ms = tonumber(meta[2]) or 0
 local last = tonumber(ARGV[2])
 if last < 0 then return {epoch, seq, -1, ms} end
 if ARGV[3] ~= epoch or last > seq then return {epoch, seq, 0, ms} end
-if last == seq then return {epoch, seq, 1, ms} end
+local function other(frame)
+  if ARGV[6] == '' then return false end
+  local ts = string.match(frame, '^{"v":1,"type":"[^"]*","seq":%d+,"ts":(%d+)')
+  return ts ~= nil and ts ~= ARGV[6]
+end
+local function rewritten()
+  redis.call('HSET', KEYS[1], 'epoch', ARGV[1])
+  return {ARGV[1], seq, 2, ms}
+end
+if last == seq then
+  if ARGV[6] ~= '' and ms > 0 then
+    local id = ms .. '-' .. seq
+    local entry = redis.call('XRANGE', KEYS[2], id, id)[1]
+    if entry and other(entry[2][2]) then return rewritten() end
+  end
+  return {epoch, seq, 1, ms}
+end
 ${NOW}
 local entries = redis.call('XRANGE', KEYS[2], string.format('%d-0', math.max(0, now - tonumber(ARGV[4]))), '+')
 local out = {epoch, seq, 1, ms}
 local expect = last + 1
 for _, entry in ipairs(entries) do
   local s = tonumber(string.match(entry[1], '-(%d+)$'))
+  if s == last and other(entry[2][2]) then return rewritten() end
   if s >= expect then
     if s ~= expect then return {epoch, seq, 0, ms} end
     out[#out + 1] = entry[2][2]

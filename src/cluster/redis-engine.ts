@@ -33,7 +33,7 @@ import { Presence, type ClusterCounts } from './presence.js';
 import { RedisConnections } from './redis-connections.js';
 import { UserRoute } from './user-route.js';
 
-/** The snapshot script's reply: epoch, latest seq, recovered (-1 not asked, 0, 1), the latest entry's time part, frames. */
+/** The snapshot script's reply: epoch, latest seq, recovered (-1 not asked, 0, 1, 2 rewritten), the latest entry's time part, frames. */
 type Snapshot = [string, number, number, number, ...string[]];
 const FRAMES_AT = 4;
 
@@ -142,15 +142,16 @@ export class RedisEngine implements DeliveryEngine {
 
   // ---- sessions ----------------------------------------------------------------------------------
 
-  startSession(connection: WebSocketConnection, lastSeq: number | null | undefined, epoch: string | null | undefined, handshake: boolean): void {
+  startSession(connection: WebSocketConnection, lastSeq: number | null | undefined, epoch: string | null | undefined, handshake: boolean, lastTs?: number | null): void {
     const route = this.#routeFor(connection.userId);
     route.local++;
     route.starting++;
     if (route.early === null) route.early = [];
-    void this.#start(route, connection, typeof lastSeq === 'number' ? lastSeq : null, typeof epoch === 'string' ? epoch : null, handshake);
+    const resume = typeof lastSeq === 'number' ? { lastSeq, epoch: typeof epoch === 'string' ? epoch : '', lastTs: typeof lastTs === 'number' ? String(lastTs) : '' } : null;
+    void this.#start(route, connection, resume, handshake);
   }
 
-  async #start(route: UserRoute, connection: WebSocketConnection, lastSeq: number | null, epoch: string | null, handshake: boolean): Promise<void> {
+  async #start(route: UserRoute, connection: WebSocketConnection, resume: { lastSeq: number; epoch: string; lastTs: string } | null, handshake: boolean): Promise<void> {
     const registry = this.#deps.registry;
     try {
       await route.subscribed;
@@ -168,9 +169,13 @@ export class RedisEngine implements DeliveryEngine {
       // A resumed session's ghost may be on another node.
       if (connection.resumed) void this.#publish('control', channel, controlFrame('g', `${connection.sessionId}|${connection.id}`), true).catch(() => undefined);
       const k = this.keys.user(connection.userId);
-      const snap = (await this.redis.run(SNAPSHOT_SCRIPT, [k.meta, k.log], [randomUUID(), lastSeq ?? -1, epoch ?? '', this.#deps.recovery.maxAgeMs, this.#ttlMs])) as Snapshot;
+      const snap = (await this.redis.run(SNAPSHOT_SCRIPT, [k.meta, k.log], [randomUUID(), resume?.lastSeq ?? -1, resume?.epoch ?? '', this.#deps.recovery.maxAgeMs, this.#ttlMs, resume?.lastTs ?? ''])) as Snapshot;
+      if (snap[2] === 2) {
+        this.#deps.clusterMetrics?.logRewritten();
+        connection.log.warn({ lastSeq: resume?.lastSeq, epoch: snap[0] }, 'redis engine: the log no longer holds the event this client had at lastSeq (a failover lost it): new epoch');
+      }
       if (connection.closed) return;
-      this.#open(route, connection, handshake ? lastSeq : null, snap, handshake);
+      this.#open(route, connection, handshake ? (resume?.lastSeq ?? null) : null, snap, handshake);
     } catch (err) {
       if (!connection.closed) {
         connection.log.warn({ err }, 'redis engine: session could not start; closing so the client retries');

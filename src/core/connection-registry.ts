@@ -144,8 +144,8 @@ export class ConnectionRegistry extends EventEmitter<ConnectionRegistryEvents> i
    * The session frame, then the replay a resuming client asked for, written synchronously before any
    * listener can send; then the 'connection' event. A code path calls this right after {@link register}.
    */
-  openSession(connection: WebSocketConnection, lastSeq: number | null | undefined, epoch: string | null | undefined): void {
-    if (this.engine !== null) return this.engine.startSession(connection, lastSeq, epoch, true); // it announces once started
+  openSession(connection: WebSocketConnection, lastSeq: number | null | undefined, epoch: string | null | undefined, lastTs?: number | null): void {
+    if (this.engine !== null) return this.engine.startSession(connection, lastSeq, epoch, true, lastTs); // it announces once started
     startSession(connection, this.store.stream(connection.userId), lastSeq, epoch, this.metrics);
     this.announce(connection);
   }

@@ -22,8 +22,9 @@ export interface DeliveryEngine {
    * Starts a registered connection's session: admission across nodes, the session frame, the replay from the
    * shared log, then live delivery. The connection receives nothing else before its session frame. Without
    * `handshake` (a socket added with `addConnection`), no session frame is written: it just goes live.
+   * `lastTs`, the `ts` of the client's event at lastSeq, lets the engine tell its log from one that lost it.
    */
-  startSession(connection: WebSocketConnection, lastSeq: number | null | undefined, epoch: string | null | undefined, handshake: boolean): void;
+  startSession(connection: WebSocketConnection, lastSeq: number | null | undefined, epoch: string | null | undefined, handshake: boolean, lastTs?: number | null): void;
   /** A connection left this node (after it was unregistered). */
   connectionLeft(connection: WebSocketConnection): void;
 }

@@ -115,7 +115,7 @@ export class UnifiedWebSocketManager extends ConnectionRegistry implements WebSo
   handleConnection(socket: WebSocket, context: ConnectionContext): WebSocketConnection {
     const c: Partial<ConnectionContext> = context !== null && typeof context === 'object' ? context : {};
     const connection = this.#admit(c.userId as UserId, socket, c.sessionId, c.auth ?? null);
-    this.openSession(connection, c.lastSeq, c.epoch);
+    this.openSession(connection, c.lastSeq, c.epoch, c.lastTs);
     return connection;
   }
 

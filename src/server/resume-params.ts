@@ -5,15 +5,20 @@ export interface ResumeParams {
   sessionId: string | null;
   lastSeq: number | null;
   epoch: string | null;
+  /** The `ts` of the client's event at lastSeq (checked against the Redis engine's log). */
+  lastTs: number | null;
 }
 
-const NO_RESUME: ResumeParams = Object.freeze({ sessionId: null, lastSeq: null, epoch: null });
+const NO_RESUME: ResumeParams = Object.freeze({ sessionId: null, lastSeq: null, epoch: null, lastTs: null });
 
 /** Client-supplied, so only well-formed values are kept: a session id only ever matches the same user's sessions. */
 export function parseResume(query: string): ResumeParams {
   if (query === '') return NO_RESUME;
   const params = new URLSearchParams(query);
   const rawSeq = params.get('lastSeq');
-  const lastSeq = rawSeq !== null && /^\d{1,15}$/.test(rawSeq) ? Number(rawSeq) : null;
-  return { sessionId: sessionIdOrNull(params.get('sessionId')), lastSeq, epoch: params.get('epoch') };
+  return { sessionId: sessionIdOrNull(params.get('sessionId')), lastSeq: decimalOrNull(rawSeq), epoch: params.get('epoch'), lastTs: decimalOrNull(params.get('lastTs')) };
+}
+
+function decimalOrNull(raw: string | null): number | null {
+  return raw !== null && /^\d{1,15}$/.test(raw) ? Number(raw) : null;
 }

@@ -165,7 +165,7 @@ export class UpgradeHandler {
   #accept(ws: WebSocket, auth: AuthResult, resume: ResumeParams, path: CodePathHandler): void {
     let connection: WebSocketConnection;
     try {
-      connection = path.handleConnection(ws, { userId: auth.userId, auth, sessionId: resume.sessionId, lastSeq: resume.lastSeq, epoch: resume.epoch });
+      connection = path.handleConnection(ws, { userId: auth.userId, auth, sessionId: resume.sessionId, lastSeq: resume.lastSeq, epoch: resume.epoch, lastTs: resume.lastTs });
     } catch (err) {
       this.#ctx.logger.warn({ err, userId: auth.userId }, 'connection refused after the handshake');
       ws.close(isWsSsotError(err) && err.code === 'WSSOT_ERR_CONNECTION_LIMIT' ? 1013 : 1011, 'connection refused');

@@ -126,14 +126,14 @@ describe('one attempt at a time', () => {
 });
 
 describe('resume and gaps', () => {
-  it('sends sessionId, epoch and lastSeq on reconnect, and keeps the app\'s query', () => {
+  it('sends sessionId, epoch, lastSeq and the ts of the event at lastSeq on reconnect, and keeps the app\'s query', () => {
     const { client } = start({ url: 'ws://h/ws?token=abc' });
     expect(last().url).toBe('ws://h/ws?token=abc');
     last().accept('e1', 5);
-    last().frame({ type: 'agent_started', seq: 6, ts: 1, data: {} });
+    last().frame({ type: 'agent_started', seq: 6, ts: 1_700_000_000_006, data: {} });
     last().fire('close', { code: 1006 });
     vi.advanceTimersByTime(100);
-    expect(Object.fromEntries(new URL(last().url).searchParams)).toEqual({ token: 'abc', sessionId: 'sess-0001', epoch: 'e1', lastSeq: '6' });
+    expect(Object.fromEntries(new URL(last().url).searchParams)).toEqual({ token: 'abc', sessionId: 'sess-0001', epoch: 'e1', lastSeq: '6', lastTs: '1700000000006' });
     void client.close();
   });
 

@@ -58,7 +58,7 @@ describe('sequencer', () => {
   it('resumes with its state; a full replay then recovered: true', () => {
     const s = fresh();
     s.accept(event(1));
-    expect(s.startConnection()).toEqual({ sessionId: 'sess-0001', epoch: 'e1', lastSeq: 1 });
+    expect(s.startConnection()).toEqual({ sessionId: 'sess-0001', epoch: 'e1', lastSeq: 1, lastTs: 1 });
     expect(s.accept(frame({ type: 'session', sessionId: 'sess-0001', epoch: 'e1', lastSeq: 3 }))).toMatchObject({ kind: 'session', resuming: true, ready: false });
     expect(s.lastSeq).toBe(1); // a resume keeps its own seq, not the server's
     expect(s.accept(event(2)).kind).toBe('event');
@@ -91,7 +91,21 @@ describe('sequencer', () => {
     s.startConnection();
     s.accept(frame({ type: 'session', sessionId: 'sess-0001', epoch: 'e2', lastSeq: 0 }));
     // lost here
-    expect(s.startConnection()).toEqual({ sessionId: 'sess-0001', epoch: 'e1', lastSeq: 1 });
+    expect(s.startConnection()).toEqual({ sessionId: 'sess-0001', epoch: 'e1', lastSeq: 1, lastTs: 1 });
+  });
+
+  it('names the event at lastSeq by its ts only when it processed that event (not after a fresh start or a gap)', () => {
+    const s = fresh(4);
+    expect(s.resumeState()).toEqual({ sessionId: 'sess-0001', epoch: 'e1', lastSeq: 4 }); // started at the server's seq: no event seen
+    s.accept(event(5, { ts: 1_700_000_000_005 }));
+    s.accept(event(5, { ts: 1_700_000_000_099, transient: true })); // progress: neither seq nor ts move
+    expect(s.resumeState()).toEqual({ sessionId: 'sess-0001', epoch: 'e1', lastSeq: 5, lastTs: 1_700_000_000_005 });
+    s.startConnection();
+    s.accept(frame({ type: 'session', sessionId: 'sess-0001', epoch: 'e2', lastSeq: 2 }));
+    s.accept(frame({ type: 'recovery', recovered: false, fromSeq: 6, toSeq: 2 }));
+    expect(s.resumeState()).toEqual({ sessionId: 'sess-0001', epoch: 'e2', lastSeq: 2 });
+    const reloaded = new Sequencer({ sessionId: 'sess-0001', epoch: 'e1', lastSeq: 5, lastTs: 7 });
+    expect(reloaded.startConnection()).toEqual({ sessionId: 'sess-0001', epoch: 'e1', lastSeq: 5, lastTs: 7 });
   });
 
   it('tells app messages from protocol frames, and ignores what is out of place', () => {
@@ -167,7 +181,8 @@ describe('upgrade URL', () => {
   it('keeps the app\'s query, sets or removes the resume parameters, maps http(s) to ws(s)', () => {
     expect(upgradeUrl('ws://h/ws?token=t', null)).toBe('ws://h/ws?token=t');
     expect(upgradeUrl('https://h/ws?token=t&lastSeq=9#x', { sessionId: 's-1', epoch: 'e/1', lastSeq: 4 })).toBe('wss://h/ws?token=t&sessionId=s-1&epoch=e%2F1&lastSeq=4');
-    expect(upgradeUrl(new URL('http://h/ws?sessionId=old'), null)).toBe('ws://h/ws');
+    expect(upgradeUrl(new URL('http://h/ws?sessionId=old&lastTs=1'), null)).toBe('ws://h/ws');
+    expect(upgradeUrl('ws://h/ws', { sessionId: 's-1', epoch: 'e', lastSeq: 4, lastTs: 1_700_000_000_005 })).toBe('ws://h/ws?sessionId=s-1&epoch=e&lastSeq=4&lastTs=1700000000005');
     expect(() => upgradeUrl('ftp://h/ws', null)).toThrow(expect.objectContaining({ code: 'WSSOT_ERR_CLIENT_INVALID_OPTION' }));
     expect(() => upgradeUrl('/ws', null)).toThrow(expect.objectContaining({ code: 'WSSOT_ERR_CLIENT_INVALID_OPTION' })); // relative: only in a page
   });
@@ -191,6 +206,7 @@ describe('client errors and options', () => {
     expect(() => createClient({ url: 'ws://h/ws', WebSocket: Never, maxQueued: -1 })).toThrow(/maxQueued/);
     expect(() => createClient({ url: 'ws://h/ws', WebSocket: Never, reconnect: { maxRetries: 0 } })).toThrow(/maxRetries/);
     expect(() => createClient({ url: 'ws://h/ws', WebSocket: Never, resumeFrom: { sessionId: 's', epoch: 'e', lastSeq: -1 } })).toThrow(/resumeFrom/);
+    expect(() => createClient({ url: 'ws://h/ws', WebSocket: Never, resumeFrom: { sessionId: 's', epoch: 'e', lastSeq: 1, lastTs: 1.5 } })).toThrow(/resumeFrom/);
   });
 
   it('types on() by event type, and lets the app declare its own types', () => {

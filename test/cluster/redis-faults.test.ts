@@ -5,7 +5,8 @@
  * connection killed (CLIENT KILL) while events are produced elsewhere: resubscribed by itself, nothing lost;
  * and restarted from an earlier snapshot in which the lost seqs were given to new events (what a failover
  * that lost acknowledged writes leaves): a new epoch, the tabs told recovered: false, never the new events
- * skipped because their seqs match.
+ * skipped because their seqs match; and a tab that was closed through it resumes, naming its last event, on a
+ * node of the promoted Redis: told recovered: false too.
  */
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -29,6 +30,8 @@ const tabs: TrackedTab[] = [];
 const servers: OwnRedis[] = [];
 const dirs: string[] = [];
 let redis: OwnRedis | null = null;
+/** The key prefix of the rewritten-history tests. */
+let historyPrefix = '';
 afterEach(async () => {
   await Promise.all(tabs.splice(0).map((t) => t.client.close()));
   await Promise.all(shipped.splice(0).map((c) => c.close()));
@@ -147,50 +150,91 @@ describeWithRedis('Redis engine under broker faults', () => {
   // Lost: 3 acknowledged events (seqs 6–8). Then `fresh` new events get seqs 6… on the Redis that comes
   // back: 3 (the seq the tab has is there again) or 4 (the log is ahead, a resume by seq would skip 6–8).
   it.each([3, 4])('restarted from an earlier snapshot where %i new events took the lost seqs: a new epoch, the tab told recovered: false, nothing skipped silently', async (fresh) => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'wssot-rdb-'));
-    const elsewhere = await mkdtemp(path.join(tmpdir(), 'wssot-rdb-'));
-    dirs.push(dir, elsewhere);
-    redis = await ownRedis({ dir });
-    await redis.start();
-    const keyPrefix = uniquePrefix('rewritten');
-    const [holder, producer] = await Promise.all([startNode({ redisUrl: redis.url, keyPrefix }), startNode({ redisUrl: redis.url, keyPrefix })]);
-    nodes.push(holder!, producer!);
-    const tab = openTab(holder!.url, 'alice');
-    tabs.push(tab);
-    await waitFor('the tab open', () => tab.client.state === 'open');
-    for (let i = 1; i <= 5; i++) await producer!.call('emit', { userId: 'alice', type: 'agent_thinking', data: { i } });
-    await waitFor('seqs 1–5 on the tab', () => tab.client.lastSeq === 5);
-    await admin(redis.url, (r) => r.save()); // the state the replica had
-    for (let i = 6; i <= 8; i++) await producer!.call('emit', { userId: 'alice', type: 'agent_thinking', data: { i } });
-    await waitFor('seqs 6–8 on the tab', () => tab.client.lastSeq === 8);
-    await redis.kill();
-
-    // The replica, promoted: seqs 1–5, then new events from a third node, which take seqs 6….
-    await copyFile(path.join(dir, 'dump.rdb'), path.join(elsewhere, 'dump.rdb'));
-    const promoted = await ownRedis({ dir: elsewhere });
-    servers.push(promoted);
-    await promoted.start();
-    const third = await startNode({ redisUrl: promoted.url, keyPrefix });
-    nodes.push(third);
-    for (let i = 0; i < fresh; i++) expect(await third.call('emit', { userId: 'alice', type: 'agent_thinking', data: { i: 106 + i } })).toBe(6 + i);
+    const { dir, holder, producer, tab } = await historyOfEight();
+    const promoted = await promote(dir, fresh);
     await admin(promoted.url, (r) => r.save());
     await promoted.kill();
     // …and it is what the holder finds when Redis is back on its address.
-    await copyFile(path.join(elsewhere, 'dump.rdb'), path.join(dir, 'dump.rdb'));
-    await redis.start();
+    await copyFile(path.join(promoted.dir, 'dump.rdb'), path.join(dir, 'dump.rdb'));
+    await redis!.start();
 
     await waitFor('the gap reported', () => gapsOf(tab) === 1, 15_000);
     await waitFor('the tab open again', () => tab.client.state === 'open', 15_000);
     expect(tab.seen.filter((s) => s.kind === 'gap')).toEqual([{ kind: 'gap', fromSeq: 9, toSeq: 5 + fresh, epochChanged: true }]);
-    expect(await holder!.call('metric', { name: 'wssot_cluster_rewritten_logs_total' })).toBe(1);
-    const next = (await producer!.call('emit', { userId: 'alice', type: 'agent_thinking', data: { i: 200 } })) as number;
-    await waitFor('the next event on the tab', () => tab.client.lastSeq === next, 10_000);
-    expect(tab.seen.map((s) => (s.kind === 'gap' ? 'gap' : `${s.seq}:${s.i}`))).toEqual(['1:1', '2:2', '3:3', '4:4', '5:5', '6:6', '7:7', '8:8', 'gap', `${next}:200`]);
-    const log = await admin(redis.url, (r) => readLog(r, keyPrefix, 'alice'));
-    expect(silentLoss(tab, log)).toEqual([]);
-    expect(holder!.unhandled).toEqual([]);
+    expect(await holder.call('metric', { name: 'wssot_cluster_rewritten_logs_total' })).toBe(1);
+    await nextEventArrives(producer, tab, redis!.url);
+    expect(tab.seen.map((s) => (s.kind === 'gap' ? 'gap' : `${s.seq}:${s.i}`))).toEqual(['1:1', '2:2', '3:3', '4:4', '5:5', '6:6', '7:7', '8:8', 'gap', `${6 + fresh}:200`]);
+    expect(holder.unhandled).toEqual([]);
+  });
+
+  // The same history, but the tab was closed through it: no node held the user to notice, and the page,
+  // reloaded, resumes on a node of the promoted Redis. Its resume names its event at seq 8 by `ts`.
+  it.each([3, 4])('a tab offline through it (%i new events): its resume names its last event, so it is told recovered: false, not handed the new events as its own', async (fresh) => {
+    const { dir, tab } = await historyOfEight();
+    const left = tab.client.resumeState!;
+    expect(left).toMatchObject({ lastSeq: 8, lastTs: expect.any(Number) });
+    await tab.client.close();
+    const promoted = await promote(dir, fresh);
+    const third = nodes.at(-1)!;
+    const reloaded = openTab(third.url, 'alice', left);
+    tabs.push(reloaded);
+    await waitFor('the reloaded tab open', () => reloaded.client.state === 'open', 15_000);
+    expect(reloaded.seen).toEqual([{ kind: 'gap', fromSeq: 9, toSeq: 5 + fresh, epochChanged: true }]);
+    expect(await third.call('metric', { name: 'wssot_cluster_rewritten_logs_total' })).toBe(1);
+    await nextEventArrives(third, reloaded, promoted.url);
+    expect(third.unhandled).toEqual([]);
   });
 });
+
+/**
+ * On a Redis of the test's own (kept in `redis`) with its data in a directory: a holder node with a tab of
+ * alice, a producer node, seqs 1–5 (saved: the state a replica had), then 6–8, all on the tab.
+ */
+async function historyOfEight(): Promise<{ dir: string; holder: ClusterNode; producer: ClusterNode; tab: TrackedTab }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'wssot-rdb-'));
+  dirs.push(dir);
+  redis = await ownRedis({ dir });
+  await redis.start();
+  historyPrefix = uniquePrefix('rewritten');
+  const [holder, producer] = await Promise.all([startNode({ redisUrl: redis.url, keyPrefix: historyPrefix }), startNode({ redisUrl: redis.url, keyPrefix: historyPrefix })]);
+  nodes.push(holder!, producer!);
+  const tab = openTab(holder!.url, 'alice');
+  tabs.push(tab);
+  await waitFor('the tab open', () => tab.client.state === 'open');
+  for (let i = 1; i <= 5; i++) await producer!.call('emit', { userId: 'alice', type: 'agent_thinking', data: { i } });
+  await waitFor('seqs 1–5 on the tab', () => tab.client.lastSeq === 5);
+  await admin(redis.url, (r) => r.save()); // the state the replica had
+  for (let i = 6; i <= 8; i++) await producer!.call('emit', { userId: 'alice', type: 'agent_thinking', data: { i } });
+  await waitFor('seqs 6–8 on the tab', () => tab.client.lastSeq === 8);
+  return { dir, holder: holder!, producer: producer!, tab };
+}
+
+/**
+ * Redis killed; its replica, promoted (the saved seqs 1–5, in a directory of its own), gets `fresh` new events
+ * from a third node (the last in `nodes`), which take seqs 6….
+ */
+async function promote(dir: string, fresh: number): Promise<OwnRedis & { dir: string }> {
+  await redis!.kill();
+  const elsewhere = await mkdtemp(path.join(tmpdir(), 'wssot-rdb-'));
+  dirs.push(elsewhere);
+  await copyFile(path.join(dir, 'dump.rdb'), path.join(elsewhere, 'dump.rdb'));
+  const promoted = await ownRedis({ dir: elsewhere });
+  servers.push(promoted);
+  await promoted.start();
+  const third = await startNode({ redisUrl: promoted.url, keyPrefix: historyPrefix });
+  nodes.push(third);
+  for (let i = 0; i < fresh; i++) expect(await third.call('emit', { userId: 'alice', type: 'agent_thinking', data: { i: 106 + i } })).toBe(6 + i);
+  return Object.assign(promoted, { dir: elsewhere });
+}
+
+/** After the gap the tab goes on with the next event, and since the gap it shows the log as it is. */
+async function nextEventArrives(producer: ClusterNode, tab: TrackedTab, redisUrl: string): Promise<void> {
+  const next = (await producer.call('emit', { userId: 'alice', type: 'agent_thinking', data: { i: 200 } })) as number;
+  await waitFor('the next event on the tab', () => tab.client.lastSeq === next, 10_000);
+  expect(tab.seen.at(-1)).toEqual({ kind: 'event', seq: next, i: 200 });
+  const log = await admin(redisUrl, (r) => readLog(r, historyPrefix, 'alice'));
+  expect(silentLoss(tab, log)).toEqual([]);
+}
 
 /** Runs `work` on a connection of the test's own to the Redis at `url`. */
 async function admin<T>(url: string, work: (redis: Redis) => Promise<T>): Promise<T> {

@@ -6,7 +6,7 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 import WebSocket from 'ws';
-import { createClient, type WsSsotClient } from '../../src/client/index.js';
+import { createClient, type ResumeState, type WsSsotClient } from '../../src/client/index.js';
 import { ClusterKeys } from '../../src/cluster/cluster-keys.js';
 
 export type Seen = { kind: 'event'; seq: number; i: number } | { kind: 'gap'; fromSeq: number; toSeq: number; epochChanged: boolean };
@@ -33,8 +33,9 @@ function wsAs(userId: string): unknown {
   };
 }
 
-export function openTab(url: string, userId: string): TrackedTab {
-  const client = createClient({ url, WebSocket: wsAs(userId) as never, reconnect: { initialDelayMs: 20, maxDelayMs: 200 } });
+/** A tab of `userId` on the node at `url`; with `resumeFrom`, a page reloaded with what the last one left. */
+export function openTab(url: string, userId: string, resumeFrom?: ResumeState): TrackedTab {
+  const client = createClient({ url, WebSocket: wsAs(userId) as never, reconnect: { initialDelayMs: 20, maxDelayMs: 200 }, resumeFrom });
   const tab: TrackedTab = { userId, client, seen: [], startSeq: null, closes: [], messages: [] };
   client.on('session', (s) => void (tab.startSeq ??= s.lastSeq));
   client.on('event', (e) => {
