@@ -12,10 +12,14 @@ import { createMigrationServer } from '../../legacy/index.js';
 import type { ConnectionLimitPolicy } from '../../src/index.js';
 import { bearerAuth } from './harness.js';
 
-/** An ioredis instance for the node to build: a Redis Cluster (startup nodes) or a master behind Sentinel. */
+/**
+ * An ioredis instance for the node to build: a Redis Cluster (startup nodes), a master behind Sentinel, or
+ * one server over TLS with the app's own CA and an ACL user.
+ */
 export type NodeRedis =
   | { kind: 'cluster'; nodes: Array<{ host: string; port: number }> }
-  | { kind: 'sentinel'; sentinels: Array<{ host: string; port: number }>; name: string };
+  | { kind: 'sentinel'; sentinels: Array<{ host: string; port: number }>; name: string }
+  | { kind: 'tls'; host: string; port: number; ca: string; username: string; password: string };
 
 export interface NodeConfig {
   /** A redis:// URL (ws-ssot opens its own connections), or… */
@@ -71,6 +75,10 @@ const config = JSON.parse(process.env.WSSOT_NODE ?? '{}') as NodeConfig;
 /** The node's own ioredis instance (an app's), with the options an app would give it. */
 function buildRedis(target: NodeRedis): Redis | Cluster {
   if (target.kind === 'cluster') return new Cluster(target.nodes, { enableAutoPipelining: true });
+  if (target.kind === 'tls') {
+    const { host, port, ca, username, password } = target;
+    return new Redis({ host, port, username, password, tls: { ca }, enableAutoPipelining: true, retryStrategy: (times) => Math.min(times * 50, 200) });
+  }
   // A short reconnect cap, so the node is back soon after Sentinel promotes the replica.
   return new Redis({ sentinels: target.sentinels, name: target.name, enableAutoPipelining: true, retryStrategy: (times) => Math.min(times * 50, 200) });
 }

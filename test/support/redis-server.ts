@@ -15,7 +15,7 @@ export interface OwnRedis {
   kill(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;
@@ -27,12 +27,14 @@ function answers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: '127.0.0.1', port });
     socket.once('connect', () => socket.end('PING\r\n'));
-    socket.once('data', (data) => resolve(data.toString().startsWith('+PONG')));
+    // -NOAUTH: up, with a password on the default user.
+    socket.once('data', (data) => resolve(/^(\+PONG|-NOAUTH)/.test(data.toString())));
     socket.once('error', () => resolve(false));
   });
 }
 
-export async function ownRedis(options: { dir?: string } = {}): Promise<OwnRedis> {
+/** `args`: more `redis-server` options (a password, a TLS port…). */
+export async function ownRedis(options: { dir?: string; args?: string[] } = {}): Promise<OwnRedis> {
   const port = await freePort();
   let child: ChildProcess | null = null;
   const self: OwnRedis = {
@@ -40,7 +42,7 @@ export async function ownRedis(options: { dir?: string } = {}): Promise<OwnRedis
     url: `redis://127.0.0.1:${port}`,
     async start() {
       const data = options.dir === undefined ? [] : ['--dir', options.dir, '--dbfilename', 'dump.rdb'];
-      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...data], { stdio: 'ignore' });
+      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...data, ...(options.args ?? [])], { stdio: 'ignore' });
       let up = false;
       await waitFor(`redis-server on ${port}`, () => {
         void answers(port).then((ok) => (up = up || ok));
