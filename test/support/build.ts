@@ -31,11 +31,13 @@ function block(ms: number): void {
 /**
  * Rebuilds dist/ if it is older than the sources. Test files in several workers may find it stale at once:
  * one builds (tsup empties dist/ first), the others wait for its lock and then find it fresh, so no test reads
- * a half-built dist/ that another worker's build is emptying.
+ * a half-built dist/ that another worker's build is emptying or still writing.
  */
 export function ensureBuilt(): void {
-  if (fresh()) return;
   const lock = path.join(packageRoot, '.tmp', 'build.lock');
+  // The marker is written before the declarations: while another worker's build holds the lock, a fresh
+  // marker does not mean a finished dist/ (a test once read a missing dist/index.d.ts so).
+  if (fresh() && !existsSync(lock)) return;
   mkdirSync(path.dirname(lock), { recursive: true });
   const deadline = Date.now() + 180_000;
   for (;;) {
