@@ -118,12 +118,13 @@ export class BrokerReceiver {
    * missed. After a gap, first the log is checked for the entry the tabs had last (meanwhile no durable frame
    * reaches them), so that a log a failover rewrote gets a new epoch before they resume.
    */
-  resync(route: UserRoute, reason: 'gap' | 'epoch' | 'reconnect'): void {
+  resync(route: UserRoute, reason: 'gap' | 'epoch' | 'reconnect' | 'stalled'): void {
     this.#deps.clusterMetrics?.resynced(reason);
     const { epoch, cursor, cursorMs } = route;
     route.cursor = -1;
     route.epoch = null;
-    if (reason !== 'gap' || epoch === null) return this.#closeLive(route);
+    route.auditSeq = -1;
+    if ((reason !== 'gap' && reason !== 'stalled') || epoch === null) return this.#closeLive(route);
     this.#verifyThen(route.userId, { epoch, seq: cursor, ms: cursorMs }, () => this.#closeLive(route));
   }
 

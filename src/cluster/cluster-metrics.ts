@@ -8,7 +8,7 @@ import type { Counter, Histogram, Registry } from 'prom-client';
 import { loadPromClient } from '../observability/deferred-modules.js';
 
 export type PublishKind = 'event' | 'message' | 'broadcast' | 'control';
-export type ResyncReason = 'gap' | 'epoch' | 'reconnect' | 'overflow';
+export type ResyncReason = 'gap' | 'epoch' | 'reconnect' | 'overflow' | 'stalled';
 
 function metric<T>(registry: Registry, name: string, create: () => T): T {
   return (registry.getSingleMetric(name) as T | undefined) ?? create();

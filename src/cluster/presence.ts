@@ -16,7 +16,7 @@ import type { UserId } from '../types.js';
 import type { ClusterKeys } from './cluster-keys.js';
 import type { ResolvedClusterOptions } from './cluster-options.js';
 import { ADMIT_SCRIPT } from './cluster-scripts.js';
-import type { RedisConnections } from './redis-connections.js';
+import { isRedirect, type RedisConnections } from './redis-connections.js';
 
 /** Every live node's figures, summed (a user connected to two nodes counts on each). */
 export interface ClusterCounts {
@@ -129,6 +129,8 @@ export class Presence {
       commands.zremrangebyscore(this.#keys.nodes, '-inf', now),
     );
     const failed = (await Promise.allSettled(writes)).filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    // A slot that moved (resharding): the next beat goes to its new master.
+    if (failed.some((r) => isRedirect(r.reason))) await this.#redis.refreshSlots();
     if (failed.length > 0) throw Object.assign(new Error(`${failed.length} of ${writes.length} heartbeat writes failed`), { cause: failed[0]?.reason });
     const nodes = await commands.zrangebyscore(this.#keys.nodes, now, '+inf');
     const counts: ClusterCounts = { connections: 0, users: 0, nodes: nodes.length, at: now };

@@ -11,6 +11,8 @@
  *   new master and resubscribes that shard's channels, then emits `subscribersReady`, without a `ready` of
  *   the whole instance. The first `subscribersReady` after a loss with no failed connection in its round is
  *   that moment: the watch reports it, so the engine can check what was published meanwhile.
+ * - when a slot moved (resharding): the old master unsubscribes its shard channels; ioredis follows only once
+ *   its subscriber's slot map is refreshed, which the watch then does.
  */
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -71,6 +73,15 @@ export class RedisClusterWatch {
       this.#failedSinceReady = true;
       if (this.#subscriberWasReady) this.#subscriberLost = true;
       this.#suspectNow(`a subscriber connection failed (${err.message})`);
+    });
+    // A slot moved to another master (resharding): its old master pushes an unasked SUNSUBSCRIBE for the
+    // slot's shard channels, which ioredis reports only as a command-queue error of that sharded subscriber,
+    // and its subscriber keeps the old slot map. Taken as a lost shard: probed, the slots refreshed (ioredis
+    // then subscribes the channels on their new master), and the engine checks what was missed.
+    this.#listen(subscriber, 'nodeError', (err: Error, nodeKey?: string) => {
+      if (!/\bsunsubscribe\b/i.test(String(err?.message))) return;
+      this.#subscriberLost = true;
+      this.#suspectNow(`${nodeKey ?? 'a master'} unsubscribed shard channels (a slot moved)`);
     });
     this.#listen(subscriber, 'ready', () => void (this.#subscriberWasReady = true));
     this.#listen(subscriber, 'subscribersReady', () => this.#subscribersReady());

@@ -29,6 +29,19 @@ function isCluster(client: Client): client is Cluster {
   return (client as { isCluster?: boolean }).isCluster === true;
 }
 
+/** How often a command a slot move refused is sent again (after the slot map is refreshed). */
+const REDIRECT_RETRIES = 4;
+
+/**
+ * A Redis Cluster refused the command because its slot is elsewhere or moving (MOVED, ASK, TRYAGAIN): it
+ * did not run, so it can be sent again. ioredis follows these by itself for a command alone, but not inside
+ * an auto-pipelined batch that also holds commands which succeeded or failed otherwise: then the error
+ * reaches the caller and ioredis's slot map stays stale.
+ */
+export function isRedirect(err: unknown): boolean {
+  return /^(MOVED|ASK|TRYAGAIN) /.test(String((err as Error | null)?.message));
+}
+
 export class RedisConnections {
   readonly commands: Client;
   readonly subscriber: Client;
@@ -114,8 +127,28 @@ export class RedisConnections {
     }
   }
 
-  /** Runs a script by sha, loading it once on NOSCRIPT. */
+  /** Refreshes a Redis Cluster's slot map (after a command was redirected); resolves when it is read (or failed). */
+  refreshSlots(): Promise<void> {
+    const commands = this.commands;
+    if (!isCluster(commands)) return Promise.resolve();
+    return new Promise((resolve) => commands.refreshSlotsCache(() => resolve()));
+  }
+
+  /** Runs a script by sha (sent again after a slot move refused it), loading it once on NOSCRIPT. */
   async run(script: string, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#run(script, keys, args);
+      } catch (err) {
+        if (!this.cluster || attempt > REDIRECT_RETRIES || !isRedirect(err)) throw err;
+        await this.refreshSlots();
+        // ASK / TRYAGAIN: the slot is still moving; a short pause (error path only) lets the migration end.
+        if (!String((err as Error).message).startsWith('MOVED')) await new Promise((resolve) => setTimeout(resolve, 25 * attempt));
+      }
+    }
+  }
+
+  async #run(script: string, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
     let sha = this.#shas.get(script);
     if (sha === undefined) {
       sha = createHash('sha1').update(script).digest('hex');
@@ -129,8 +162,14 @@ export class RedisConnections {
     }
   }
 
-  publish(channel: string, message: string): Promise<unknown> {
-    return this.sharded ? this.commands.spublish(channel, message) : this.commands.publish(channel, message);
+  async publish(channel: string, message: string): Promise<unknown> {
+    try {
+      return await (this.sharded ? this.commands.spublish(channel, message) : this.commands.publish(channel, message));
+    } catch (err) {
+      if (!this.cluster || !isRedirect(err)) throw err;
+      await this.refreshSlots();
+      return this.sharded ? this.commands.spublish(channel, message) : this.commands.publish(channel, message);
+    }
   }
 
   subscribeUser(channel: string): Promise<unknown> {
@@ -139,6 +178,17 @@ export class RedisConnections {
 
   unsubscribeUser(channel: string): Promise<unknown> {
     return this.sharded ? this.subscriber.sunsubscribe(channel) : this.subscriber.unsubscribe(channel);
+  }
+
+  /**
+   * Subscribes a user's channel again after its subscription was found lost without any event saying so. On
+   * a Redis Cluster the subscriber's slot map is refreshed instead: ioredis then subscribes every channel
+   * whose slot changed master on the new one (a subscribe sent by the stale map would wait on a MOVED forever).
+   */
+  resubscribeUser(channel: string): Promise<unknown> {
+    const subscriber = this.subscriber;
+    if (isCluster(subscriber)) return new Promise((resolve) => subscriber.refreshSlotsCache(() => resolve(undefined)));
+    return this.subscribeUser(channel);
   }
 
   /** The publish command a script calls for a user's channel. */

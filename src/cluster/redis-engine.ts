@@ -29,9 +29,14 @@ import type { ClusterMetrics } from './cluster-metrics.js';
 import { ClusterKeys } from './cluster-keys.js';
 import type { ResolvedClusterOptions } from './cluster-options.js';
 import { PUBLISH_SCRIPT, SNAPSHOT_SCRIPT } from './cluster-scripts.js';
+import { RouteAudit } from './route-audit.js';
+import { subscribedWithin } from './route-subscription.js';
 import { Presence, type ClusterCounts } from './presence.js';
 import { RedisConnections } from './redis-connections.js';
 import { UserRoute } from './user-route.js';
+
+/** How long a starting tab waits for its user's subscription before it is told to retry. */
+const SUBSCRIBE_TIMEOUT_MS = 5_000;
 
 /** The snapshot script's reply: epoch, latest seq, recovered (-1 not asked, 0, 1, 2 rewritten), the latest entry's time part, frames. */
 type Snapshot = [string, number, number, number, ...string[]];
@@ -69,6 +74,8 @@ export class RedisEngine implements DeliveryEngine {
   readonly #deps: RedisEngineDeps;
   readonly #routes = new Map<UserId, UserRoute>();
   readonly #receiver: BrokerReceiver;
+  /** Resynchronises the tabs of a user whose live delivery stopped silently (a lost subscription). */
+  readonly audit: RouteAudit;
   /** The log's TTL: an event, a snapshot and each holding node's heartbeat refresh it. */
   readonly #ttlMs: number;
   #closed = false;
@@ -89,6 +96,8 @@ export class RedisEngine implements DeliveryEngine {
     sub.on('messageBuffer', (channel: Buffer, message: Buffer) => this.#receiver.onMessage(channel, message));
     void this.redis.ready.then(() => (this.#closed ? undefined : sub.subscribe(this.keys.broadcastChannel))).catch((err: unknown) => deps.logger.warn({ err }, 'redis engine: broadcast subscription failed'));
     this.presence.start();
+    this.audit = new RouteAudit(this.redis, this.keys, this.#routes, this.#receiver, deps.logger, options.heartbeatIntervalMs);
+    this.audit.start();
   }
 
   // ---- sends -------------------------------------------------------------------------------------
@@ -154,7 +163,7 @@ export class RedisEngine implements DeliveryEngine {
   async #start(route: UserRoute, connection: WebSocketConnection, resume: { lastSeq: number; epoch: string; lastTs: string } | null, handshake: boolean): Promise<void> {
     const registry = this.#deps.registry;
     try {
-      await route.subscribed;
+      await subscribedWithin(route, SUBSCRIBE_TIMEOUT_MS, () => (this.#routes.get(route.userId) === route ? this.#subscribe(route.channel) : null));
       if (connection.closed) return;
       const limited = connection.path === 'ssot';
       const admitted = await this.presence.admit(connection, limited ? this.#deps.limit.maxConnectionsPerUser : 0, this.#deps.limit.policy);
@@ -185,6 +194,10 @@ export class RedisEngine implements DeliveryEngine {
       route.starting--;
       if (route.starting === 0) route.early = null;
     }
+  }
+
+  #subscribe(channel: string): Promise<void> {
+    return this.redis.ready.then(() => this.redis.subscribeUser(channel)).then(() => undefined);
   }
 
   /** Synchronous from the snapshot on: session frame, replay, recovery, then what arrived meanwhile. */
@@ -245,8 +258,7 @@ export class RedisEngine implements DeliveryEngine {
     let route = this.#routes.get(userId);
     if (route === undefined) {
       route = new UserRoute(userId, this.keys.user(userId).channel);
-      const channel = route.channel;
-      route.subscribed = this.redis.ready.then(() => this.redis.subscribeUser(channel)).then(() => undefined);
+      route.subscribed = this.#subscribe(route.channel);
       this.#routes.set(userId, route);
     }
     return route;
@@ -283,7 +295,7 @@ export class RedisEngine implements DeliveryEngine {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.presence.stop();
+    await Promise.all([this.presence.stop(), this.audit.stop()]);
     this.#routes.clear();
     await this.redis.close();
   }

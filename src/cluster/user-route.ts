@@ -19,6 +19,9 @@ export class UserRoute {
   cursorMs = 0;
   /** The epoch the live tabs are in; null before the first is live. */
   epoch: string | null = null;
+  /** The log's latest seq at the last audit (-1: none yet, or another epoch), and the cursor then (see RouteAudit). */
+  auditSeq = -1;
+  auditCursor = -1;
   /** Frames received while a tab is starting; null when none is. */
   early: ParsedDelivery[] | null = null;
   /** Resolves once the node is subscribed to the user's channel. */

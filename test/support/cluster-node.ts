@@ -52,6 +52,7 @@ export type NodeRequest =
   | { id: number; op: 'presence'; userId: string }
   | { id: number; op: 'beat' }
   | { id: number; op: 'drop'; userId: string }
+  | { id: number; op: 'loseSubscription'; userId: string }
   | { id: number; op: 'metric'; name: string }
   | { id: number; op: 'logs' }
   | { id: number; op: 'produceStart'; userIds: string[]; pauseMs: number }
@@ -177,6 +178,13 @@ async function handle(request: NodeRequest): Promise<unknown> {
       const tabs = manager.getUserConnections(request.userId);
       for (const c of tabs) c.socket.terminate();
       return tabs.length;
+    }
+    case 'loseSubscription': {
+      // The subscription to the user's channel gone at the server behind the engine's back (as a server push
+      // or a client library's slip would leave it): a fault the engine gets no event for.
+      const engine = wss.cluster!;
+      await engine.redis.unsubscribeUser(engine.keys.user(request.userId).channel);
+      return true;
     }
     case 'logs':
       return logLines;
