@@ -44,9 +44,12 @@ export class RouteAudit {
     await this.#running;
   }
 
-  /** One audit (also run by tests); a read that fails leaves the user for the next one. */
+  /**
+   * One audit (also run by tests); a read that fails leaves the user for the next one. It runs while the
+   * engine is degraded too: a stall is likeliest then, and a read Redis cannot answer just fails.
+   */
   run(): Promise<void> {
-    if (this.#running === null && this.#redis.isReady) this.#running = this.#audit().finally(() => (this.#running = null));
+    if (this.#running === null) this.#running = this.#audit().finally(() => (this.#running = null));
     return this.#running ?? Promise.resolve();
   }
 

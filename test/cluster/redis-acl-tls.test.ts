@@ -15,6 +15,7 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { startNode, type ClusterNode } from '../support/cluster-nodes.js';
 import type { LogLine } from '../support/cluster-node.js';
 import { describeWithRedis, uniquePrefix } from '../support/redis.js';
+import { documentedAcl } from '../support/redis-acl.js';
 import { freePort, ownRedis, type OwnRedis } from '../support/redis-server.js';
 import { gapsOf, openTab, type TrackedTab } from '../support/tracked-tab.js';
 import { waitFor } from '../support/wait-for.js';
@@ -37,14 +38,6 @@ afterAll(async () => {
   await redis?.kill();
   if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 });
-
-/** The ACL line of docs/cluster.md, as arguments of ACL SETUSER, for `keyPrefix` and the test's password. */
-async function documentedAcl(keyPrefix: string): Promise<string[]> {
-  const doc = await readFile(path.join(import.meta.dirname, '../../docs/cluster.md'), 'utf8');
-  const line = /^ACL SETUSER wssot reset .*$/m.exec(doc)?.[0];
-  expect(line, 'docs/cluster.md has the ACL line').toBeDefined();
-  return line!.split(/\s+/).slice(2).map((arg) => arg.replace('>change-me', `>${PASSWORD}`).replace(/^([~&])wssot:\*$/, `$1${keyPrefix}:*`));
-}
 
 async function asAdmin<T>(work: (r: Redis) => Promise<T>): Promise<T> {
   const r = new Redis(redis.url, { password: ADMIN_PASSWORD, lazyConnect: true, maxRetriesPerRequest: 1 });
@@ -74,8 +67,8 @@ describeWithRedis('Redis engine with an ACL user and TLS', () => {
 
   it('as the documented ACL user, one node by URL and one over TLS: delivery, broadcast, resume on the other node, presence; no permission error', async () => {
     const keyPrefix = uniquePrefix('acl');
-    const acl = await documentedAcl(keyPrefix);
-    await asAdmin((r) => r.call('ACL', 'SETUSER', ...acl));
+    const [acl] = await documentedAcl(keyPrefix, PASSWORD);
+    await asAdmin((r) => r.call('ACL', 'SETUSER', ...acl!));
     const [byUrl, overTls] = await Promise.all([
       startNode({ redisUrl: `redis://${USER}:${PASSWORD}@127.0.0.1:${redis.port}`, keyPrefix, captureLogs: true }),
       startNode({ redis: { kind: 'tls', host: '127.0.0.1', port: tlsPort, ca, username: USER, password: PASSWORD }, keyPrefix, captureLogs: true }),
@@ -112,8 +105,8 @@ describeWithRedis('Redis engine with an ACL user and TLS', () => {
 
   it('with wrong credentials: no crash, no unhandled rejection, health degraded, the refusal logged', async () => {
     const keyPrefix = uniquePrefix('acl-wrong');
-    const acl = await documentedAcl(keyPrefix);
-    await asAdmin((r) => r.call('ACL', 'SETUSER', ...acl));
+    const [acl] = await documentedAcl(keyPrefix, PASSWORD);
+    await asAdmin((r) => r.call('ACL', 'SETUSER', ...acl!));
     const node = await startNode({ redisUrl: `redis://${USER}:not-the-password@127.0.0.1:${redis.port}`, keyPrefix, captureLogs: true });
     nodes.push(node);
     let lines: LogLine[] = [];

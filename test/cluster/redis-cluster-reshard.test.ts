@@ -3,7 +3,8 @@
  * another master (keys MIGRATEd, CLUSTER SETSLOT … NODE) while two node processes hold the user's tabs. Giving
  * the slot up, the old master pushes an unasked SUNSUBSCRIBE for the user's shard channel; events produced
  * after the move must still reach every tab, in order, each once, without another event to reveal a gap,
- * and each node must end up subscribed on the new master.
+ * and each node must end up subscribed on the new master. The nodes run as the ACL user docs/cluster.md
+ * gives, with its Redis Cluster line, so a permission the engine needs there and the doc lacks fails here.
  */
 import { Cluster } from 'ioredis';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
@@ -11,11 +12,13 @@ import { ClusterKeys } from '../../src/cluster/cluster-keys.js';
 import { startNode, type ClusterNode } from '../support/cluster-nodes.js';
 import type { LogLine } from '../support/cluster-node.js';
 import { uniquePrefix } from '../support/redis.js';
+import { documentedAcl } from '../support/redis-acl.js';
 import { moveSlot } from '../support/redis-cluster-reshard.js';
 import { call, describeWithRedisBinaries, startRedisCluster, until, type RedisClusterTopology } from '../support/redis-topology.js';
 import { gapsOf, openTab, readLog, silentLoss, type TrackedTab } from '../support/tracked-tab.js';
 import { waitFor } from '../support/wait-for.js';
 
+const PASSWORD = 'engine-secret';
 let topology: RedisClusterTopology | null = null;
 let admin: Cluster | null = null;
 const nodes: ClusterNode[] = [];
@@ -40,7 +43,11 @@ type Health = { status: string; cluster: { status: string } };
 describeWithRedisBinaries('Redis engine while a Redis Cluster reshards', () => {
   it('a user’s slot moved to another master while its tabs are open on two nodes: the events sent after the move reach every tab, each once and in order; both nodes resubscribe on the new master', { timeout: 60_000 }, async () => {
     const keyPrefix = uniquePrefix('reshard');
-    const [a, b] = await Promise.all([0, 1].map((i) => startNode({ redis: { kind: 'cluster', nodes: topology!.startupNodes }, keyPrefix, nodeId: `node-${i}`, captureLogs: true })));
+    // As the documented ACL user, set on every node of the cluster (ACLs are not propagated).
+    const acl = await documentedAcl(keyPrefix, PASSWORD, true);
+    for (const { port } of topology!.startupNodes) for (const line of acl) await call(port, 'ACL', 'SETUSER', ...line);
+    const redis = { kind: 'cluster' as const, nodes: topology!.startupNodes, username: 'wssot', password: PASSWORD };
+    const [a, b] = await Promise.all([0, 1].map((i) => startNode({ redis, keyPrefix, nodeId: `node-${i}`, captureLogs: true })));
     nodes.push(a!, b!);
     const slot = Number(await admin!.cluster('KEYSLOT', '{u:alice}'));
     const masters = (await topology!.describe()).filter((n) => n.role === 'master').map((n) => n.port);

@@ -17,7 +17,7 @@ import { bearerAuth } from './harness.js';
  * one server over TLS with the app's own CA and an ACL user.
  */
 export type NodeRedis =
-  | { kind: 'cluster'; nodes: Array<{ host: string; port: number }> }
+  | { kind: 'cluster'; nodes: Array<{ host: string; port: number }>; username?: string; password?: string }
   | { kind: 'sentinel'; sentinels: Array<{ host: string; port: number }>; name: string }
   | { kind: 'tls'; host: string; port: number; ca: string; username: string; password: string };
 
@@ -75,7 +75,7 @@ const config = JSON.parse(process.env.WSSOT_NODE ?? '{}') as NodeConfig;
 
 /** The node's own ioredis instance (an app's), with the options an app would give it. */
 function buildRedis(target: NodeRedis): Redis | Cluster {
-  if (target.kind === 'cluster') return new Cluster(target.nodes, { enableAutoPipelining: true });
+  if (target.kind === 'cluster') return new Cluster(target.nodes, { enableAutoPipelining: true, redisOptions: { username: target.username, password: target.password } });
   if (target.kind === 'tls') {
     const { host, port, ca, username, password } = target;
     return new Redis({ host, port, username, password, tls: { ca }, enableAutoPipelining: true, retryStrategy: (times) => Math.min(times * 50, 200) });
