@@ -7,6 +7,9 @@
  * Full: 20,000 events of 256 B round-robin to 500 users × 4 connections (80,000 deliveries); quick: 300 events,
  * 30 users × 2. The figure is each delivering node's CPU (process user + system time, from the phase's start until
  * the clients have everything) per delivery it made, against the 1-node deployment's node in the same run.
+ * A control, 1 node holding only the users of one of the 3 nodes (the same load per node as in the 3-node
+ * deployment, without the other nodes): what a node's CPU per delivery is at that load, so the 3-node figure
+ * can be read against it (routing) as well as against the 1-node one (the target).
  */
 import { clusterImpls, runClusterScenario, type ClusterNodeSpec, type ClusterVariant } from '../lib/cluster.js';
 import { LABEL } from '../lib/targets.js';
@@ -38,6 +41,7 @@ function nodeSpec(users: number, perUser: number, warm: number[], measure: numbe
 
 const one = (label: string): string => `${label}, 1 node`;
 const three = (label: string): string => `${label}, ${NODES} nodes`;
+const third = (label: string): string => `${label}, 1 node, a third of the users`;
 
 const COLUMNS: Column[] = [
   { key: 'deliveriesPerSec', label: 'deliveries/s', digits: 0 },
@@ -48,6 +52,7 @@ const COLUMNS: Column[] = [
   { key: 'node3CpuMsPer1k', label: 'node 3 CPU ms / 1k del.', digits: 2 },
   { key: 'cpuVsOneNode', label: 'highest node CPU / del. × 1 node', digits: 2 },
   { key: 'readVsOneNode', label: 'highest node bytes read / del. × 1 node', digits: 2 },
+  { key: 'cpuVsSameLoad', label: 'highest node CPU / del. × 1 node with a third of the users', digits: 2 },
   { key: 'producerCpuMsPer1k', label: 'producing node CPU ms / 1k del.', digits: 2 },
   { key: 'redisCpuMsPer1k', label: 'Redis CPU ms / 1k del.', digits: 2 },
   { key: 'foreignCpuPct', label: 'other load %', digits: 0 },
@@ -80,6 +85,7 @@ export const clusterRoute: Scenario = {
       return [
         { label: one(label), impl, nodes: [nodeSpec(users, perUser, warm, measure, () => true)] },
         { label: three(label), impl, nodes: Array.from({ length: NODES }, (_, n) => nodeSpec(users, perUser, warm, measure, (u) => u % NODES === n)) },
+        { label: third(label), impl, nodes: [nodeSpec(users, perUser, warm, measure, (u) => u % NODES === 0)] },
       ];
     });
     const rows = await runClusterScenario(
@@ -106,6 +112,8 @@ export const clusterRoute: Scenario = {
       const readBase = rows.find((r) => r.name === one(label))?.metrics['node1ReadBytesPerDelivery'];
       const reads = Array.from({ length: NODES }, (_, i) => row.metrics[`node${i + 1}ReadBytesPerDelivery`]).filter((x): x is number => typeof x === 'number');
       row.metrics['readVsOneNode'] = typeof readBase === 'number' && readBase > 0 && reads.length === NODES ? Math.max(...reads) / readBase : null;
+      const sameLoad = rows.find((r) => r.name === third(label))?.metrics['node1CpuMsPer1k'];
+      row.metrics['cpuVsSameLoad'] = typeof sameLoad === 'number' && sameLoad > 0 && nodes.length === NODES ? Math.max(...nodes) / sameLoad : null;
       const runs = perRunRatios(rows, label);
       if (runs.length > 1) row.notes.push(`highest node × 1 node per run: ${runs.map((x) => x.toFixed(2)).join(', ')}`);
     }
@@ -121,7 +129,8 @@ export const clusterRoute: Scenario = {
       title: 'Cluster: route by user (1 node against 3)',
       setup:
         `${events} events of ${size} B produced on a node without connections, round-robin to ${users} users × ${perUser} connections ` +
-        `(${events * perUser} deliveries), held by 1 node, or by ${NODES} nodes (user k on node k mod ${NODES}); ${ctx.runs} run(s), medians; ` +
+        `(${events * perUser} deliveries), held by 1 node, or by ${NODES} nodes (user k on node k mod ${NODES}), or (a control) by 1 node holding ` +
+        `only the users k mod ${NODES} = 0; ${ctx.runs} run(s), medians; ` +
         'CPU per 1,000 deliveries each node made; --pin is not applied (several clients)',
       columns: COLUMNS,
       rows,
