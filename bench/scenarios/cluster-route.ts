@@ -7,9 +7,9 @@
  * Full: 20,000 events of 256 B round-robin to 500 users × 4 connections (80,000 deliveries); quick: 300 events,
  * 30 users × 2. The figure is each delivering node's CPU (process user + system time, from the phase's start until
  * the clients have everything) per delivery it made, against the 1-node deployment's node in the same run.
- * A control, 1 node holding only the users of one of the 3 nodes (the same load per node as in the 3-node
- * deployment, without the other nodes): what a node's CPU per delivery is at that load, so the 3-node figure
- * can be read against it (routing) as well as against the 1-node one (the target).
+ * A control, 1 node holding only the users of one of the 3 nodes (the same users and deliveries per node as in
+ * the 3-node deployment, without the other nodes; alone it delivers them faster): the 3-node figure can be read
+ * against it as well as against the 1-node one (the target).
  */
 import { clusterImpls, runClusterScenario, type ClusterNodeSpec, type ClusterVariant } from '../lib/cluster.js';
 import { LABEL } from '../lib/targets.js';
