@@ -2,9 +2,9 @@
  * The safety net under pub/sub: a node's live delivery for a user can stop without any event saying so (a
  * subscription the server dropped, a client library that lost it). Each heartbeat the node reads, for every
  * user it holds, where the user's log ends, and compares it with where its tabs are: a user whose tabs are
- * behind what the log already held at the previous audit, and got nothing since, is stalled. Its channel
- * is subscribed again and its tabs resynchronised (closed with 1012, after the log check of a gap), so they
- * resume from their own lastSeq. A node that is merely behind (a backlog it is still delivering) moves its
+ * behind what the log already held at an earlier audit, and got nothing since (for at least {@link STALL_MS}),
+ * is stalled. Its channel is subscribed again and its tabs resynchronised (closed with 1012, after the log check
+ * of a gap), so they resume from their own lastSeq. A node that is merely behind (a backlog it is still delivering) moves its
  * cursor between audits and is left alone.
  */
 import type { Logger } from 'pino';
@@ -13,6 +13,12 @@ import type { BrokerReceiver } from './broker-receiver.js';
 import type { ClusterKeys } from './cluster-keys.js';
 import { isRedirect, type RedisConnections } from './redis-connections.js';
 import type { UserRoute } from './user-route.js';
+
+/**
+ * How long the tabs must stay behind, with nothing delivered, before a user counts as stalled: with short
+ * heartbeats, a node whose event loop lags under load is not taken for one that lost its subscription.
+ */
+export const STALL_MS = 1_000;
 
 export class RouteAudit {
   readonly #redis: RedisConnections;
@@ -58,12 +64,14 @@ export class RouteAudit {
     const reads = await Promise.allSettled(live.map((r) => this.#redis.commands.hmget(this.#keys.user(r.userId).meta, 'epoch', 'seq')));
     // A slot that moved (resharding): the next audit reads it from its new master.
     if (reads.some((r) => r.status === 'rejected' && isRedirect(r.reason))) await this.#redis.refreshSlots();
+    const now = Date.now();
     live.forEach((route, i) => {
       const read = reads[i] as PromiseSettledResult<Array<string | null>>;
       if (read.status === 'rejected' || this.#routes.get(route.userId) !== route || route.cursor < 0) return;
       const [epoch, seq] = read.value;
-      const stalled = route.auditSeq >= 0 && route.cursor === route.auditCursor && route.cursor < route.auditSeq;
-      if (stalled) {
+      // Behind what the log held at the audit recorded, with nothing delivered since: timed from that record.
+      const behind = route.auditSeq >= 0 && route.cursor === route.auditCursor && route.cursor < route.auditSeq;
+      if (behind && now - route.auditAt >= STALL_MS) {
         this.#logger.warn({ userId: route.userId, cursor: route.cursor, logSeq: route.auditSeq }, 'redis engine: live delivery for a user stopped (its subscription was lost); subscribing again and resynchronising its tabs');
         // Subscribed again first: the tabs' resumes must find the subscription (on a Redis Cluster, the slot map) fresh.
         void this.#redis.resubscribeUser(route.channel)
@@ -72,9 +80,11 @@ export class RouteAudit {
         route.auditSeq = -1;
         return;
       }
+      if (behind) return;
       // Another epoch is the live path's to act on (at the user's next event); the audit compares seqs only.
       route.auditSeq = epoch === route.epoch ? Number(seq) : -1;
       route.auditCursor = route.cursor;
+      route.auditAt = now;
     });
   }
 }

@@ -22,6 +22,8 @@ export class UserRoute {
   /** The log's latest seq at the last audit (-1: none yet, or another epoch), and the cursor then (see RouteAudit). */
   auditSeq = -1;
   auditCursor = -1;
+  /** When that audit was recorded (ms). */
+  auditAt = 0;
   /** Frames received while a tab is starting; null when none is. */
   early: ParsedDelivery[] | null = null;
   /** Resolves once the node is subscribed to the user's channel. */
