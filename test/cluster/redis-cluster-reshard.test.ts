@@ -6,33 +6,23 @@
  * and each node must end up subscribed on the new master. The nodes run as the ACL user docs/cluster.md
  * gives, with its Redis Cluster line, so a permission the engine needs there and the doc lacks fails here.
  */
-import { Cluster } from 'ioredis';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { ClusterKeys } from '../../src/cluster/cluster-keys.js';
 import { startNode, type ClusterNode } from '../support/cluster-nodes.js';
 import type { LogLine } from '../support/cluster-node.js';
 import { uniquePrefix } from '../support/redis.js';
 import { documentedAcl } from '../support/redis-acl.js';
 import { moveSlot } from '../support/redis-cluster-reshard.js';
-import { call, describeWithRedisBinaries, startRedisCluster, until, type RedisClusterTopology } from '../support/redis-topology.js';
+import { useRedisCluster } from '../support/redis-cluster-suite.js';
+import { call, describeWithRedisBinaries, until } from '../support/redis-topology.js';
 import { gapsOf, openTab, readLog, silentLoss, type TrackedTab } from '../support/tracked-tab.js';
 import { waitFor } from '../support/wait-for.js';
 
 const PASSWORD = 'engine-secret';
-let topology: RedisClusterTopology | null = null;
-let admin: Cluster | null = null;
+const cluster = useRedisCluster();
 const nodes: ClusterNode[] = [];
 const tabs: TrackedTab[] = [];
 
-beforeAll(async () => {
-  topology = await startRedisCluster();
-  admin = new Cluster(topology.startupNodes);
-  await new Promise((resolve) => admin!.once('ready', resolve));
-}, 60_000);
-afterAll(async () => {
-  admin?.disconnect();
-  await topology?.stop();
-});
 afterEach(async () => {
   await Promise.all(tabs.splice(0).map((t) => t.client.close()));
   await Promise.all(nodes.splice(0).map((n) => n.stop()));
@@ -45,20 +35,20 @@ describeWithRedisBinaries('Redis engine while a Redis Cluster reshards', () => {
     const keyPrefix = uniquePrefix('reshard');
     // As the documented ACL user, set on every node of the cluster (ACLs are not propagated).
     const acl = await documentedAcl(keyPrefix, PASSWORD, true);
-    for (const { port } of topology!.startupNodes) for (const line of acl) await call(port, 'ACL', 'SETUSER', ...line);
-    const redis = { kind: 'cluster' as const, nodes: topology!.startupNodes, username: 'wssot', password: PASSWORD };
+    for (const { port } of cluster.topology.startupNodes) for (const line of acl) await call(port, 'ACL', 'SETUSER', ...line);
+    const redis = { kind: 'cluster' as const, nodes: cluster.topology.startupNodes, username: 'wssot', password: PASSWORD };
     const [a, b] = await Promise.all([0, 1].map((i) => startNode({ redis, keyPrefix, nodeId: `node-${i}`, captureLogs: true })));
     nodes.push(a!, b!);
-    const slot = Number(await admin!.cluster('KEYSLOT', '{u:alice}'));
-    const masters = (await topology!.describe()).filter((n) => n.role === 'master').map((n) => n.port);
-    const from = await topology!.masterOfSlot(slot);
+    const slot = Number(await cluster.admin.cluster('KEYSLOT', '{u:alice}'));
+    const masters = (await cluster.topology.describe()).filter((n) => n.role === 'master').map((n) => n.port);
+    const from = await cluster.topology.masterOfSlot(slot);
     const to = masters.find((p) => p !== from)!;
     // bob stays on the old master: sent with alice's, his events share ioredis's auto-pipelined batches to
     // it, where ioredis does not follow alice's MOVED by itself.
     let bob = '';
     for (let n = 0; bob === ''; n++) {
-      const s = Number(await admin!.cluster('KEYSLOT', `{u:bob-${n}}`));
-      if (s !== slot && (await topology!.masterOfSlot(s)) === from) bob = `bob-${n}`;
+      const s = Number(await cluster.admin.cluster('KEYSLOT', `{u:bob-${n}}`));
+      if (s !== slot && (await cluster.topology.masterOfSlot(s)) === from) bob = `bob-${n}`;
     }
     const onA = openTab(a!.url, 'alice');
     const onB = openTab(b!.url, 'alice');
@@ -68,7 +58,7 @@ describeWithRedisBinaries('Redis engine while a Redis Cluster reshards', () => {
     await waitFor('seqs 1–5 on both tabs', () => onA.client.lastSeq === 5 && onB.client.lastSeq === 5);
 
     await moveSlot(slot, from, to, masters);
-    expect(await topology!.masterOfSlot(slot)).toBe(to);
+    expect(await cluster.topology.masterOfSlot(slot)).toBe(to);
     // Sent after the move, the last one included: nothing after it could reveal a gap. Each is accepted
     // (a script MOVED inside a batch is sent again once the slot map is refreshed).
     for (let i = 6; i <= 15; i++) {
@@ -76,7 +66,7 @@ describeWithRedisBinaries('Redis engine while a Redis Cluster reshards', () => {
     }
     await waitFor('seqs 6–15 on both tabs', () => onA.client.lastSeq === 15 && onB.client.lastSeq === 15, 20_000);
 
-    const log = await readLog(admin!, keyPrefix, 'alice');
+    const log = await readLog(cluster.admin, keyPrefix, 'alice');
     expect([...log.keys()]).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
     for (const tab of [onA, onB]) {
       expect(silentLoss(tab, log)).toEqual([]);

@@ -6,34 +6,23 @@
  * SIGKILLed while events are produced (its replica promoted for real): no crash, health degraded then ok, the
  * lost shard resubscribed, and every tab shows exactly its user's log (or was told recovered: false).
  */
-import { Cluster } from 'ioredis';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { CloseCode } from '../../src/index.js';
 import { ClusterKeys } from '../../src/cluster/cluster-keys.js';
 import { TestClient } from '../support/client.js';
 import { startNode, type ClusterNode } from '../support/cluster-nodes.js';
 import type { LogLine, NodeConfig, Produced } from '../support/cluster-node.js';
 import { uniquePrefix } from '../support/redis.js';
-import { describeWithRedisBinaries, startRedisCluster, until, type RedisClusterTopology } from '../support/redis-topology.js';
+import { useRedisCluster } from '../support/redis-cluster-suite.js';
+import { describeWithRedisBinaries, until } from '../support/redis-topology.js';
 import { gapsOf, openTab, readLog, silentLoss, type TrackedTab } from '../support/tracked-tab.js';
 import { waitFor } from '../support/wait-for.js';
 
-let topology: RedisClusterTopology | null = null;
-/** The test's own view of the cluster (slots, keys), as an app would read it. */
-let admin: Cluster | null = null;
+const cluster = useRedisCluster();
 const nodes: ClusterNode[] = [];
 const clients: TestClient[] = [];
 const tabs: TrackedTab[] = [];
 
-beforeAll(async () => {
-  topology = await startRedisCluster();
-  admin = new Cluster(topology.startupNodes);
-  await new Promise((resolve) => admin!.once('ready', resolve));
-}, 60_000);
-afterAll(async () => {
-  admin?.disconnect();
-  await topology?.stop();
-});
 afterEach(async () => {
   await Promise.all(tabs.splice(0).map((t) => t.client.close()));
   await Promise.all(clients.splice(0).map((c) => c.close()));
@@ -44,7 +33,7 @@ type Health = { status: string; cluster: { status: string; redis: string; cluste
 
 async function deployment(count: number, extra: Partial<NodeConfig> = {}): Promise<{ keyPrefix: string; started: ClusterNode[] }> {
   const keyPrefix = uniquePrefix('redis-cluster');
-  const started = await Promise.all(Array.from({ length: count }, (_, i) => startNode({ redis: { kind: 'cluster', nodes: topology!.startupNodes }, keyPrefix, nodeId: `node-${i}`, captureLogs: true, ...extra })));
+  const started = await Promise.all(Array.from({ length: count }, (_, i) => startNode({ redis: { kind: 'cluster', nodes: cluster.topology.startupNodes }, keyPrefix, nodeId: `node-${i}`, captureLogs: true, ...extra })));
   nodes.push(...started);
   return { keyPrefix, started };
 }
@@ -55,7 +44,7 @@ async function usersOnEveryMaster(perMaster: number): Promise<{ users: string[];
   const masterOf = new Map<string, number>();
   for (let n = 0; [...byMaster.values()].filter((u) => u.length >= perMaster).length < 3; n++) {
     const userId = `user-${n}`;
-    const master = await topology!.masterOfSlot(Number(await admin!.cluster('KEYSLOT', `{u:${userId}}`)));
+    const master = await cluster.topology.masterOfSlot(Number(await cluster.admin.cluster('KEYSLOT', `{u:${userId}}`)));
     const list = byMaster.get(master) ?? [];
     if (list.length >= perMaster) continue;
     list.push(userId);
@@ -94,7 +83,7 @@ describeWithRedisBinaries('Redis engine on a real Redis Cluster (3 masters, 1 re
     // Sharded pub/sub: the user's channel lives on the master of its slot, and both nodes subscribe there.
     for (const userId of users) {
       const channel = new ClusterKeys(keyPrefix).user(userId).channel;
-      const owner = admin!.nodes('master').find((n) => n.options.port === masterOf.get(userId))!;
+      const owner = cluster.admin.nodes('master').find((n) => n.options.port === masterOf.get(userId))!;
       expect(await owner.call('PUBSUB', 'SHARDNUMSUB', channel)).toEqual([channel, 2]);
     }
     for (const node of [a!, b!]) expect((await health(node)).cluster.redis).toBe('commands ready, subscriber ready');
@@ -152,14 +141,14 @@ describeWithRedisBinaries('Redis engine on a real Redis Cluster (3 masters, 1 re
     for (const userId of users) await connectReady(a!, userId);
     await connectReady(b!, users[0]!);
     const keys = new ClusterKeys(keyPrefix);
-    const scores = async (): Promise<number[]> => Promise.all(users.map(async (userId) => Math.min(...(await admin!.zrange(keys.user(userId).presence, 0, -1, 'WITHSCORES')).filter((_, i) => i % 2 === 1).map(Number))));
+    const scores = async (): Promise<number[]> => Promise.all(users.map(async (userId) => Math.min(...(await cluster.admin.zrange(keys.user(userId).presence, 0, -1, 'WITHSCORES')).filter((_, i) => i % 2 === 1).map(Number))));
     const before = await scores();
     // Entries live 1 s unrefreshed: still there 3 s later only if every shard's heartbeat writes worked.
     const startedAt = Date.now();
     await until('every user’s presence entries refreshed past 3 s', async () => (await scores()).every((s, i) => s >= before[i]! + 3_000), 10_000, 100);
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(2_500);
     for (const userId of users) expect(await a!.call('presence', { userId })).toBe(userId === users[0] ? 2 : 1);
-    for (const userId of users) expect(await admin!.pttl(keys.user(userId).meta)).toBeGreaterThan(0);
+    for (const userId of users) expect(await cluster.admin.pttl(keys.user(userId).meta)).toBeGreaterThan(0);
     await a!.call('beat');
     const h = await health(a!);
     expect(h.status).toBe('ok');
@@ -176,13 +165,13 @@ describeWithRedisBinaries('Redis engine on a real Redis Cluster (3 masters, 1 re
     await b!.call('produceStart', { userIds: users, pauseMs: 20 });
     await waitFor('every tab receiving', () => tabs.every((t) => t.seen.length >= 5), 10_000);
 
-    await topology!.kill(victim);
+    await cluster.topology.kill(victim);
     const degraded = new Set<ClusterNode>();
     await until('both nodes reporting degraded health', async () => {
       for (const node of [a!, b!]) if ((await health(node)).cluster.status === 'degraded') degraded.add(node);
       return degraded.size === 2;
     }, 10_000, 25);
-    const heir = await topology!.waitForFailover(victim);
+    const heir = await cluster.topology.waitForFailover(victim);
     expect(heir).not.toBe(victim);
     // Stopped as soon as the replica is promoted: the last events may be published on the new master before
     // the nodes' subscribers are back there, and only the missed-event check delivers them (no later event
@@ -191,7 +180,7 @@ describeWithRedisBinaries('Redis engine on a real Redis Cluster (3 masters, 1 re
     await until('both nodes ok again', async () => (await health(a!)).status === 'ok' && (await health(b!)).status === 'ok', 15_000, 50);
     await until('both nodes resubscribed the lost shard', async () => (await a!.call('metric', { name: 'wssot_cluster_resubscriptions_total' })) as number >= 1 && (await b!.call('metric', { name: 'wssot_cluster_resubscriptions_total' })) as number >= 1, 10_000);
     const logged = new Map<string, number>();
-    for (const userId of users) logged.set(userId, Number(await admin!.hget(new ClusterKeys(keyPrefix).user(userId).meta, 'seq')));
+    for (const userId of users) logged.set(userId, Number(await cluster.admin.hget(new ClusterKeys(keyPrefix).user(userId).meta, 'seq')));
     await waitFor('every tab at its user’s last logged event', () => tabs.every((t) => t.client.lastSeq === logged.get(t.userId)), 15_000);
     // Live on the promoted master, and broadcasts reach every node again (its plain subscriber may have been on the killed node).
     const finals = new Map<string, number>();
@@ -202,9 +191,9 @@ describeWithRedisBinaries('Redis engine on a real Redis Cluster (3 masters, 1 re
       return tabs.every((t) => t.messages.some((m) => (m as { type?: string }).type === 'after-failover'));
     }, 10_000, 200);
     const problems: string[] = [];
-    for (const tab of tabs) problems.push(...silentLoss(tab, await readLog(admin!, keyPrefix, tab.userId)));
+    for (const tab of tabs) problems.push(...silentLoss(tab, await readLog(cluster.admin, keyPrefix, tab.userId)));
     expect(problems).toEqual([]);
-    for (const userId of users) expect((await readLog(admin!, keyPrefix, userId)).size).toBe(finals.get(userId));
+    for (const userId of users) expect((await readLog(cluster.admin, keyPrefix, userId)).size).toBe(finals.get(userId));
 
     for (const node of [a!, b!]) expect(node.unhandled).toEqual([]);
     // The lost shard's presence entries may have expired during the outage; the next heartbeats add them again.
