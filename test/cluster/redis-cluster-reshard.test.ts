@@ -9,7 +9,7 @@
 import { afterEach, expect, it } from 'vitest';
 import { ClusterKeys } from '../../src/cluster/cluster-keys.js';
 import { startNode, type ClusterNode } from '../support/cluster-nodes.js';
-import type { LogLine } from '../support/cluster-node.js';
+import type { LogLine, Produced } from '../support/cluster-node.js';
 import { uniquePrefix } from '../support/redis.js';
 import { documentedAcl } from '../support/redis-acl.js';
 import { moveSlot } from '../support/redis-cluster-reshard.js';
@@ -30,31 +30,45 @@ afterEach(async () => {
 
 type Health = { status: string; cluster: { status: string } };
 
+/** Two node processes as the documented ACL user, set on every node of the cluster (ACLs are not propagated). */
+async function deployment(): Promise<{ keyPrefix: string; a: ClusterNode; b: ClusterNode }> {
+  const keyPrefix = uniquePrefix('reshard');
+  const acl = await documentedAcl(keyPrefix, PASSWORD, true);
+  for (const { port } of cluster.topology.startupNodes) for (const line of acl) await call(port, 'ACL', 'SETUSER', ...line);
+  const redis = { kind: 'cluster' as const, nodes: cluster.topology.startupNodes, username: 'wssot', password: PASSWORD };
+  const [a, b] = await Promise.all([0, 1].map((i) => startNode({ redis, keyPrefix, nodeId: `node-${i}`, captureLogs: true })));
+  nodes.push(a!, b!);
+  return { keyPrefix, a: a!, b: b! };
+}
+
+/** Where `userId`'s slot is, and another master to move it to. */
+async function slotOf(userId: string): Promise<{ slot: number; from: number; to: number; masters: number[] }> {
+  const slot = Number(await cluster.admin.cluster('KEYSLOT', `{u:${userId}}`));
+  const masters = (await cluster.topology.describe()).filter((n) => n.role === 'master').map((n) => n.port);
+  const from = await cluster.topology.masterOfSlot(slot);
+  return { slot, from, to: masters.find((p) => p !== from)!, masters };
+}
+
+/** A user id (`<base>-<n>`) whose slot is not `slot` and whose master is, or is not, `master`. */
+async function userOn(base: string, slot: number, master: number, same: boolean): Promise<string> {
+  for (let n = 0; ; n++) {
+    const s = Number(await cluster.admin.cluster('KEYSLOT', `{u:${base}-${n}}`));
+    if (s !== slot && ((await cluster.topology.masterOfSlot(s)) === master) === same) return `${base}-${n}`;
+  }
+}
+
 describeWithRedisBinaries('Redis engine while a Redis Cluster reshards', () => {
   it('a user’s slot moved to another master while its tabs are open on two nodes: the events sent after the move reach every tab, each once and in order; both nodes resubscribe on the new master', { timeout: 60_000 }, async () => {
-    const keyPrefix = uniquePrefix('reshard');
-    // As the documented ACL user, set on every node of the cluster (ACLs are not propagated).
-    const acl = await documentedAcl(keyPrefix, PASSWORD, true);
-    for (const { port } of cluster.topology.startupNodes) for (const line of acl) await call(port, 'ACL', 'SETUSER', ...line);
-    const redis = { kind: 'cluster' as const, nodes: cluster.topology.startupNodes, username: 'wssot', password: PASSWORD };
-    const [a, b] = await Promise.all([0, 1].map((i) => startNode({ redis, keyPrefix, nodeId: `node-${i}`, captureLogs: true })));
-    nodes.push(a!, b!);
-    const slot = Number(await cluster.admin.cluster('KEYSLOT', '{u:alice}'));
-    const masters = (await cluster.topology.describe()).filter((n) => n.role === 'master').map((n) => n.port);
-    const from = await cluster.topology.masterOfSlot(slot);
-    const to = masters.find((p) => p !== from)!;
+    const { keyPrefix, a, b } = await deployment();
+    const { slot, from, to, masters } = await slotOf('alice');
     // bob stays on the old master: sent with alice's, his events share ioredis's auto-pipelined batches to
     // it, where ioredis does not follow alice's MOVED by itself.
-    let bob = '';
-    for (let n = 0; bob === ''; n++) {
-      const s = Number(await cluster.admin.cluster('KEYSLOT', `{u:bob-${n}}`));
-      if (s !== slot && (await cluster.topology.masterOfSlot(s)) === from) bob = `bob-${n}`;
-    }
-    const onA = openTab(a!.url, 'alice');
-    const onB = openTab(b!.url, 'alice');
+    const bob = await userOn('bob', slot, from, true);
+    const onA = openTab(a.url, 'alice');
+    const onB = openTab(b.url, 'alice');
     tabs.push(onA, onB);
     await waitFor('both tabs open', () => onA.client.state === 'open' && onB.client.state === 'open');
-    for (let i = 1; i <= 5; i++) await b!.call('emit', { userId: 'alice', type: 'agent_thinking', data: { i } });
+    for (let i = 1; i <= 5; i++) await b.call('emit', { userId: 'alice', type: 'agent_thinking', data: { i } });
     await waitFor('seqs 1–5 on both tabs', () => onA.client.lastSeq === 5 && onB.client.lastSeq === 5);
 
     await moveSlot(slot, from, to, masters);
@@ -62,7 +76,7 @@ describeWithRedisBinaries('Redis engine while a Redis Cluster reshards', () => {
     // Sent after the move, the last one included: nothing after it could reveal a gap. Each is accepted
     // (a script MOVED inside a batch is sent again once the slot map is refreshed).
     for (let i = 6; i <= 15; i++) {
-      expect(await Promise.all([b!.call('emit', { userId: 'alice', type: 'agent_thinking', data: { i } }), b!.call('emit', { userId: bob, type: 'agent_thinking', data: { i } })])).toEqual([i, i - 5]);
+      expect(await Promise.all([b.call('emit', { userId: 'alice', type: 'agent_thinking', data: { i } }), b.call('emit', { userId: bob, type: 'agent_thinking', data: { i } })])).toEqual([i, i - 5]);
     }
     await waitFor('seqs 6–15 on both tabs', () => onA.client.lastSeq === 15 && onB.client.lastSeq === 15, 20_000);
 
@@ -77,13 +91,44 @@ describeWithRedisBinaries('Redis engine while a Redis Cluster reshards', () => {
       const [, count] = (await call(to, 'PUBSUB', 'SHARDNUMSUB', channel)) as [string, number];
       return count === 2;
     }, 10_000);
-    for (const node of [a!, b!]) {
+    for (const node of [a, b]) {
       await until('health ok', async () => ((await node.call('health')) as Health).status === 'ok', 10_000);
       expect(node.unhandled).toEqual([]);
     }
     // What was logged: the move noticed (and maybe a heartbeat sent to the old master meanwhile), nothing else.
-    for (const node of [a!, b!]) {
+    for (const node of [a, b]) {
       for (const line of (await node.call('logs')) as LogLine[]) expect(line.msg).toMatch(/redis cluster degraded|heartbeat failed|live delivery for a user stopped/);
     }
+  });
+
+  it('a slot moved while a producer keeps sending to its user, to a user left on the old master and to one elsewhere: every send accepted, every tab shows exactly its user’s log', { timeout: 60_000 }, async () => {
+    const { keyPrefix, a, b } = await deployment();
+    const { slot, from, to, masters } = await slotOf('dana');
+    const users = ['dana', await userOn('erin', slot, from, true), await userOn('fay', slot, from, false)];
+    const open = users.flatMap((userId) => [openTab(a.url, userId), openTab(b.url, userId)]);
+    tabs.push(...open);
+    await waitFor('every tab open', () => open.every((t) => t.client.state === 'open'));
+    await b.call('produceStart', { userIds: users, pauseMs: 2 });
+    await waitFor('every tab receiving', () => open.every((t) => t.seen.length >= 10), 10_000);
+
+    await moveSlot(slot, from, to, masters);
+    const movedAt = open[0]!.seen.length;
+    await waitFor('dana’s tabs receiving again after the move', () => open[0]!.seen.length >= movedAt + 20 && open[1]!.seen.length >= movedAt + 20, 20_000);
+    const produced = (await b.call('produceStop')) as Produced;
+
+    expect(produced.rejected).toEqual(Object.fromEntries(users.map((u) => [u, 0])));
+    const logs = new Map(await Promise.all(users.map(async (u) => [u, await readLog(cluster.admin, keyPrefix, u)] as const)));
+    for (const userId of users) {
+      // The log holds exactly what the producer was told was accepted, in order.
+      expect([...logs.get(userId)!.entries()]).toEqual(produced.acknowledged[userId]);
+    }
+    await waitFor('every tab at its user’s last event', () => open.every((t) => t.client.lastSeq === logs.get(t.userId)!.size), 20_000);
+    for (const tab of open) {
+      expect(silentLoss(tab, logs.get(tab.userId)!)).toEqual([]);
+      expect(gapsOf(tab)).toBe(0);
+    }
+    for (const node of [a, b]) expect(node.unhandled).toEqual([]);
+    const resyncs = [await a.call('metric', { name: 'wssot_cluster_resyncs_total' }), await b.call('metric', { name: 'wssot_cluster_resyncs_total' })];
+    console.info(`[reshard] under load: ${users.map((u) => `${u} ${logs.get(u)!.size}`).join(', ')} events accepted and delivered; resyncs per node ${resyncs.join('/')}`);
   });
 });
