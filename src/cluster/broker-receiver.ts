@@ -64,8 +64,9 @@ export class BrokerReceiver {
     if (message === null) return this.#deps.logger.warn({ channel: channel.toString() }, 'redis engine: malformed channel message ignored');
     if ('target' in message) return this.#control(route, message.kind, message.target);
     if (route.early !== null) {
-      if (route.early.length >= EARLY_LIMIT) return this.#overflow(route);
-      route.early.push(message);
+      // The starting tabs are given up; the live ones still get this message below.
+      if (route.early.length >= EARLY_LIMIT) this.#overflow(route);
+      else route.early.push(message);
     }
     this.#deliverLive(route, message);
   }

@@ -20,6 +20,13 @@ import type { Logger } from 'pino';
 /** How often a suspect cluster is probed until it is whole again. */
 export const PROBE_INTERVAL_MS = 200;
 
+/**
+ * Probes in a row with every shard answering, a subscriber still counted lost and no `subscribersReady`
+ * (ioredis resets its subscribers only when the slot map changed, and it may have changed before the loss
+ * was seen): then the subscribers are where the map says, and the loss is taken as over.
+ */
+const QUIET_PROBES = 25;
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Listener = (...args: any[]) => void;
 
@@ -46,6 +53,8 @@ export class RedisClusterWatch {
   #warned = false;
   #timer: NodeJS.Timeout | null = null;
   #probing = false;
+  /** Probes in a row that found every shard answering while a subscriber was still counted lost. */
+  #quietProbes = 0;
   #closed = false;
   readonly #listeners: Array<[Cluster, string, Listener]> = [];
 
@@ -110,6 +119,7 @@ export class RedisClusterWatch {
     if (!this.#warned) this.#logger.warn({ reason }, 'redis cluster degraded; probing it until every shard answers');
     this.#warned = true;
     this.#suspect = true;
+    this.#quietProbes = 0;
     if (this.#timer === null) {
       // At once (a node that merely left the slot map passes at once), then until the cluster is whole.
       setImmediate(() => void this.#probe());
@@ -139,11 +149,17 @@ export class RedisClusterWatch {
     }
     if (this.#closed) return;
     if (this.#problem === null && this.#subscriberLost) {
-      // Every shard answers but a subscriber is still missing: a slots refresh makes ioredis replace it now
-      // rather than after its backoff.
-      this.#subscriber.refreshSlotsCache();
-      return;
+      if (++this.#quietProbes < QUIET_PROBES) {
+        // Every shard answers but a subscriber is still missing: a slots refresh makes ioredis replace it now
+        // rather than after its backoff.
+        this.#subscriber.refreshSlotsCache();
+        return;
+      }
+      this.#subscriberLost = false;
+      this.#logger.info('redis cluster: the slot map is current and every shard answers; taking the sharded subscribers as resubscribed');
+      this.#onResubscribed();
     }
+    this.#quietProbes = 0;
     if (this.#problem !== null) return;
     this.#suspect = false;
     this.#stopProbing();

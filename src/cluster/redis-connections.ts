@@ -29,6 +29,9 @@ function isCluster(client: Client): client is Cluster {
   return (client as { isCluster?: boolean }).isCluster === true;
 }
 
+/** How long a subscribe sent again is waited for (ioredis never settles one that got MOVED). */
+const RESUBSCRIBE_WAIT_MS = 5_000;
+
 /** How often a command a slot move refused is sent again (after the slot map is refreshed). */
 const REDIRECT_RETRIES = 4;
 
@@ -181,14 +184,25 @@ export class RedisConnections {
   }
 
   /**
-   * Subscribes a user's channel again after its subscription was found lost without any event saying so. On
-   * a Redis Cluster the subscriber's slot map is refreshed instead: ioredis then subscribes every channel
-   * whose slot changed master on the new one (a subscribe sent by the stale map would wait on a MOVED forever).
+   * Subscribes a user's channel again after its subscription was found lost without any event saying so
+   * (subscribing to a channel already subscribed changes nothing). On a Redis Cluster the subscriber's slot
+   * map is refreshed first: ioredis then subscribes every channel whose slot changed master on the new one,
+   * and the subscribe below goes to the right master (one sent by a stale map would get MOVED, and ioredis
+   * never settles it: hence the wait is bounded).
    */
-  resubscribeUser(channel: string): Promise<unknown> {
+  async resubscribeUser(channel: string): Promise<void> {
     const subscriber = this.subscriber;
-    if (isCluster(subscriber)) return new Promise((resolve) => subscriber.refreshSlotsCache(() => resolve(undefined)));
-    return this.subscribeUser(channel);
+    if (isCluster(subscriber)) await new Promise<void>((resolve) => subscriber.refreshSlotsCache(() => resolve()));
+    let timer: NodeJS.Timeout | undefined;
+    const bounded = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, RESUBSCRIBE_WAIT_MS);
+      timer.unref();
+    });
+    try {
+      await Promise.race([this.subscribeUser(channel), bounded]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** The publish command a script calls for a user's channel. */

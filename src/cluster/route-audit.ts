@@ -29,6 +29,8 @@ export class RouteAudit {
   readonly #intervalMs: number;
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<void> | null = null;
+  /** Stalled routes being subscribed again; not audited until their resync. */
+  readonly #resubscribing = new Set<UserRoute>();
 
   constructor(redis: RedisConnections, keys: ClusterKeys, routes: ReadonlyMap<UserId, UserRoute>, receiver: BrokerReceiver, logger: Logger, intervalMs: number) {
     this.#redis = redis;
@@ -60,7 +62,7 @@ export class RouteAudit {
   }
 
   async #audit(): Promise<void> {
-    const live = [...this.#routes.values()].filter((r) => r.cursor >= 0 && r.epoch !== null);
+    const live = [...this.#routes.values()].filter((r) => r.cursor >= 0 && r.epoch !== null && !this.#resubscribing.has(r));
     const reads = await Promise.allSettled(live.map((r) => this.#redis.commands.hmget(this.#keys.user(r.userId).meta, 'epoch', 'seq')));
     // A slot that moved (resharding): the next audit reads it from its new master.
     if (reads.some((r) => r.status === 'rejected' && isRedirect(r.reason))) await this.#redis.refreshSlots();
@@ -73,11 +75,7 @@ export class RouteAudit {
       const behind = route.auditSeq >= 0 && route.cursor === route.auditCursor && route.cursor < route.auditSeq;
       if (behind && now - route.auditAt >= STALL_MS) {
         this.#logger.warn({ userId: route.userId, cursor: route.cursor, logSeq: route.auditSeq }, 'redis engine: live delivery for a user stopped (its subscription was lost); subscribing again and resynchronising its tabs');
-        // Subscribed again first: the tabs' resumes must find the subscription (on a Redis Cluster, the slot map) fresh.
-        void this.#redis.resubscribeUser(route.channel)
-          .catch((err: unknown) => this.#logger.warn({ err, userId: route.userId }, 'redis engine: subscribing again failed'))
-          .then(() => this.#receiver.resync(route, 'stalled'));
-        route.auditSeq = -1;
+        this.#resubscribe(route);
         return;
       }
       if (behind) return;
@@ -86,5 +84,22 @@ export class RouteAudit {
       route.auditCursor = route.cursor;
       route.auditAt = now;
     });
+  }
+
+  /**
+   * Subscribed again first (the tabs' resumes must find the subscription, on a Redis Cluster the slot map,
+   * fresh), then the tabs resynchronised: unless meanwhile the route left, or live delivery or a missed-event
+   * check already resynchronised it (its cursor or epoch reset), so no tab gets a second 1012.
+   */
+  #resubscribe(route: UserRoute): void {
+    const { epoch, cursor } = route;
+    this.#resubscribing.add(route);
+    route.auditSeq = -1;
+    void this.#redis.resubscribeUser(route.channel)
+      .catch((err: unknown) => this.#logger.warn({ err, userId: route.userId }, 'redis engine: subscribing again failed'))
+      .then(() => {
+        this.#resubscribing.delete(route);
+        if (this.#routes.get(route.userId) === route && route.epoch === epoch && route.cursor === cursor) this.#receiver.resync(route, 'stalled');
+      });
   }
 }

@@ -9,7 +9,10 @@ import type { UserRoute } from './user-route.js';
 /** Resolves once `route` is subscribed; rejects if that fails or takes over `timeoutMs` (after `resend` replaced the attempt, when it returns one). */
 export async function subscribedWithin(route: UserRoute, timeoutMs: number, resend: () => Promise<void> | null): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<true>((resolve) => (timer = setTimeout(resolve, timeoutMs, true)));
+  const timedOut = new Promise<true>((resolve) => {
+    timer = setTimeout(resolve, timeoutMs, true);
+    timer.unref(); // never what keeps a closing process alive
+  });
   try {
     if ((await Promise.race([route.subscribed.then(() => false as const), timedOut])) !== true) return;
   } finally {
