@@ -29,9 +29,9 @@ export interface ResumeState {
   epoch: string;
   lastSeq: number;
   /**
-   * The `ts` of the durable event at `lastSeq`, when this client processed it (absent after a fresh start or
-   * a gap): the server checks that its log still holds that event, so a log a Redis failover rewrote is not
-   * taken for the one this client read.
+   * The `ts` of the durable event at `lastSeq`: of the one this client processed, or (after a fresh start or
+   * a gap) as the server's session frame gave it, when it did. The server checks that its log still holds
+   * that event, so a log a Redis failover rewrote is not taken for the one this client read.
    */
   lastTs?: number;
 }

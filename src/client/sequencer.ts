@@ -37,10 +37,13 @@ export class Sequencer {
   /** The epoch `lastSeq` belongs to (committed together with it). */
   epoch: string | null = null;
   lastSeq: number | null = null;
-  /** The `ts` of the durable event at lastSeq, if this client processed it (not after a fresh start or a gap). */
+  /** The `ts` of the durable event at lastSeq: of the one this client processed, or as the session frame gave it. */
   lastTs: number | null = null;
   /** The epoch of this connection's session frame, committed once the handshake is done. */
   #pendingEpoch: string | null = null;
+  /** That frame's lastSeq and lastTs (the ts of the event at it, when the server sent it). */
+  #sessionSeq = 0;
+  #sessionTs: number | null = null;
   #sessionSeen = false;
   #awaitingRecovery = false;
   /** The lastSeq this connection resumed from. */
@@ -92,6 +95,8 @@ export class Sequencer {
     if (typeof f.sessionId !== 'string' || typeof f.epoch !== 'string' || !isSeq(f.lastSeq)) return { kind: 'invalid', reason: 'a malformed session frame' };
     this.#sessionSeen = true;
     this.sessionId = f.sessionId;
+    this.#sessionSeq = f.lastSeq;
+    this.#sessionTs = isSeq(f.lastTs) ? f.lastTs : null;
     if (this.#awaitingRecovery) {
       // lastSeq stays in its own epoch until the recovery frame: if this connection dies before it, the
       // next resume must not send the old lastSeq with the new epoch.
@@ -101,7 +106,7 @@ export class Sequencer {
     // A fresh start begins at the server's current seq: earlier events are not sent to this client.
     this.epoch = f.epoch;
     this.lastSeq = f.lastSeq;
-    this.lastTs = null;
+    this.lastTs = this.#sessionTs;
     return { kind: 'session', state: this.#state(f.epoch), resuming: false, ready: true };
   }
 
@@ -121,7 +126,7 @@ export class Sequencer {
     // Nothing was replayed: the app refetches, the client goes on from the user's current seq (which
     // may be below lastSeq when seqs restarted in a new epoch).
     this.lastSeq = f.toSeq;
-    this.lastTs = null;
+    this.lastTs = f.toSeq === this.#sessionSeq ? this.#sessionTs : null;
     return { kind: 'gap', gap: { fromSeq: last + 1, toSeq: f.toSeq, epoch, previousEpoch, epochChanged: epoch !== previousEpoch } };
   }
 

@@ -62,55 +62,65 @@ redis.call('PEXPIRE', KEYS[1], ARGV[5])
 redis.call(ARGV[11], ARGV[6], 'e|' .. ARGV[9] .. '|' .. seq .. '|' .. ms .. '|' .. epoch .. '|' .. #ARGV[10] .. '|' .. ARGV[10] .. frame)
 return {seq, epoch}`;
 
+/** The `ts` of an event frame (`{"v":1,"type":"…","seq":N,"ts":T,…}`), as a string; nil if it has none. */
+const TS_OF = `local function tsOf(frame)
+  return string.match(frame, '^{"v":1,"type":"[^"]*","seq":%d+,"ts":(%d+)')
+end`;
+
 /**
  * KEYS: meta, log. ARGV: 1 epoch candidate, 2 lastSeq (-1: no resume asked), 3 the client's epoch,
  * 4 maxAgeMs, 5 ttlMs, 6 the client's lastTs ('': unknown). Returns { epoch, seq, recovered (-1 not asked,
- * 0 no, 1 yes, 2 no: the log was rewritten), ms (the latest entry's time part, 0 if none), frames… }: the
- * frames are exactly seqs lastSeq+1 … seq, all younger than maxAgeMs, or none and recovered 0 or 2.
+ * 0 no, 1 yes, 2 no: the log was rewritten), ms (the latest entry's time part, 0 if none), ts (the latest
+ * event's `ts`, 0 if the log does not hold it), frames… }: the frames are exactly seqs lastSeq+1 … seq, all
+ * younger than maxAgeMs, or none and recovered 0 or 2. The latest `ts` goes to the client in the session
+ * frame, so that a client starting at that seq (or sent there by a gap) can name its event when it resumes.
  * A client that names its event at lastSeq by its `ts` is checked against the log's entry with that seq
- * (when the log still holds it): another `ts` there means a failover lost the client's event and gave its seq
- * to a new one; as in the verify script, that log is a lost one and gets a new epoch (ARGV[1]: the epoch
- * existed, or the client's would not have matched).
+ * (when the log holds it: the latest entry, or one younger than maxAgeMs): another `ts` there means a
+ * failover lost the client's event and gave its seq to a new one; as in the verify script, that log is a lost
+ * one and gets a new epoch (ARGV[1]: the epoch existed, or the client's would not have matched).
  */
 export const SNAPSHOT_SCRIPT = `${EPOCH}
+${TS_OF}
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 local meta = redis.call('HMGET', KEYS[1], 'seq', 'ms')
 local seq = tonumber(meta[1])
 local ms = tonumber(meta[2]) or 0
+local ts = 0
+if ms > 0 and seq > 0 then
+  local id = ms .. '-' .. seq
+  local latest = redis.call('XRANGE', KEYS[2], id, id)[1]
+  if latest then ts = tonumber(tsOf(latest[2][2])) or 0 end
+end
 local last = tonumber(ARGV[2])
-if last < 0 then return {epoch, seq, -1, ms} end
-if ARGV[3] ~= epoch or last > seq then return {epoch, seq, 0, ms} end
+if last < 0 then return {epoch, seq, -1, ms, ts} end
+if ARGV[3] ~= epoch or last > seq then return {epoch, seq, 0, ms, ts} end
 local function other(frame)
   if ARGV[6] == '' then return false end
-  local ts = string.match(frame, '^{"v":1,"type":"[^"]*","seq":%d+,"ts":(%d+)')
-  return ts ~= nil and ts ~= ARGV[6]
+  local t = tsOf(frame)
+  return t ~= nil and t ~= ARGV[6]
 end
 local function rewritten()
   redis.call('HSET', KEYS[1], 'epoch', ARGV[1])
-  return {ARGV[1], seq, 2, ms}
+  return {ARGV[1], seq, 2, ms, ts}
 end
 if last == seq then
-  if ARGV[6] ~= '' and ms > 0 then
-    local id = ms .. '-' .. seq
-    local entry = redis.call('XRANGE', KEYS[2], id, id)[1]
-    if entry and other(entry[2][2]) then return rewritten() end
-  end
-  return {epoch, seq, 1, ms}
+  if ARGV[6] ~= '' and ts > 0 and ts ~= tonumber(ARGV[6]) then return rewritten() end
+  return {epoch, seq, 1, ms, ts}
 end
 ${NOW}
 local entries = redis.call('XRANGE', KEYS[2], string.format('%d-0', math.max(0, now - tonumber(ARGV[4]))), '+')
-local out = {epoch, seq, 1, ms}
+local out = {epoch, seq, 1, ms, ts}
 local expect = last + 1
 for _, entry in ipairs(entries) do
   local s = tonumber(string.match(entry[1], '-(%d+)$'))
   if s == last and other(entry[2][2]) then return rewritten() end
   if s >= expect then
-    if s ~= expect then return {epoch, seq, 0, ms} end
+    if s ~= expect then return {epoch, seq, 0, ms, ts} end
     out[#out + 1] = entry[2][2]
     expect = expect + 1
   end
 end
-if expect ~= seq + 1 then return {epoch, seq, 0, ms} end
+if expect ~= seq + 1 then return {epoch, seq, 0, ms, ts} end
 return out`;
 
 /**

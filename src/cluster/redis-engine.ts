@@ -38,9 +38,9 @@ import { UserRoute } from './user-route.js';
 /** How long a starting tab waits for its user's subscription before it is told to retry. */
 const SUBSCRIBE_TIMEOUT_MS = 5_000;
 
-/** The snapshot script's reply: epoch, latest seq, recovered (-1 not asked, 0, 1, 2 rewritten), the latest entry's time part, frames. */
-type Snapshot = [string, number, number, number, ...string[]];
-const FRAMES_AT = 4;
+/** The snapshot script's reply: epoch, latest seq, recovered (-1 not asked, 0, 1, 2 rewritten), the latest entry's time part and event ts (0: none), frames. */
+type Snapshot = [string, number, number, number, number, ...string[]];
+const FRAMES_AT = 5;
 
 /** What the engine needs from its server. */
 export interface RedisEngineDeps {
@@ -202,10 +202,11 @@ export class RedisEngine implements DeliveryEngine {
 
   /** Synchronous from the snapshot on: session frame, replay, recovery, then what arrived meanwhile. */
   #open(route: UserRoute, connection: WebSocketConnection, lastSeq: number | null, snap: Snapshot, handshake: boolean): void {
-    const [epoch, seq, recovered, seqMs] = snap;
+    const [epoch, seq, recovered, seqMs, seqTs] = snap;
     const metrics = this.#deps.metrics;
     this.#deps.registry.writes.open(); // the session frame, the replay and what arrived meanwhile: one write
-    if (handshake) connection.write(serialize({ v: 1, type: 'session', sessionId: connection.sessionId, epoch, lastSeq: seq }));
+    // lastTs: the client can name the event at lastSeq when it resumes, though it never received it.
+    if (handshake) connection.write(serialize(seqTs > 0 ? { v: 1, type: 'session', sessionId: connection.sessionId, epoch, lastSeq: seq, lastTs: seqTs } : { v: 1, type: 'session', sessionId: connection.sessionId, epoch, lastSeq: seq }));
     if (lastSeq !== null) {
       let bytes = 0;
       if (recovered === 1) {

@@ -94,9 +94,9 @@ describe('sequencer', () => {
     expect(s.startConnection()).toEqual({ sessionId: 'sess-0001', epoch: 'e1', lastSeq: 1, lastTs: 1 });
   });
 
-  it('names the event at lastSeq by its ts only when it processed that event (not after a fresh start or a gap)', () => {
+  it('names the event at lastSeq by its ts: the one it processed, or the session frame\'s after a fresh start or a gap; else not at all', () => {
     const s = fresh(4);
-    expect(s.resumeState()).toEqual({ sessionId: 'sess-0001', epoch: 'e1', lastSeq: 4 }); // started at the server's seq: no event seen
+    expect(s.resumeState()).toEqual({ sessionId: 'sess-0001', epoch: 'e1', lastSeq: 4 }); // started at the server's seq, which gave no ts
     s.accept(event(5, { ts: 1_700_000_000_005 }));
     s.accept(event(5, { ts: 1_700_000_000_099, transient: true })); // progress: neither seq nor ts move
     expect(s.resumeState()).toEqual({ sessionId: 'sess-0001', epoch: 'e1', lastSeq: 5, lastTs: 1_700_000_000_005 });
@@ -104,6 +104,14 @@ describe('sequencer', () => {
     s.accept(frame({ type: 'session', sessionId: 'sess-0001', epoch: 'e2', lastSeq: 2 }));
     s.accept(frame({ type: 'recovery', recovered: false, fromSeq: 6, toSeq: 2 }));
     expect(s.resumeState()).toEqual({ sessionId: 'sess-0001', epoch: 'e2', lastSeq: 2 });
+    s.startConnection();
+    s.accept(frame({ type: 'session', sessionId: 'sess-0001', epoch: 'e3', lastSeq: 9, lastTs: 1_700_000_000_009 }));
+    s.accept(frame({ type: 'recovery', recovered: false, fromSeq: 3, toSeq: 9 }));
+    expect(s.resumeState()).toEqual({ sessionId: 'sess-0001', epoch: 'e3', lastSeq: 9, lastTs: 1_700_000_000_009 }); // the gap's toSeq is the session's seq
+    const started = new Sequencer();
+    started.startConnection();
+    started.accept(frame({ type: 'session', sessionId: 'sess-0002', epoch: 'e1', lastSeq: 3, lastTs: 1_700_000_000_003 }));
+    expect(started.resumeState()).toEqual({ sessionId: 'sess-0002', epoch: 'e1', lastSeq: 3, lastTs: 1_700_000_000_003 });
     const reloaded = new Sequencer({ sessionId: 'sess-0001', epoch: 'e1', lastSeq: 5, lastTs: 7 });
     expect(reloaded.startConnection()).toEqual({ sessionId: 'sess-0001', epoch: 'e1', lastSeq: 5, lastTs: 7 });
   });
