@@ -156,6 +156,7 @@ export class RedisClusterWatch {
         return;
       }
       this.#subscriberLost = false;
+      this.#failedSinceReady = false;
       this.#logger.info('redis cluster: the slot map is current and every shard answers; taking the sharded subscribers as resubscribed');
       this.#onResubscribed();
     }

@@ -190,9 +190,11 @@ export class RedisConnections {
    * and the subscribe below goes to the right master (one sent by a stale map would get MOVED, and ioredis
    * never settles it: hence the wait is bounded).
    */
-  async resubscribeUser(channel: string): Promise<void> {
+  async resubscribeUser(channel: string, stillHeld: () => boolean): Promise<void> {
     const subscriber = this.subscriber;
     if (isCluster(subscriber)) await new Promise<void>((resolve) => subscriber.refreshSlotsCache(() => resolve()));
+    // The user left meanwhile (its channel unsubscribed): subscribing now would hold the channel for good.
+    if (!stillHeld()) return;
     let timer: NodeJS.Timeout | undefined;
     const bounded = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, RESUBSCRIBE_WAIT_MS);

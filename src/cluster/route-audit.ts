@@ -95,7 +95,7 @@ export class RouteAudit {
     const { epoch, cursor } = route;
     this.#resubscribing.add(route);
     route.auditSeq = -1;
-    void this.#redis.resubscribeUser(route.channel)
+    void this.#redis.resubscribeUser(route.channel, () => this.#routes.get(route.userId) === route)
       .catch((err: unknown) => this.#logger.warn({ err, userId: route.userId }, 'redis engine: subscribing again failed'))
       .then(() => {
         this.#resubscribing.delete(route);
