@@ -15,6 +15,7 @@ import { createRequire } from 'node:module';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { RedisClusterWatch } from './redis-cluster-watch.js';
+import { settlesWithin } from './route-subscription.js';
 
 type Client = Redis | Cluster;
 
@@ -130,11 +131,22 @@ export class RedisConnections {
     }
   }
 
-  /** Refreshes a Redis Cluster's slot map (after a command was redirected); resolves when it is read (or failed). */
-  refreshSlots(): Promise<void> {
-    const commands = this.commands;
-    if (!isCluster(commands)) return Promise.resolve();
-    return new Promise((resolve) => commands.refreshSlotsCache(() => resolve()));
+  /** Refreshes a Redis Cluster's slot map (the commands' by default); resolves when it is read (or failed). */
+  refreshSlots(client: Client = this.commands): Promise<void> {
+    if (!isCluster(client)) return Promise.resolve();
+    return new Promise((resolve) => client.refreshSlotsCache(() => resolve()));
+  }
+
+  /**
+   * After a command failed on its `attempt`: whether to send it again, once the slot map is refreshed (a slot
+   * move refused it, see {@link isRedirect}). One decision for scripts and publishes; no closure per send.
+   */
+  async #sendAgain(err: unknown, attempt: number): Promise<boolean> {
+    if (!this.cluster || attempt > REDIRECT_RETRIES || !isRedirect(err)) return false;
+    await this.refreshSlots();
+    // ASK / TRYAGAIN: the slot is still moving; a short pause (error path only) lets the migration end.
+    if (!String((err as Error).message).startsWith('MOVED')) await new Promise((resolve) => setTimeout(resolve, 25 * attempt));
+    return true;
   }
 
   /** Runs a script by sha (sent again after a slot move refused it), loading it once on NOSCRIPT. */
@@ -143,10 +155,7 @@ export class RedisConnections {
       try {
         return await this.#run(script, keys, args);
       } catch (err) {
-        if (!this.cluster || attempt > REDIRECT_RETRIES || !isRedirect(err)) throw err;
-        await this.refreshSlots();
-        // ASK / TRYAGAIN: the slot is still moving; a short pause (error path only) lets the migration end.
-        if (!String((err as Error).message).startsWith('MOVED')) await new Promise((resolve) => setTimeout(resolve, 25 * attempt));
+        if (!(await this.#sendAgain(err, attempt))) throw err;
       }
     }
   }
@@ -165,13 +174,14 @@ export class RedisConnections {
     }
   }
 
+  /** Publishes on a user's channel (sent again after a slot move refused it). */
   async publish(channel: string, message: string): Promise<unknown> {
-    try {
-      return await (this.sharded ? this.commands.spublish(channel, message) : this.commands.publish(channel, message));
-    } catch (err) {
-      if (!this.cluster || !isRedirect(err)) throw err;
-      await this.refreshSlots();
-      return this.sharded ? this.commands.spublish(channel, message) : this.commands.publish(channel, message);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await (this.sharded ? this.commands.spublish(channel, message) : this.commands.publish(channel, message));
+      } catch (err) {
+        if (!(await this.#sendAgain(err, attempt))) throw err;
+      }
     }
   }
 
@@ -191,20 +201,10 @@ export class RedisConnections {
    * never settles it: hence the wait is bounded).
    */
   async resubscribeUser(channel: string, stillHeld: () => boolean): Promise<void> {
-    const subscriber = this.subscriber;
-    if (isCluster(subscriber)) await new Promise<void>((resolve) => subscriber.refreshSlotsCache(() => resolve()));
+    await this.refreshSlots(this.subscriber);
     // The user left meanwhile (its channel unsubscribed): subscribing now would hold the channel for good.
     if (!stillHeld()) return;
-    let timer: NodeJS.Timeout | undefined;
-    const bounded = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, RESUBSCRIBE_WAIT_MS);
-      timer.unref();
-    });
-    try {
-      await Promise.race([this.subscribeUser(channel), bounded]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await settlesWithin(this.subscribeUser(channel), RESUBSCRIBE_WAIT_MS);
   }
 
   /** The publish command a script calls for a user's channel. */

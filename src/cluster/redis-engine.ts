@@ -206,7 +206,7 @@ export class RedisEngine implements DeliveryEngine {
     const metrics = this.#deps.metrics;
     this.#deps.registry.writes.open(); // the session frame, the replay and what arrived meanwhile: one write
     // lastTs: the client can name the event at lastSeq when it resumes, though it never received it.
-    if (handshake) connection.write(serialize(seqTs > 0 ? { v: 1, type: 'session', sessionId: connection.sessionId, epoch, lastSeq: seq, lastTs: seqTs } : { v: 1, type: 'session', sessionId: connection.sessionId, epoch, lastSeq: seq }));
+    if (handshake) connection.write(serialize({ v: 1, type: 'session', sessionId: connection.sessionId, epoch, lastSeq: seq, lastTs: seqTs > 0 ? seqTs : undefined }));
     if (lastSeq !== null) {
       let bytes = 0;
       if (recovered === 1) {

@@ -6,18 +6,26 @@
  */
 import type { UserRoute } from './user-route.js';
 
-/** Resolves once `route` is subscribed; rejects if that fails or takes over `timeoutMs` (after `resend` replaced the attempt, when it returns one). */
-export async function subscribedWithin(route: UserRoute, timeoutMs: number, resend: () => Promise<void> | null): Promise<void> {
+/**
+ * Whether `subscribe` settled within `timeoutMs` (it rejects if `subscribe` rejected in time). A subscribe
+ * ioredis never settles (it got MOVED) is thus waited for only so long.
+ */
+export async function settlesWithin(subscribe: Promise<unknown>, timeoutMs: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<true>((resolve) => {
-    timer = setTimeout(resolve, timeoutMs, true);
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(resolve, timeoutMs, false);
     timer.unref(); // never what keeps a closing process alive
   });
   try {
-    if ((await Promise.race([route.subscribed.then(() => false as const), timedOut])) !== true) return;
+    return await Promise.race([subscribe.then(() => true as const), timedOut]);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Resolves once `route` is subscribed; rejects if that fails or takes over `timeoutMs` (after `resend` replaced the attempt, when it returns one). */
+export async function subscribedWithin(route: UserRoute, timeoutMs: number, resend: () => Promise<void> | null): Promise<void> {
+  if (await settlesWithin(route.subscribed, timeoutMs)) return;
   const again = resend();
   if (again !== null) {
     again.catch(() => undefined); // awaited by the next start, if any: never an unhandled rejection meanwhile
