@@ -10,13 +10,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { startNode, type ClusterNode } from '../support/cluster-nodes.js';
 import type { LogLine } from '../support/cluster-node.js';
 import { describeWithRedis, uniquePrefix } from '../support/redis.js';
 import { documentedAcl } from '../support/redis-acl.js';
-import { freePort, ownRedis, type OwnRedis } from '../support/redis-server.js';
+import { freePort, ownRedis, withRedis, type OwnRedis } from '../support/redis-server.js';
 import { gapsOf, openTab, type TrackedTab } from '../support/tracked-tab.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -39,14 +39,9 @@ afterAll(async () => {
   if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 });
 
-async function asAdmin<T>(work: (r: Redis) => Promise<T>): Promise<T> {
-  const r = new Redis(redis.url, { password: ADMIN_PASSWORD, lazyConnect: true, maxRetriesPerRequest: 1 });
-  await r.connect();
-  try {
-    return await work(r);
-  } finally {
-    r.disconnect();
-  }
+/** Runs `work` on a connection of the test's own as the server's default user (its password: ADMIN_PASSWORD). */
+function asAdmin<T>(work: (r: Redis) => Promise<T>): Promise<T> {
+  return withRedis(redis.url, work, ADMIN_PASSWORD);
 }
 
 async function logsOf(node: ClusterNode): Promise<LogLine[]> {

@@ -11,7 +11,6 @@
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import { afterEach, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createClient, type WsSsotClient } from '../../src/client/index.js';
@@ -19,7 +18,7 @@ import { CloseCode } from '../../src/index.js';
 import { TestClient } from '../support/client.js';
 import { startNode, type ClusterNode } from '../support/cluster-nodes.js';
 import { describeWithRedis, uniquePrefix } from '../support/redis.js';
-import { ownRedis, type OwnRedis } from '../support/redis-server.js';
+import { ownRedis, withRedis, type OwnRedis } from '../support/redis-server.js';
 import { gapsOf, openTab, readLog, silentLoss, type TrackedTab } from '../support/tracked-tab.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -152,7 +151,7 @@ describeWithRedis('Redis engine under broker faults', () => {
   it.each([3, 4])('restarted from an earlier snapshot where %i new events took the lost seqs: a new epoch, the tab told recovered: false, nothing skipped silently', async (fresh) => {
     const { dir, holder, producer, tab } = await historyOfEight();
     const promoted = await promote(dir, fresh);
-    await admin(promoted.url, (r) => r.save());
+    await withRedis(promoted.url, (r) => r.save());
     await promoted.kill();
     // …and it is what the holder finds when Redis is back on its address.
     await copyFile(path.join(promoted.dir, 'dump.rdb'), path.join(dir, 'dump.rdb'));
@@ -218,7 +217,7 @@ async function historyOfEight(): Promise<{ dir: string; holder: ClusterNode; pro
   await waitFor('the tab open', () => tab.client.state === 'open');
   for (let i = 1; i <= 5; i++) await producer!.call('emit', { userId: 'alice', type: 'agent_thinking', data: { i } });
   await waitFor('seqs 1–5 on the tab', () => tab.client.lastSeq === 5);
-  await admin(redis.url, (r) => r.save()); // the state the replica had
+  await withRedis(redis.url, (r) => r.save()); // the state the replica had
   for (let i = 6; i <= 8; i++) await producer!.call('emit', { userId: 'alice', type: 'agent_thinking', data: { i } });
   await waitFor('seqs 6–8 on the tab', () => tab.client.lastSeq === 8);
   return { dir, holder: holder!, producer: producer!, tab };
@@ -247,19 +246,8 @@ async function nextEventArrives(producer: ClusterNode, tab: TrackedTab, redisUrl
   const next = (await producer.call('emit', { userId: 'alice', type: 'agent_thinking', data: { i: 200 } })) as number;
   await waitFor('the next event on the tab', () => tab.client.lastSeq === next, 10_000);
   expect(tab.seen.at(-1)).toEqual({ kind: 'event', seq: next, i: 200 });
-  const log = await admin(redisUrl, (r) => readLog(r, historyPrefix, 'alice'));
+  const log = await withRedis(redisUrl, (r) => readLog(r, historyPrefix, 'alice'));
   expect(silentLoss(tab, log)).toEqual([]);
-}
-
-/** Runs `work` on a connection of the test's own to the Redis at `url`. */
-async function admin<T>(url: string, work: (redis: Redis) => Promise<T>): Promise<T> {
-  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await r.connect();
-  try {
-    return await work(r);
-  } finally {
-    r.disconnect();
-  }
 }
 
 let degraded = false;

@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { Redis } from 'ioredis';
 import { waitFor } from './wait-for.js';
 
 export interface OwnRedis {
@@ -59,4 +60,15 @@ export async function ownRedis(options: { dir?: string; args?: string[] } = {}):
     },
   };
   return self;
+}
+
+/** Runs `work` on a connection of the test's own to the Redis at `url` (as the default user, with `password` if given). */
+export async function withRedis<T>(url: string, work: (redis: Redis) => Promise<T>, password?: string): Promise<T> {
+  const r = new Redis(url, { password, lazyConnect: true, maxRetriesPerRequest: 1 });
+  await r.connect();
+  try {
+    return await work(r);
+  } finally {
+    r.disconnect();
+  }
 }
