@@ -6,6 +6,8 @@
 import type { UserId } from '../types.js';
 
 export interface UserKeys {
+  /** The part every key and the channel of the user share (`<prefix>:{u:<userId>}`): one slot, one send order. */
+  readonly tag: string;
   /** Hash: epoch, seq (latest durable seq), ms (the latest log entry's time part), tm (the last trim by age). */
   readonly meta: string;
   /** Stream: the replay log, entry ids `<ms>-<seq>`, field `f` = the frame. */
@@ -34,7 +36,7 @@ export class ClusterKeys {
 
   user(userId: UserId): UserKeys {
     const tag = `${this.prefix}:{u:${userId}}`;
-    return { meta: `${tag}:meta`, log: `${tag}:log`, presence: `${tag}:conns`, channel: `${tag}:ch` };
+    return { tag, meta: `${tag}:meta`, log: `${tag}:log`, presence: `${tag}:conns`, channel: `${tag}:ch` };
   }
 
   /** A node's counts (hash: connections, users), with a TTL. */

@@ -3,7 +3,8 @@
  * channel while the node holds the user, and the broadcast channel). From a URL ws-ssot opens both and closes
  * both; from the app's instance it duplicates it for the subscriber and closes only that. Scripts run by
  * EVALSHA with one EVAL on NOSCRIPT (after a restart, a flush, or a failover to a replica), so a script's text
- * crosses the wire once.
+ * crosses the wire once; a user's scripts and publishes that must be sent again (NOSCRIPT, a slot move) keep
+ * the order the node sent them in ({@link OrderedSends}).
  *
  * On a Redis Cluster the subscriber is duplicated with `shardedSubscribers: true`: ioredis then keeps one
  * subscriber per master and sends each SSUBSCRIBE to the master of its channel's slot (without it, a
@@ -14,6 +15,7 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { OrderedSends, type RedisCommand } from './ordered-sends.js';
 import { RedisClusterWatch } from './redis-cluster-watch.js';
 import { settlesWithin } from './route-subscription.js';
 
@@ -36,6 +38,8 @@ const RESUBSCRIBE_WAIT_MS = 5_000;
 /** How often a command a slot move refused is sent again (after the slot map is refreshed). */
 const REDIRECT_RETRIES = 4;
 
+const NO_KEYS: readonly string[] = [];
+
 /**
  * A Redis Cluster refused the command because its slot is elsewhere or moving (MOVED, ASK, TRYAGAIN): it
  * did not run, so it can be sent again. ioredis follows these by itself for a command alone, but not inside
@@ -55,6 +59,11 @@ export class RedisConnections {
   readonly #shas = new Map<string, string>();
   readonly #watch: RedisClusterWatch | null;
   readonly #resubscribedListeners: Array<() => void> = [];
+  readonly #ordered = new OrderedSends({
+    send: (command) => this.#send(command),
+    refused: (err) => this.#refused(err),
+    again: (err, attempt, command) => this.#again(err, attempt, command),
+  });
   /** SSUBSCRIBE/SPUBLISH on Redis ≥ 7, plain channels otherwise (known once `ready` resolves). */
   sharded = false;
   /** Resolves once the server version is known (never rejects: an unreachable Redis is retried by ioredis). */
@@ -137,52 +146,50 @@ export class RedisConnections {
     return new Promise((resolve) => client.refreshSlotsCache(() => resolve()));
   }
 
-  /**
-   * After a command failed on its `attempt`: whether to send it again, once the slot map is refreshed (a slot
-   * move refused it, see {@link isRedirect}). One decision for scripts and publishes; no closure per send.
-   */
-  async #sendAgain(err: unknown, attempt: number): Promise<boolean> {
-    if (!this.cluster || attempt > REDIRECT_RETRIES || !isRedirect(err)) return false;
+  /** Whether Redis refused a command without running it (see {@link OrderedSends}). */
+  #refused(err: unknown): boolean {
+    return String((err as Error | null)?.message).startsWith('NOSCRIPT') || (this.cluster && isRedirect(err));
+  }
+
+  /** Before a refused command is sent again on its `attempt`: whether to, once ready. No closure per send. */
+  async #again(err: unknown, attempt: number, command: RedisCommand): Promise<boolean> {
+    if (String((err as Error).message).startsWith('NOSCRIPT')) {
+      // The script's text loads it (on each master a slot move leads to): once per command is enough.
+      if (command.withText) return false;
+      command.withText = true;
+      return true;
+    }
+    if (attempt > REDIRECT_RETRIES) return false;
     await this.refreshSlots();
     // ASK / TRYAGAIN: the slot is still moving; a short pause (error path only) lets the migration end.
     if (!String((err as Error).message).startsWith('MOVED')) await new Promise((resolve) => setTimeout(resolve, 25 * attempt));
     return true;
   }
 
-  /** Runs a script by sha (sent again after a slot move refused it), loading it once on NOSCRIPT. */
-  async run(script: string, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.#run(script, keys, args);
-      } catch (err) {
-        if (!(await this.#sendAgain(err, attempt))) throw err;
-      }
-    }
-  }
-
-  async #run(script: string, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
+  #send(command: RedisCommand): Promise<unknown> {
+    const { script, keys, args } = command;
+    if (script === null) return this.sharded ? this.commands.spublish(command.channel, command.message) : this.commands.publish(command.channel, command.message);
+    if (command.withText) return this.commands.eval(script, keys.length, ...keys, ...args);
     let sha = this.#shas.get(script);
     if (sha === undefined) {
       sha = createHash('sha1').update(script).digest('hex');
       this.#shas.set(script, sha);
     }
-    try {
-      return await this.commands.evalsha(sha, keys.length, ...keys, ...args);
-    } catch (err) {
-      if (!String((err as Error).message).startsWith('NOSCRIPT')) throw err;
-      return this.commands.eval(script, keys.length, ...keys, ...args);
-    }
+    return this.commands.evalsha(sha, keys.length, ...keys, ...args);
   }
 
-  /** Publishes on a user's channel (sent again after a slot move refused it). */
-  async publish(channel: string, message: string): Promise<unknown> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await (this.sharded ? this.commands.spublish(channel, message) : this.commands.publish(channel, message));
-      } catch (err) {
-        if (!(await this.#sendAgain(err, attempt))) throw err;
-      }
-    }
+  /**
+   * Runs a script by sha on the keys of one hash tag `tag` (a user's); one refused (NOSCRIPT: sent again
+   * with its text; a slot move: after a slot refresh) is sent again without the user's later commands
+   * overtaking it.
+   */
+  run(script: string, tag: string, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
+    return this.#ordered.send(tag, { script, keys, args, channel: '', message: '', withText: false });
+  }
+
+  /** Publishes on a user's channel (hash tag `tag`), in order with the user's scripts. */
+  publish(tag: string, channel: string, message: string): Promise<unknown> {
+    return this.#ordered.send(tag, { script: null, keys: NO_KEYS, args: NO_KEYS, channel, message, withText: false });
   }
 
   subscribeUser(channel: string): Promise<unknown> {

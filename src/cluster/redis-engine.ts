@@ -108,7 +108,7 @@ export class RedisEngine implements DeliveryEngine {
     const k = this.keys.user(userId);
     const key = coalesceKey ?? '';
     try {
-      const [seq, epoch] = (await this.redis.run(PUBLISH_SCRIPT, [k.meta, k.log], [
+      const [seq, epoch] = (await this.redis.run(PUBLISH_SCRIPT, k.tag, [k.meta, k.log], [
         this.#epochCandidate(), delivery === 'durable' ? '1' : '0', this.#deps.recovery.maxEvents, this.#deps.recovery.maxAgeMs, this.#ttlMs,
         k.channel, head, tail, DELIVERY_CHAR[delivery], key, this.redis.publishCommand,
       ])) as [number, string];
@@ -130,18 +130,20 @@ export class RedisEngine implements DeliveryEngine {
   }
 
   async publishMessage(userId: UserId, text: string, delivery: DeliveryClass): Promise<void> {
-    await this.#publish('message', this.keys.user(userId).channel, messageFrame(delivery, text), true);
+    const k = this.keys.user(userId);
+    await this.#publish('message', k.tag, k.channel, messageFrame(delivery, text));
   }
 
   async publishBroadcast(text: string, delivery: DeliveryClass): Promise<void> {
-    await this.#publish('broadcast', this.keys.broadcastChannel, messageFrame(delivery, text), false);
+    await this.#publish('broadcast', null, this.keys.broadcastChannel, messageFrame(delivery, text));
   }
 
-  async #publish(kind: 'message' | 'broadcast' | 'control', channel: string, frame: string, userChannel: boolean): Promise<void> {
+  /** `tag`: the user's hash tag for a user channel (in order with the user's scripts), null for the broadcast channel. */
+  async #publish(kind: 'message' | 'broadcast' | 'control', tag: string | null, channel: string, frame: string): Promise<void> {
     await this.redis.ready;
     const started = performance.now();
     try {
-      await (userChannel ? this.redis.publish(channel, frame) : this.redis.commands.publish(channel, frame));
+      await (tag !== null ? this.redis.publish(tag, channel, frame) : this.redis.commands.publish(channel, frame));
       this.#deps.clusterMetrics?.published((performance.now() - started) / 1000);
     } catch (err) {
       this.#deps.clusterMetrics?.publishFailed(kind);
@@ -173,12 +175,11 @@ export class RedisEngine implements DeliveryEngine {
         registry.closeConnection(connection, 1013, 'connection limit reached on the cluster', true);
         return;
       }
-      const channel = route.channel;
-      if (admitted.outcome === 'evicted') void this.#publish('control', channel, controlFrame('x', admitted.victimConnectionId), true).catch(() => undefined);
-      // A resumed session's ghost may be on another node.
-      if (connection.resumed) void this.#publish('control', channel, controlFrame('g', `${connection.sessionId}|${connection.id}`), true).catch(() => undefined);
       const k = this.keys.user(connection.userId);
-      const snap = (await this.redis.run(SNAPSHOT_SCRIPT, [k.meta, k.log], [randomUUID(), resume?.lastSeq ?? -1, resume?.epoch ?? '', this.#deps.recovery.maxAgeMs, this.#ttlMs, resume?.lastTs ?? ''])) as Snapshot;
+      if (admitted.outcome === 'evicted') void this.#publish('control', k.tag, k.channel, controlFrame('x', admitted.victimConnectionId)).catch(() => undefined);
+      // A resumed session's ghost may be on another node.
+      if (connection.resumed) void this.#publish('control', k.tag, k.channel, controlFrame('g', `${connection.sessionId}|${connection.id}`)).catch(() => undefined);
+      const snap = (await this.redis.run(SNAPSHOT_SCRIPT, k.tag, [k.meta, k.log], [randomUUID(), resume?.lastSeq ?? -1, resume?.epoch ?? '', this.#deps.recovery.maxAgeMs, this.#ttlMs, resume?.lastTs ?? ''])) as Snapshot;
       if (snap[2] === 2) {
         this.#deps.clusterMetrics?.logRewritten();
         connection.log.warn({ lastSeq: resume?.lastSeq, epoch: snap[0] }, 'redis engine: the log no longer holds the event this client had at lastSeq (a failover lost it): new epoch');

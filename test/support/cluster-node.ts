@@ -55,7 +55,7 @@ export type NodeRequest =
   | { id: number; op: 'loseSubscription'; userId: string }
   | { id: number; op: 'metric'; name: string }
   | { id: number; op: 'logs' }
-  | { id: number; op: 'produceStart'; userIds: string[]; pauseMs: number }
+  | { id: number; op: 'produceStart'; userIds: string[]; pauseMs: number; overlap?: boolean }
   | { id: number; op: 'produceStop' }
   | { id: number; op: 'close' };
 
@@ -115,26 +115,34 @@ const wss = createMigrationServer({
   cluster: { redis: ownRedis ?? (config.redisUrl as string), keyPrefix: config.keyPrefix, nodeId: config.nodeId, presenceTtlMs: config.presenceTtlMs, heartbeatIntervalMs: config.heartbeatIntervalMs, pubsub: config.pubsub },
 });
 
-/** A paced producer: one loop per user, each send after the previous one settled, until stopped. */
+/**
+ * A paced producer: one loop per user, until stopped, sending events numbered (payload `i`) in send order.
+ * Each send after the previous one settled; or, with `overlap`, one every `pauseMs` whether or not the
+ * previous ones have settled (an app emitting an agent's events as they happen).
+ */
 let producing: { stop: boolean; done: Promise<unknown>; produced: Produced } | null = null;
 let payloads = 0;
 
-function startProducing(userIds: string[], pauseMs: number): void {
+function startProducing(userIds: string[], pauseMs: number, overlap: boolean): void {
   const produced: Produced = { acknowledged: {}, rejected: {} };
   const state = { stop: false, done: Promise.resolve() as Promise<unknown>, produced };
   state.done = Promise.all(userIds.map(async (userId) => {
     const acknowledged: Array<[number, number]> = (produced.acknowledged[userId] = []);
     produced.rejected[userId] = 0;
+    const pending: Array<Promise<void>> = [];
     while (!state.stop) {
       const i = ++payloads;
-      try {
-        acknowledged.push([(await wss.manager.publishAgentEvent(userId, 'agent_thinking', { user: userId, i })).seq, i]);
-      } catch {
-        produced.rejected[userId] = (produced.rejected[userId] ?? 0) + 1;
-      }
+      const sent = wss.manager.publishAgentEvent(userId, 'agent_thinking', { user: userId, i }).then(
+        ({ seq }) => void acknowledged.push([seq, i]),
+        () => void (produced.rejected[userId] = (produced.rejected[userId] ?? 0) + 1),
+      );
+      if (overlap) pending.push(sent);
+      else await sent;
       // Pacing (the load's shape), not synchronisation.
       await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }
+    await Promise.all(pending);
+    acknowledged.sort((x, y) => x[0] - y[0]);
   }));
   producing = state;
 }
@@ -189,7 +197,7 @@ async function handle(request: NodeRequest): Promise<unknown> {
     case 'logs':
       return logLines;
     case 'produceStart':
-      startProducing(request.userIds, request.pauseMs);
+      startProducing(request.userIds, request.pauseMs, request.overlap === true);
       return true;
     case 'produceStop': {
       const state = producing;
