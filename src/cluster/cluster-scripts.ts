@@ -24,14 +24,25 @@ end`;
 
 /**
  * Meta fields: epoch, seq, ms (the latest entry's time part: ids stay increasing if the clock steps back),
- * tm (when the log was last trimmed by age).
- * KEYS: meta, log. ARGV: 1 epoch candidate, 2 durable '1'|'0', 3 maxEvents, 4 maxAgeMs, 5 ttlMs, 6 channel,
- * 7 frame head (up to `"seq":`), 8 frame tail (after the seq), 9 delivery char, 10 coalesce key,
- * 11 publish command (SPUBLISH | PUBLISH). The channel message carries the log entry's time part (0 when the
- * event is not logged: it names the entry, so a node can tell it from another with the same seq after a
- * failover) and the coalesce key's length in bytes (`#`, as the reader counts it). Returns { seq, epoch }.
+ * tm (when the log was last trimmed by age), l (`<send id>|<seq>` of the latest publish).
+ * KEYS: meta, log. ARGV: 1 epoch candidate, unique per send (also the send's id), 2 durable '1'|'0',
+ * 3 maxEvents, 4 maxAgeMs, 5 ttlMs, 6 channel, 7 frame head (up to `"seq":`), 8 frame tail (after the seq),
+ * 9 delivery char, 10 coalesce key, 11 publish command (SPUBLISH | PUBLISH). The channel message carries the
+ * log entry's time part (0 when the event is not logged: it names the entry, so a node can tell it from
+ * another with the same seq after a failover) and the coalesce key's length in bytes (`#`, as the reader
+ * counts it). Returns { seq, epoch }.
+ * The same send again (ioredis resends what was in flight when its connection was lost, and it may have
+ * run; a node has at most one send per user in flight) is answered as the first time and not run twice.
  */
-export const PUBLISH_SCRIPT = `${EPOCH}
+export const PUBLISH_SCRIPT = `local meta = redis.call('HMGET', KEYS[1], 'epoch', 'l', 'ms', 'tm', 'seq')
+local epoch = meta[1]
+if not epoch then
+  epoch = ARGV[1]
+  redis.call('HSET', KEYS[1], 'epoch', epoch, 'seq', 0, 'ms', 0)
+elseif meta[2] then
+  local bar = string.find(meta[2], '|', 1, true)
+  if bar and string.sub(meta[2], 1, bar - 1) == ARGV[1] then return {tonumber(string.sub(meta[2], bar + 1)), epoch} end
+end
 local seq
 local frame
 local ms = 0
@@ -40,23 +51,25 @@ if ARGV[2] == '1' then
   frame = ARGV[7] .. seq .. ARGV[8]
   if tonumber(ARGV[3]) > 0 then
     ${NOW}
-    local times = redis.call('HMGET', KEYS[1], 'ms', 'tm')
-    ms = tonumber(times[1]) or 0
+    ms = tonumber(meta[3]) or 0
     if now > ms then ms = now end
     redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], string.format('%d-%d', ms, seq), 'f', frame)
     -- Trimming by age at most once a second per user: a snapshot reads only entries younger than maxAgeMs anyway.
-    local tm = tonumber(times[2]) or 0
+    local tm = tonumber(meta[4]) or 0
     if ms - tm >= 1000 then
       redis.call('XTRIM', KEYS[2], 'MINID', '~', string.format('%d-0', math.max(0, ms - tonumber(ARGV[4]))))
-      redis.call('HSET', KEYS[1], 'ms', ms, 'tm', ms)
+      redis.call('HSET', KEYS[1], 'ms', ms, 'tm', ms, 'l', ARGV[1] .. '|' .. seq)
     else
-      redis.call('HSET', KEYS[1], 'ms', ms)
+      redis.call('HSET', KEYS[1], 'ms', ms, 'l', ARGV[1] .. '|' .. seq)
     end
     redis.call('PEXPIRE', KEYS[2], ARGV[5])
+  else
+    redis.call('HSET', KEYS[1], 'l', ARGV[1] .. '|' .. seq)
   end
 else
-  seq = tonumber(redis.call('HGET', KEYS[1], 'seq'))
+  seq = tonumber(meta[5]) or 0
   frame = ARGV[7] .. seq .. ARGV[8]
+  redis.call('HSET', KEYS[1], 'l', ARGV[1] .. '|' .. seq)
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 redis.call(ARGV[11], ARGV[6], 'e|' .. ARGV[9] .. '|' .. seq .. '|' .. ms .. '|' .. epoch .. '|' .. #ARGV[10] .. '|' .. ARGV[10] .. frame)

@@ -9,7 +9,7 @@
 import { afterEach, expect, it } from 'vitest';
 import { ClusterKeys } from '../../src/cluster/cluster-keys.js';
 import { startNode, type ClusterNode } from '../support/cluster-nodes.js';
-import type { LogLine, Produced } from '../support/cluster-node.js';
+import type { LogLine, NodeConfig, Produced } from '../support/cluster-node.js';
 import { uniquePrefix } from '../support/redis.js';
 import { documentedAcl } from '../support/redis-acl.js';
 import { moveSlot } from '../support/redis-cluster-reshard.js';
@@ -31,12 +31,12 @@ afterEach(async () => {
 type Health = { status: string; cluster: { status: string } };
 
 /** Two node processes as the documented ACL user, set on every node of the cluster (ACLs are not propagated). */
-async function deployment(): Promise<{ keyPrefix: string; a: ClusterNode; b: ClusterNode }> {
+async function deployment(extra: Partial<NodeConfig> = {}): Promise<{ keyPrefix: string; a: ClusterNode; b: ClusterNode }> {
   const keyPrefix = uniquePrefix('reshard');
   const acl = await documentedAcl(keyPrefix, PASSWORD, true);
   for (const { port } of cluster.topology.startupNodes) for (const line of acl) await call(port, 'ACL', 'SETUSER', ...line);
   const redis = { kind: 'cluster' as const, nodes: cluster.topology.startupNodes, username: 'wssot', password: PASSWORD };
-  const [a, b] = await Promise.all([0, 1].map((i) => startNode({ redis, keyPrefix, nodeId: `node-${i}`, captureLogs: true })));
+  const [a, b] = await Promise.all([0, 1].map((i) => startNode({ redis, keyPrefix, nodeId: `node-${i}`, captureLogs: true, ...extra })));
   nodes.push(a!, b!);
   return { keyPrefix, a: a!, b: b! };
 }
@@ -160,5 +160,57 @@ describeWithRedisBinaries('Redis engine while a Redis Cluster reshards', () => {
     for (const tab of open) expect(gapsOf(tab)).toBe(0);
     for (const node of [a, b]) expect(node.unhandled).toEqual([]);
     console.info(`[reshard] overlapping sends: ${users.map((u) => `${u} ${produced.acknowledged[u]!.length} accepted, ${produced.rejected[u]} rejected`).join('; ')}`);
+  });
+  it('sixty slots moved one after another, as a reshard does, four of them holding users that keep being sent to (overlapping sends): every send accepted, each log in send order, every tab its user’s log, every moved user subscribed on the new master', { timeout: 120_000 }, async () => {
+    // A log long enough to hold every event of the test (it compares the whole log with the sends).
+    const { keyPrefix, a, b } = await deployment({ recovery: { maxEvents: 50_000 } });
+    const { from, to, masters } = await slotOf('kim');
+    // Four users on the same master, each on a slot of its own, and a bystander on another master.
+    const moving: string[] = [];
+    const slots = new Set<number>();
+    for (let n = 0; moving.length < 4; n++) {
+      const slot = Number(await cluster.admin.cluster('KEYSLOT', `{u:kim-${n}}`));
+      if (!slots.has(slot) && (await cluster.topology.masterOfSlot(slot)) === from) {
+        moving.push(`kim-${n}`);
+        slots.add(slot);
+      }
+    }
+    const users = [...moving, await userOn('lee', -1, from, false)];
+    const open = users.flatMap((userId) => [openTab(a.url, userId), openTab(b.url, userId)]);
+    tabs.push(...open);
+    await waitFor('every tab open', () => open.every((t) => t.client.state === 'open'));
+    await b.call('produceStart', { userIds: users, pauseMs: 2, overlap: true });
+    await waitFor('every tab receiving', () => open.every((t) => t.seen.length >= 20), 10_000);
+
+    // The users' slots among 56 empty ones of the same master, moved in slot order.
+    const [first] = (await cluster.topology.describe()).find((n) => n.port === from)!.slots[0]!;
+    for (let slot = first; slots.size < 60; slot++) slots.add(slot);
+    for (const slot of [...slots].sort((x, y) => x - y)) await moveSlot(slot, from, to, masters);
+    const movedAt = open.map((t) => t.seen.length);
+    await waitFor('every tab receiving after the moves', () => open.every((t, k) => t.seen.length >= movedAt[k]! + 20), 20_000);
+    const produced = (await b.call('produceStop')) as Produced;
+
+    expect(produced.rejected).toEqual(Object.fromEntries(users.map((u) => [u, 0])));
+    const logs = new Map(await Promise.all(users.map(async (u) => [u, await readLog(cluster.admin, keyPrefix, u)] as const)));
+    for (const userId of users) {
+      const sent = [...logs.get(userId)!.values()];
+      expect(sent).toEqual([...sent].sort((x, y) => x - y));
+      expect([...logs.get(userId)!.entries()]).toEqual(produced.acknowledged[userId]);
+    }
+    await waitFor('every tab at its user’s last event', () => open.every((t) => t.client.lastSeq === logs.get(t.userId)!.size), 20_000);
+    for (const tab of open) {
+      expect(silentLoss(tab, logs.get(tab.userId)!)).toEqual([]);
+      expect(gapsOf(tab)).toBe(0);
+    }
+    const keys = new ClusterKeys(keyPrefix);
+    await until('both nodes subscribed to every moved user’s channel on the new master', async () => {
+      for (const userId of moving) {
+        const [, count] = (await call(to, 'PUBSUB', 'SHARDNUMSUB', keys.user(userId).channel)) as [string, number];
+        if (count !== 2) return false;
+      }
+      return true;
+    }, 10_000);
+    for (const node of [a, b]) expect(node.unhandled).toEqual([]);
+    console.info(`[reshard] 60 slots: ${users.map((u) => `${u} ${logs.get(u)!.size}`).join(', ')} events accepted and delivered`);
   });
 });

@@ -19,6 +19,7 @@ import { TestClient } from '../support/client.js';
 import { startNode, type ClusterNode } from '../support/cluster-nodes.js';
 import { describeWithRedis, uniquePrefix } from '../support/redis.js';
 import { ownRedis, withRedis, type OwnRedis } from '../support/redis-server.js';
+import { replyCutter, type ReplyCutter } from '../support/reply-cutter.js';
 import { gapsOf, openTab, readLog, silentLoss, type TrackedTab } from '../support/tracked-tab.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -27,6 +28,7 @@ const clients: TestClient[] = [];
 const shipped: Array<WsSsotClient> = [];
 const tabs: TrackedTab[] = [];
 const servers: OwnRedis[] = [];
+const proxies: ReplyCutter[] = [];
 const dirs: string[] = [];
 let redis: OwnRedis | null = null;
 /** The key prefix of the rewritten-history tests. */
@@ -39,6 +41,7 @@ afterEach(async () => {
   await redis?.kill();
   redis = null;
   await Promise.all(servers.splice(0).map((r) => r.kill()));
+  await Promise.all(proxies.splice(0).map((p) => p.close()));
   await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
 
@@ -94,6 +97,32 @@ describeWithRedis('Redis engine under broker faults', () => {
     expect(await node.call('metric', { name: 'wssot_cluster_resyncs_total' })).toBeGreaterThanOrEqual(1);
     expect((await health(node)).status).toBe('ok');
     expect(node.unhandled).toEqual([]);
+  });
+
+  it('a publish’s reply lost (the connection cut after Redis ran it): ioredis sends it again on reconnect, and it is logged and delivered once, with the seq it got the first time', async () => {
+    redis = await ownRedis();
+    await redis.start();
+    const proxy = await replyCutter(redis.port);
+    proxies.push(proxy);
+    const keyPrefix = uniquePrefix('lost-reply');
+    // The producer's connections go through the proxy; the tab's node talks to Redis directly.
+    const [a, b] = await Promise.all([startNode({ redisUrl: redis.url, keyPrefix }), startNode({ redisUrl: proxy.url, keyPrefix })]);
+    nodes.push(a!, b!);
+    const tab = openTab(a!.url, 'kay');
+    tabs.push(tab);
+    await waitFor('the tab open', () => tab.client.state === 'open');
+    for (let i = 1; i <= 3; i++) expect(await b!.call('emit', { userId: 'kay', type: 'agent_thinking', data: { i } })).toBe(i);
+
+    const cut = proxy.cutNextReply('evalsha');
+    expect(await b!.call('emit', { userId: 'kay', type: 'agent_thinking', data: { i: 4 } })).toBe(4);
+    await cut;
+    expect(await b!.call('emit', { userId: 'kay', type: 'agent_thinking', data: { i: 5 } })).toBe(5);
+
+    const log = await withRedis(redis.url, (r) => readLog(r, keyPrefix, 'kay'));
+    expect([...log.entries()]).toEqual([[1, 1], [2, 2], [3, 3], [4, 4], [5, 5]]);
+    await waitFor('the tab at seq 5', () => tab.client.lastSeq === 5);
+    expect(tab.seen).toEqual([1, 2, 3, 4, 5].map((i) => ({ kind: 'event', seq: i, i })));
+    expect(b!.unhandled).toEqual([]);
   });
 
   it('the subscriber’s connection killed: ioredis resubscribes by itself; events produced meanwhile arrive, none lost or doubled', async () => {
