@@ -3,7 +3,8 @@
  * another master (keys MIGRATEd, CLUSTER SETSLOT … NODE) while two node processes hold the user's tabs. Giving
  * the slot up, the old master pushes an unasked SUNSUBSCRIBE for the user's shard channel; events produced
  * after the move must still reach every tab, in order, each once, without another event to reveal a gap,
- * and each node must end up subscribed on the new master. The nodes run as the ACL user docs/cluster.md
+ * and each node must end up subscribed on the new master; with sends that overlap, each user's log must keep
+ * the order the app sent them in, through one slot moved and through 60. The nodes run as the ACL user docs/cluster.md
  * gives, with its Redis Cluster line, so a permission the engine needs there and the doc lacks fails here.
  */
 import { afterEach, expect, it } from 'vitest';

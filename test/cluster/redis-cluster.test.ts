@@ -4,7 +4,8 @@
  * for users whose slots are on different masters (each user's channel subscribed on its own master), a
  * broadcast, a resume on the other node, the cluster-wide limit, heartbeats on every shard, and a master
  * SIGKILLed while events are produced (its replica promoted for real): no crash, health degraded then ok, the
- * lost shard resubscribed, and every tab shows exactly its user's log (or was told recovered: false).
+ * lost shard resubscribed, and every tab shows exactly its user's log (or was told recovered: false); and
+ * the same deployment on plain channels (pubsub: 'plain') through a SIGKILL of the node holding a subscriber.
  */
 import { afterEach, expect, it } from 'vitest';
 import { CloseCode } from '../../src/index.js';

@@ -6,7 +6,8 @@
  * and restarted from an earlier snapshot in which the lost seqs were given to new events (what a failover
  * that lost acknowledged writes leaves): a new epoch, the tabs told recovered: false, never the new events
  * skipped because their seqs match; and a tab that was closed through it resumes, naming its last event, on a
- * node of the promoted Redis: told recovered: false too.
+ * node of the promoted Redis: told recovered: false too. And a publish's reply lost for real (a proxy cuts the
+ * connection after Redis ran it): ioredis sends it again, and it is logged and delivered once.
  */
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
