@@ -32,6 +32,8 @@ export interface Resender {
   refused(err: unknown): boolean;
   /** Before sending again the command refused on its `attempt` (1…): whether to, once ready (a slot refresh, a pause). */
   again(err: unknown, attempt: number, command: RedisCommand): Promise<boolean>;
+  /** Whether `err` failed the command without Redis answering it (unreachable): the commands behind it would fail the same way. */
+  unreachable(err: unknown): boolean;
 }
 
 interface Waiting {
@@ -66,9 +68,12 @@ export class OrderedSends {
 
   async #sendFirst(tag: string, command: RedisCommand): Promise<unknown> {
     try {
-      return await this.#untilAnswered(command);
-    } finally {
+      const reply = await this.#untilAnswered(command);
       this.#next(tag);
+      return reply;
+    } catch (err) {
+      this.#failed(tag, err);
+      throw err;
     }
   }
 
@@ -82,13 +87,29 @@ export class OrderedSends {
     void this.#sendWaiting(tag, next);
   }
 
+  /**
+   * The user's command in flight failed. If Redis was unreachable, the ones waiting behind it fail with it
+   * now (they were never sent): as they would have in ioredis's offline queue, instead of one per reconnect
+   * cycle while the backlog grows. Otherwise (Redis answered with an error) the next one goes.
+   */
+  #failed(tag: string, err: unknown): void {
+    if (!this.#io.unreachable(err)) {
+      this.#next(tag);
+      return;
+    }
+    const waiting = this.#busy.get(tag);
+    this.#busy.delete(tag);
+    for (const item of waiting ?? []) item.reject(err);
+  }
+
   async #sendWaiting(tag: string, waiting: Waiting): Promise<void> {
     try {
-      waiting.resolve(await this.#untilAnswered(waiting.command));
-    } catch (err) {
-      waiting.reject(err);
-    } finally {
+      const reply = await this.#untilAnswered(waiting.command);
       this.#next(tag);
+      waiting.resolve(reply);
+    } catch (err) {
+      this.#failed(tag, err);
+      waiting.reject(err);
     }
   }
 

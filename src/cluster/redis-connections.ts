@@ -35,8 +35,13 @@ function isCluster(client: Client): client is Cluster {
 /** How long a subscribe sent again is waited for (ioredis never settles one that got MOVED). */
 const RESUBSCRIBE_WAIT_MS = 5_000;
 
-/** How often a command a slot move refused is sent again (after the slot map is refreshed). */
-const REDIRECT_RETRIES = 4;
+/**
+ * How often a command a slot move refused is sent again, after the slot map is refreshed: a few times for
+ * MOVED (the map then names the new master), more for ASK / TRYAGAIN, which last until the migration of the
+ * slot ends (with pauses of 25, 50, … ms: about 2 s in all).
+ */
+const MOVED_RETRIES = 4;
+const MIGRATING_RETRIES = 12;
 
 const NO_KEYS: readonly string[] = [];
 
@@ -44,10 +49,21 @@ const NO_KEYS: readonly string[] = [];
  * A Redis Cluster refused the command because its slot is elsewhere or moving (MOVED, ASK, TRYAGAIN): it
  * did not run, so it can be sent again. ioredis follows these by itself for a command alone, but not inside
  * an auto-pipelined batch that also holds commands which succeeded or failed otherwise: then the error
- * reaches the caller and ioredis's slot map stays stale.
+ * reaches the caller and ioredis's slot map stays stale. Also when ioredis followed them until its
+ * `maxRedirections` ran out: every attempt was refused, none ran.
  */
 export function isRedirect(err: unknown): boolean {
-  return /^(MOVED|ASK|TRYAGAIN) /.test(String((err as Error | null)?.message));
+  return /^(MOVED|ASK|TRYAGAIN) |^Too many Cluster redirections/.test(String((err as Error | null)?.message));
+}
+
+/**
+ * The command failed without Redis answering it (ioredis gave up: connection closed, retries exhausted, no
+ * shard reachable), or Redis answered that it serves no command now (the cluster down, a dataset loading, a
+ * replica cut from its master): every command sent now would fail the same way.
+ */
+function unreachable(err: unknown): boolean {
+  const { name, message } = (err ?? {}) as { name?: string; message?: string };
+  return name !== 'ReplyError' || /^(CLUSTERDOWN|LOADING|MASTERDOWN|READONLY) /.test(String(message));
 }
 
 export class RedisConnections {
@@ -63,6 +79,7 @@ export class RedisConnections {
     send: (command) => this.#send(command),
     refused: (err) => this.#refused(err),
     again: (err, attempt, command) => this.#again(err, attempt, command),
+    unreachable: (err) => unreachable(err),
   });
   /** SSUBSCRIBE/SPUBLISH on Redis ≥ 7, plain channels otherwise (known once `ready` resolves). */
   sharded = false;
@@ -159,10 +176,11 @@ export class RedisConnections {
       command.withText = true;
       return true;
     }
-    if (attempt > REDIRECT_RETRIES) return false;
+    const moved = String((err as Error).message).startsWith('MOVED');
+    if (attempt > (moved ? MOVED_RETRIES : MIGRATING_RETRIES)) return false;
     await this.refreshSlots();
     // ASK / TRYAGAIN: the slot is still moving; a short pause (error path only) lets the migration end.
-    if (!String((err as Error).message).startsWith('MOVED')) await new Promise((resolve) => setTimeout(resolve, 25 * attempt));
+    if (!moved) await new Promise((resolve) => setTimeout(resolve, 25 * attempt));
     return true;
   }
 

@@ -46,6 +46,7 @@ describeWithRedis('Redis engine: the send order kept through refused commands', 
     await waitFor('ivy’s tab receiving after the last flush', () => open[0]!.seen.length >= after + 30, 10_000);
     const produced = (await b!.call('produceStop')) as Produced;
 
+    expect(produced.errors).toEqual([]);
     expect(produced.rejected).toEqual({ ivy: 0, jon: 0 });
     for (const userId of users) {
       const log = await withRedis(redis.url, (r) => readLog(r, keyPrefix, userId));

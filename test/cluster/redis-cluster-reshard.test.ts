@@ -117,6 +117,7 @@ describeWithRedisBinaries('Redis engine while a Redis Cluster reshards', () => {
     await waitFor('dana’s tabs receiving again after the move', () => open[0]!.seen.length >= movedAt + 20 && open[1]!.seen.length >= movedAt + 20, 20_000);
     const produced = (await b.call('produceStop')) as Produced;
 
+    expect(produced.errors).toEqual([]);
     expect(produced.rejected).toEqual(Object.fromEntries(users.map((u) => [u, 0])));
     const logs = new Map(await Promise.all(users.map(async (u) => [u, await readLog(cluster.admin, keyPrefix, u)] as const)));
     for (const userId of users) {
@@ -191,6 +192,7 @@ describeWithRedisBinaries('Redis engine while a Redis Cluster reshards', () => {
     await waitFor('every tab receiving after the moves', () => open.every((t, k) => t.seen.length >= movedAt[k]! + 20), 20_000);
     const produced = (await b.call('produceStop')) as Produced;
 
+    expect(produced.errors).toEqual([]);
     expect(produced.rejected).toEqual(Object.fromEntries(users.map((u) => [u, 0])));
     const logs = new Map(await Promise.all(users.map(async (u) => [u, await readLog(cluster.admin, keyPrefix, u)] as const)));
     for (const userId of users) {

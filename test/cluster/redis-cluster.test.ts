@@ -4,8 +4,8 @@
  * for users whose slots are on different masters (each user's channel subscribed on its own master), a
  * broadcast, a resume on the other node, the cluster-wide limit, heartbeats on every shard, and a master
  * SIGKILLed while events are produced (its replica promoted for real): no crash, health degraded then ok, the
- * lost shard resubscribed, and every tab shows exactly its user's log (or was told recovered: false); and
- * the same deployment on plain channels (pubsub: 'plain') through a SIGKILL of the node holding a subscriber.
+ * lost shard resubscribed, and every tab shows exactly its user's log (or was told recovered: false).
+ * Plain channels on a cluster: redis-cluster-plain.test.ts.
  */
 import { afterEach, expect, it } from 'vitest';
 import { CloseCode } from '../../src/index.js';
@@ -15,7 +15,7 @@ import { startNode, type ClusterNode } from '../support/cluster-nodes.js';
 import type { LogLine, NodeConfig, Produced } from '../support/cluster-node.js';
 import { uniquePrefix } from '../support/redis.js';
 import { useRedisCluster } from '../support/redis-cluster-suite.js';
-import { call, describeWithRedisBinaries, until } from '../support/redis-topology.js';
+import { describeWithRedisBinaries, until } from '../support/redis-topology.js';
 import { gapsOf, openTab, readLog, silentLoss, type TrackedTab } from '../support/tracked-tab.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -39,22 +39,6 @@ async function deployment(count: number, extra: Partial<NodeConfig> = {}): Promi
   return { keyPrefix, started };
 }
 
-/** `perMaster` user ids for each of the three masters, found by their hash tag's slot. */
-async function usersOnEveryMaster(perMaster: number): Promise<{ users: string[]; masterOf: Map<string, number> }> {
-  const byMaster = new Map<number, string[]>();
-  const masterOf = new Map<string, number>();
-  for (let n = 0; [...byMaster.values()].filter((u) => u.length >= perMaster).length < 3; n++) {
-    const userId = `user-${n}`;
-    const master = await cluster.topology.masterOfSlot(Number(await cluster.admin.cluster('KEYSLOT', `{u:${userId}}`)));
-    const list = byMaster.get(master) ?? [];
-    if (list.length >= perMaster) continue;
-    list.push(userId);
-    byMaster.set(master, list);
-    masterOf.set(userId, master);
-  }
-  return { users: [...byMaster.values()].flat(), masterOf };
-}
-
 async function connectReady(node: ClusterNode, userId: string, query = ''): Promise<TestClient> {
   const client = await TestClient.open(`${node.url}${query ? `?${query}` : ''}`, { headers: { authorization: `Bearer user:${userId}` } });
   clients.push(client);
@@ -66,19 +50,11 @@ const seqsOf = (client: TestClient): number[] => client.frames.filter((f) => f.t
 const health = async (node: ClusterNode): Promise<Health> => (await node.call('health')) as Health;
 const warnings = async (node: ClusterNode): Promise<LogLine[]> => (await node.call('logs')) as LogLine[];
 
-/** The port of a cluster node on which a connection is subscribed (plain SUBSCRIBE) to one of `channels`. */
-async function subscriberHolder(channels: string[]): Promise<number> {
-  for (const { port } of await cluster.topology.describe()) {
-    const [, count] = (await call(port, 'PUBSUB', 'NUMSUB', channels[0]!)) as [string, number];
-    if (count > 0) return port;
-  }
-  throw new Error('no cluster node holds a subscriber of the users’ channels');
-}
 
 describeWithRedisBinaries('Redis engine on a real Redis Cluster (3 masters, 1 replica each)', () => {
   it('delivers a user’s events to its tabs on both nodes, each tab once and in order, for users on all three masters; each channel is subscribed on its user’s own master', async () => {
     const { keyPrefix, started: [a, b] } = await deployment(2);
-    const { users, masterOf } = await usersOnEveryMaster(2);
+    const { users, masterOf } = await cluster.usersOnEveryMaster(2);
     expect(new Set(masterOf.values()).size).toBe(3);
     const tabsOf = new Map<string, TestClient[]>();
     for (const userId of users) tabsOf.set(userId, [await connectReady(a!, userId), await connectReady(b!, userId)]);
@@ -105,7 +81,7 @@ describeWithRedisBinaries('Redis engine on a real Redis Cluster (3 masters, 1 re
 
   it('broadcasts across nodes to users on every master', async () => {
     const { started: [a, b] } = await deployment(2);
-    const { users } = await usersOnEveryMaster(1);
+    const { users } = await cluster.usersOnEveryMaster(1);
     const all = await Promise.all(users.flatMap((userId) => [connectReady(a!, userId), connectReady(b!, userId)]));
     await b!.call('broadcast', { message: { type: 'maintenance', at: 1 } });
     for (const tab of all) expect(await tab.nextOfType('maintenance')).toMatchObject({ at: 1 });
@@ -113,7 +89,7 @@ describeWithRedisBinaries('Redis engine on a real Redis Cluster (3 masters, 1 re
 
   it('a client that reconnects to the other node gets exactly the missed events (recovered: true), then live ones', async () => {
     const { started: [a, b] } = await deployment(2);
-    const { users } = await usersOnEveryMaster(1);
+    const { users } = await cluster.usersOnEveryMaster(1);
     for (const userId of users) {
       const first = await TestClient.open(a!.url, { headers: { authorization: `Bearer user:${userId}` } });
       clients.push(first);
@@ -134,7 +110,7 @@ describeWithRedisBinaries('Redis engine on a real Redis Cluster (3 masters, 1 re
 
   it('enforces the per-user limit across nodes (reject-newest closes the extra tab with 1013)', async () => {
     const { started: [a, b] } = await deployment(2, { maxConnectionsPerUser: 2 });
-    const { users } = await usersOnEveryMaster(1);
+    const { users } = await cluster.usersOnEveryMaster(1);
     for (const userId of users) {
       await connectReady(a!, userId);
       await connectReady(b!, userId);
@@ -147,7 +123,7 @@ describeWithRedisBinaries('Redis engine on a real Redis Cluster (3 masters, 1 re
 
   it('heartbeats work on every shard: presence entries are refreshed, the cluster’s counts are read, nothing is logged', async () => {
     const { keyPrefix, started: [a, b] } = await deployment(2, { presenceTtlMs: 1_000, heartbeatIntervalMs: 150 });
-    const { users } = await usersOnEveryMaster(1);
+    const { users } = await cluster.usersOnEveryMaster(1);
     for (const userId of users) await connectReady(a!, userId);
     await connectReady(b!, users[0]!);
     const keys = new ClusterKeys(keyPrefix);
@@ -168,7 +144,7 @@ describeWithRedisBinaries('Redis engine on a real Redis Cluster (3 masters, 1 re
 
   it('a master SIGKILLed while events are produced: no crash, health degraded then ok, the shard resubscribed, every tab shows exactly its user’s log', { timeout: 60_000 }, async () => {
     const { keyPrefix, started: [a, b] } = await deployment(2, { recovery: { maxEvents: 10_000 }, presenceTtlMs: 1_500, heartbeatIntervalMs: 300 });
-    const { users, masterOf } = await usersOnEveryMaster(1);
+    const { users, masterOf } = await cluster.usersOnEveryMaster(1);
     const victim = masterOf.get(users[0]!)!;
     for (const userId of users) tabs.push(openTab(a!.url, userId), openTab(b!.url, userId));
     await waitFor('every tab open', () => tabs.every((t) => t.client.state === 'open'), 10_000);
@@ -212,33 +188,5 @@ describeWithRedisBinaries('Redis engine on a real Redis Cluster (3 masters, 1 re
     const rejected = Object.values(produced.rejected).reduce((n, count) => n + count, 0);
     const resyncs = [await a!.call('metric', { name: 'wssot_cluster_resyncs_total' }), await b!.call('metric', { name: 'wssot_cluster_resyncs_total' })];
     console.info(`[redis-cluster] failover ${victim} -> ${heir}: ${acknowledged} sends acknowledged, ${rejected} rejected during the failover; resyncs per node ${resyncs.join('/')}; tabs resumed after 1012: ${tabs.filter((t) => t.closes.includes(1012)).length}/${tabs.length}; gaps: ${tabs.reduce((n, t) => n + gapsOf(t), 0)}`);
-  });
-  it('plain channels (pubsub: \'plain\'): delivery across nodes for users on every master, and the cluster node holding a node’s subscriber SIGKILLed while events are produced: no crash, every tab ends with exactly its user’s log', { timeout: 60_000 }, async () => {
-    const { keyPrefix, started: [a, b] } = await deployment(2, { pubsub: 'plain', recovery: { maxEvents: 10_000 } });
-    const { users } = await usersOnEveryMaster(1);
-    for (const userId of users) tabs.push(openTab(a!.url, userId), openTab(b!.url, userId));
-    await waitFor('every tab open', () => tabs.every((t) => t.client.state === 'open'), 10_000);
-    for (const node of [a!, b!]) expect((await warnings(node)).map((l) => l.msg)).toEqual([expect.stringMatching(/plain pub\/sub on a Redis Cluster/)]);
-    await b!.call('produceStart', { userIds: users, pauseMs: 20 });
-    await waitFor('every tab receiving', () => tabs.every((t) => t.seen.length >= 5), 10_000);
-
-    // Plain channels: each node has one subscriber connection, on any cluster node (a PUBLISH reaches every
-    // cluster node). The one holding node A's is killed: a master (then its replica is promoted) or a replica.
-    const holder = await subscriberHolder(users.map((u) => new ClusterKeys(keyPrefix).user(u).channel));
-    const wasMaster = (await cluster.topology.describe()).find((n) => n.port === holder)!.role === 'master';
-    await cluster.topology.kill(holder);
-    if (wasMaster) await cluster.topology.waitForFailover(holder);
-    const before = tabs.map((t) => t.seen.length);
-    await waitFor('every tab receiving again', () => tabs.every((t, k) => t.seen.length >= before[k]! + 5), 20_000);
-    await b!.call('produceStop');
-    // One more event each: a tab that missed the last ones live learns it from this one's seq.
-    const finals = new Map<string, number>();
-    for (const userId of users) finals.set(userId, (await a!.call('emit', { userId, type: 'agent_thinking', data: { user: userId, i: 0 } })) as number);
-    await waitFor('every tab at its user’s last event', () => tabs.every((t) => t.client.lastSeq === finals.get(t.userId)), 15_000);
-    const problems: string[] = [];
-    for (const tab of tabs) problems.push(...silentLoss(tab, await readLog(cluster.admin, keyPrefix, tab.userId)));
-    expect(problems).toEqual([]);
-    for (const node of [a!, b!]) expect(node.unhandled).toEqual([]);
-    console.info(`[redis-cluster] plain channels: killed ${wasMaster ? 'master' : 'replica'} ${holder}; gaps: ${tabs.reduce((n, t) => n + gapsOf(t), 0)}`);
   });
 });

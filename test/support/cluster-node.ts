@@ -44,6 +44,7 @@ export interface NodeConfig {
 export type NodeRequest =
   | { id: number; op: 'emit'; userId: string; type: string; data: unknown; delivery?: 'durable' | 'coalescible' | 'droppable'; runId?: string }
   | { id: number; op: 'emitMany'; userId: string; count: number; type: string }
+  | { id: number; op: 'emitAtOnce'; userId: string; count: number }
   | { id: number; op: 'emitSteady'; userId: string; count: number; type: string }
   | { id: number; op: 'legacyEmit'; userId: string; type: string; data: unknown }
   | { id: number; op: 'message'; userId: string; message: unknown }
@@ -63,6 +64,8 @@ export type NodeRequest =
 export interface Produced {
   acknowledged: Record<string, Array<[seq: number, i: number]>>;
   rejected: Record<string, number>;
+  /** What the rejected sends were rejected with: each distinct message once (at most 5). */
+  errors: string[];
 }
 
 export interface LogLine {
@@ -124,7 +127,7 @@ let producing: { stop: boolean; done: Promise<unknown>; produced: Produced } | n
 let payloads = 0;
 
 function startProducing(userIds: string[], pauseMs: number, overlap: boolean): void {
-  const produced: Produced = { acknowledged: {}, rejected: {} };
+  const produced: Produced = { acknowledged: {}, rejected: {}, errors: [] };
   const state = { stop: false, done: Promise.resolve() as Promise<unknown>, produced };
   state.done = Promise.all(userIds.map(async (userId) => {
     const acknowledged: Array<[number, number]> = (produced.acknowledged[userId] = []);
@@ -134,7 +137,11 @@ function startProducing(userIds: string[], pauseMs: number, overlap: boolean): v
       const i = ++payloads;
       const sent = wss.manager.publishAgentEvent(userId, 'agent_thinking', { user: userId, i }).then(
         ({ seq }) => void acknowledged.push([seq, i]),
-        () => void (produced.rejected[userId] = (produced.rejected[userId] ?? 0) + 1),
+        (err: unknown) => {
+          produced.rejected[userId] = (produced.rejected[userId] ?? 0) + 1;
+          const message = `${(err as Error).name}: ${(err as Error).message}`;
+          if (produced.errors.length < 5 && !produced.errors.includes(message)) produced.errors.push(message);
+        },
       );
       if (overlap) pending.push(sent);
       else await sent;
@@ -156,6 +163,18 @@ async function handle(request: NodeRequest): Promise<unknown> {
       const all: Array<Promise<unknown>> = [];
       for (let i = 0; i < request.count; i++) all.push(manager.publishAgentEvent(request.userId, request.type, { i }));
       return (await Promise.all(all)).length;
+    }
+    case 'emitAtOnce': {
+      // `count` sends to one user at once: how many had settled by the turn after the first one settled, and
+      // how many were rejected.
+      let settled = 0;
+      let withFirst = 0;
+      const outcomes = await Promise.all(Array.from({ length: request.count }, (_, i) => manager.publishAgentEvent(request.userId, 'agent_thinking', { i }).then(() => 'accepted', () => 'rejected').then((outcome) => {
+        if (settled++ === 0) setImmediate(() => void (withFirst = settled));
+        return outcome;
+      })));
+      await new Promise((resolve) => setImmediate(resolve));
+      return { withFirst, rejected: outcomes.filter((o) => o === 'rejected').length };
     }
     case 'emitSteady': {
       // One at a time, each after the previous is in Redis: a stream spread over time, not a burst.
@@ -202,7 +221,7 @@ async function handle(request: NodeRequest): Promise<unknown> {
     case 'produceStop': {
       const state = producing;
       producing = null;
-      if (state === null) return { acknowledged: {}, rejected: {} };
+      if (state === null) return { acknowledged: {}, rejected: {}, errors: [] };
       state.stop = true;
       await state.done;
       return state.produced;

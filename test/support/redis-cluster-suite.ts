@@ -11,6 +11,8 @@ export interface RedisClusterSuite {
   readonly topology: RedisClusterTopology;
   /** The test's own client of it (after beforeAll). */
   readonly admin: Cluster;
+  /** `perMaster` user ids (`user-<n>`) for each of the three masters, found by their hash tag's slot. */
+  usersOnEveryMaster(perMaster: number): Promise<{ users: string[]; masterOf: Map<string, number> }>;
 }
 
 /** Registers the file's beforeAll / afterAll; the returned object's fields are usable inside tests. */
@@ -26,7 +28,7 @@ export function useRedisCluster(): RedisClusterSuite {
     admin?.disconnect();
     await topology?.stop();
   });
-  return {
+  const suite: RedisClusterSuite = {
     get topology() {
       if (topology === null) throw new Error('the Redis Cluster is not started (use it inside a test)');
       return topology;
@@ -35,5 +37,20 @@ export function useRedisCluster(): RedisClusterSuite {
       if (admin === null) throw new Error('the Redis Cluster is not started (use it inside a test)');
       return admin;
     },
+    async usersOnEveryMaster(perMaster) {
+      const byMaster = new Map<number, string[]>();
+      const masterOf = new Map<string, number>();
+      for (let n = 0; [...byMaster.values()].filter((u) => u.length >= perMaster).length < 3; n++) {
+        const userId = `user-${n}`;
+        const master = await suite.topology.masterOfSlot(Number(await suite.admin.cluster('KEYSLOT', `{u:${userId}}`)));
+        const list = byMaster.get(master) ?? [];
+        if (list.length >= perMaster) continue;
+        list.push(userId);
+        byMaster.set(master, list);
+        masterOf.set(userId, master);
+      }
+      return { users: [...byMaster.values()].flat(), masterOf };
+    },
   };
+  return suite;
 }
