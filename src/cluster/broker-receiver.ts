@@ -149,7 +149,7 @@ export class BrokerReceiver {
    */
   async verify(userId: UserId, epoch: string, seq: number, ms: number): Promise<{ epoch: string | null; seq: number }> {
     const k = this.#keys.user(userId);
-    const [now, latest, diverged] = (await this.#redis.run(VERIFY_SCRIPT, k.tag, [k.meta, k.log], [epoch, seq, ms, randomUUID()])) as [string | null, number, number];
+    const [now, latest, diverged] = (await this.#redis.runAlone(VERIFY_SCRIPT, [k.meta, k.log], [epoch, seq, ms, randomUUID()])) as [string | null, number, number];
     if (diverged === 1) {
       this.#deps.clusterMetrics?.logRewritten();
       this.#deps.logger.warn({ userId, seq, latest, epoch: now }, 'redis engine: the log lost events its tabs were given (a failover lost acknowledged writes): new epoch, so they resume with recovered: false');

@@ -66,6 +66,15 @@ export class OrderedSends {
     });
   }
 
+  /**
+   * Sends `command` now, whatever the user has in flight (sent again if refused, like the rest): for reads
+   * whose place among the user's sends does not matter (a snapshot, a verify, a presence admit), so that a
+   * starting tab does not wait behind its user's backlog.
+   */
+  sendAlone(command: RedisCommand): Promise<unknown> {
+    return this.#untilAnswered(command);
+  }
+
   async #sendFirst(tag: string, command: RedisCommand): Promise<unknown> {
     try {
       const reply = await this.#untilAnswered(command);

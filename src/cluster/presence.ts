@@ -73,9 +73,9 @@ export class Presence {
 
   /** Admits a connection across nodes (limit 0: no limit, presence only). */
   async admit(connection: WebSocketConnection, limit: number, policy: ConnectionLimitPolicy): Promise<Admission> {
-    const { tag, presence: key } = this.#keys.user(connection.userId);
+    const key = this.#keys.user(connection.userId).presence;
     const member = `${String(connection.connectedAt).padStart(15, '0')}|${connection.sessionId}|${this.#nodeId}|${connection.id}`;
-    const result = (await this.#redis.run(ADMIT_SCRIPT, tag, [key], [member, this.#ttlMs, limit, policy === 'evict-oldest' ? 'evict' : 'reject', connection.sessionId])) as [number, string?];
+    const result = (await this.#redis.runAlone(ADMIT_SCRIPT, [key], [member, this.#ttlMs, limit, policy === 'evict-oldest' ? 'evict' : 'reject', connection.sessionId])) as [number, string?];
     if (result[0] === 0) return { outcome: 'refused' };
     if (connection.closed) {
       void this.#redis.commands.zrem(key, member).catch(() => undefined);

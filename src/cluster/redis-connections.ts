@@ -197,12 +197,17 @@ export class RedisConnections {
   }
 
   /**
-   * Runs a script by sha on the keys of one hash tag `tag` (a user's); one refused (NOSCRIPT: sent again
-   * with its text; a slot move: after a slot refresh) is sent again without the user's later commands
-   * overtaking it.
+   * Runs a script by sha on the keys of one hash tag `tag` (a user's), in order with the user's other sends;
+   * one refused (NOSCRIPT: sent again with its text; a slot move: after a slot refresh) is sent again
+   * without the user's later commands overtaking it.
    */
   run(script: string, tag: string, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
     return this.#ordered.send(tag, { script, keys, args, channel: '', message: '', withText: false });
+  }
+
+  /** The same for a script whose place among the user's sends does not matter (a snapshot, a check): sent at once. */
+  runAlone(script: string, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
+    return this.#ordered.sendAlone({ script, keys, args, channel: '', message: '', withText: false });
   }
 
   /** Publishes on a user's channel (hash tag `tag`), in order with the user's scripts. */

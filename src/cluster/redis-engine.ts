@@ -94,10 +94,27 @@ export class RedisEngine implements DeliveryEngine {
     // The raw bytes: a frame is handed on as received, never decoded (ioredis decodes only for 'smessage'/'message' listeners).
     sub.on('smessageBuffer', (channel: Buffer, message: Buffer) => this.#receiver.onUserMessage(channel, message));
     sub.on('messageBuffer', (channel: Buffer, message: Buffer) => this.#receiver.onMessage(channel, message));
-    void this.redis.ready.then(() => (this.#closed ? undefined : sub.subscribe(this.keys.broadcastChannel))).catch((err: unknown) => deps.logger.warn({ err }, 'redis engine: broadcast subscription failed'));
+    void this.redis.ready.then(() => this.#subscribeBroadcast());
     this.presence.start();
     this.audit = new RouteAudit(this.redis, this.keys, this.#routes, this.#receiver, deps.logger, options.heartbeatIntervalMs);
     this.audit.start();
+  }
+
+  /**
+   * Subscribes the broadcast channel, again after a failure until it holds (ioredis resubscribes only the
+   * channels it holds after a reconnect; a subscribe refused at start, e.g. by a cluster still settling, would
+   * otherwise leave the node without broadcasts for good).
+   */
+  async #subscribeBroadcast(): Promise<void> {
+    for (let attempt = 1; !this.#closed; attempt++) {
+      try {
+        await this.redis.subscriber.subscribe(this.keys.broadcastChannel);
+        return;
+      } catch (err) {
+        this.#deps.logger.warn({ err, attempt }, 'redis engine: broadcast subscription failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, Math.min(attempt * 200, 2_000)).unref());
+      }
+    }
   }
 
   // ---- sends -------------------------------------------------------------------------------------
@@ -179,7 +196,7 @@ export class RedisEngine implements DeliveryEngine {
       if (admitted.outcome === 'evicted') void this.#publish('control', k.tag, k.channel, controlFrame('x', admitted.victimConnectionId)).catch(() => undefined);
       // A resumed session's ghost may be on another node.
       if (connection.resumed) void this.#publish('control', k.tag, k.channel, controlFrame('g', `${connection.sessionId}|${connection.id}`)).catch(() => undefined);
-      const snap = (await this.redis.run(SNAPSHOT_SCRIPT, k.tag, [k.meta, k.log], [randomUUID(), resume?.lastSeq ?? -1, resume?.epoch ?? '', this.#deps.recovery.maxAgeMs, this.#ttlMs, resume?.lastTs ?? ''])) as Snapshot;
+      const snap = (await this.redis.runAlone(SNAPSHOT_SCRIPT, [k.meta, k.log], [randomUUID(), resume?.lastSeq ?? -1, resume?.epoch ?? '', this.#deps.recovery.maxAgeMs, this.#ttlMs, resume?.lastTs ?? ''])) as Snapshot;
       if (snap[2] === 2) {
         this.#deps.clusterMetrics?.logRewritten();
         connection.log.warn({ lastSeq: resume?.lastSeq, epoch: snap[0] }, 'redis engine: the log no longer holds the event this client had at lastSeq (a failover lost it): new epoch');
