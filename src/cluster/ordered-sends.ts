@@ -42,6 +42,10 @@ interface Waiting {
   readonly reject: (err: unknown) => void;
 }
 
+function rejectAll(waiting: Waiting[], err: unknown): void {
+  for (const item of waiting) item.reject(err);
+}
+
 export class OrderedSends {
   readonly #io: Resender;
   /** Per hash tag with a command in flight: the user's commands waiting behind it, in send order (null: none). */
@@ -98,8 +102,9 @@ export class OrderedSends {
 
   /**
    * The user's command in flight failed. If Redis was unreachable, the ones waiting behind it fail with it
-   * now (they were never sent): as they would have in ioredis's offline queue, instead of one per reconnect
-   * cycle while the backlog grows. Otherwise (Redis answered with an error) the next one goes.
+   * (they were never sent): as they would have in ioredis's offline queue, instead of one per reconnect
+   * cycle while the backlog grows. They are rejected after it (a turn later), so an app that retries what
+   * was rejected retries in send order. Otherwise (Redis answered with an error) the next one goes.
    */
   #failed(tag: string, err: unknown): void {
     if (!this.#io.unreachable(err)) {
@@ -108,7 +113,7 @@ export class OrderedSends {
     }
     const waiting = this.#busy.get(tag);
     this.#busy.delete(tag);
-    for (const item of waiting ?? []) item.reject(err);
+    if (waiting !== null && waiting !== undefined && waiting.length > 0) setImmediate(rejectAll, waiting, err);
   }
 
   async #sendWaiting(tag: string, waiting: Waiting): Promise<void> {
@@ -117,8 +122,8 @@ export class OrderedSends {
       this.#next(tag);
       waiting.resolve(reply);
     } catch (err) {
-      this.#failed(tag, err);
       waiting.reject(err);
+      this.#failed(tag, err);
     }
   }
 

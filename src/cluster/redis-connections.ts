@@ -50,10 +50,19 @@ const NO_KEYS: readonly string[] = [];
  * did not run, so it can be sent again. ioredis follows these by itself for a command alone, but not inside
  * an auto-pipelined batch that also holds commands which succeeded or failed otherwise: then the error
  * reaches the caller and ioredis's slot map stays stale. Also when ioredis followed them until its
- * `maxRedirections` ran out: every attempt was refused, none ran.
+ * `maxRedirections` ran out and the last refusal was one of them (ioredis counts its failover retries
+ * against the same budget: a command given up on after a closed connection may have run, and is not one).
  */
 export function isRedirect(err: unknown): boolean {
-  return /^(MOVED|ASK|TRYAGAIN) |^Too many Cluster redirections/.test(String((err as Error | null)?.message));
+  return /^(?:Too many Cluster redirections\. Last error: ReplyError: )?(MOVED|ASK|TRYAGAIN) /.test(String((err as Error | null)?.message));
+}
+
+/**
+ * ioredis refused an auto-pipelined batch before sending it, its commands' slots having moved to different
+ * masters meanwhile (a slot map refreshed during a reshard): nothing ran; sent again after a refresh.
+ */
+function splitBatch(err: unknown): boolean {
+  return String((err as Error | null)?.message).startsWith('All keys in the pipeline should belong to the same slots allocation group');
 }
 
 /**
@@ -163,9 +172,9 @@ export class RedisConnections {
     return new Promise((resolve) => client.refreshSlotsCache(() => resolve()));
   }
 
-  /** Whether Redis refused a command without running it (see {@link OrderedSends}). */
+  /** Whether Redis (or ioredis before sending it) refused a command without running it (see {@link OrderedSends}). */
   #refused(err: unknown): boolean {
-    return String((err as Error | null)?.message).startsWith('NOSCRIPT') || (this.cluster && isRedirect(err));
+    return String((err as Error | null)?.message).startsWith('NOSCRIPT') || (this.cluster && (isRedirect(err) || splitBatch(err)));
   }
 
   /** Before a refused command is sent again on its `attempt`: whether to, once ready. No closure per send. */
@@ -176,7 +185,7 @@ export class RedisConnections {
       command.withText = true;
       return true;
     }
-    const moved = String((err as Error).message).startsWith('MOVED');
+    const moved = splitBatch(err) || /^(?:Too many Cluster redirections\. Last error: ReplyError: )?MOVED /.test(String((err as Error).message));
     if (attempt > (moved ? MOVED_RETRIES : MIGRATING_RETRIES)) return false;
     await this.refreshSlots();
     // ASK / TRYAGAIN: the slot is still moving; a short pause (error path only) lets the migration end.

@@ -111,7 +111,9 @@ export class RedisEngine implements DeliveryEngine {
         await this.redis.subscriber.subscribe(this.keys.broadcastChannel);
         return;
       } catch (err) {
-        this.#deps.logger.warn({ err, attempt }, 'redis engine: broadcast subscription failed; retrying');
+        if (this.#closed) return;
+        // Warned once; a refusal that lasts (an ACL without the channel) would otherwise warn every 2 s.
+        this.#deps.logger[attempt === 1 ? 'warn' : 'debug']({ err, attempt }, 'redis engine: broadcast subscription failed; retrying');
         await new Promise((resolve) => setTimeout(resolve, Math.min(attempt * 200, 2_000)).unref());
       }
     }

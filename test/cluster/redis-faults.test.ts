@@ -84,9 +84,9 @@ describeWithRedis('Redis engine under broker faults', () => {
     }, 10_000, 50);
     await expect(node.call('emit', { userId: 'alice', type: 'agent_thinking', data: { i: 4 } })).rejects.toThrow();
     expect(await node.call('metric', { name: 'wssot_cluster_publish_failures_total' })).toBe(1);
-    // Five sends to the user at once (one goes to Redis, four wait behind it): rejected together, not one
-    // per reconnect cycle of ioredis.
-    expect(await node.call('emitAtOnce', { userId: 'alice', count: 5 })).toEqual({ withFirst: 5, rejected: 5 });
+    // Five sends to the user at once (one goes to Redis, four wait behind it): rejected together (not one
+    // per reconnect cycle of ioredis), in send order.
+    expect(await node.call('emitAtOnce', { userId: 'alice', count: 5 })).toEqual({ withFirst: 5, order: [0, 1, 2, 3, 4], rejected: 5 });
     expect(await node.call('metric', { name: 'wssot_cluster_publish_failures_total' })).toBe(6);
     const metrics = await fetch(`http://127.0.0.1:${node.port}/health/websocket`);
     expect(metrics.status).toBe(200); // degraded, still serving its local connections

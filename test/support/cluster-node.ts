@@ -165,16 +165,16 @@ async function handle(request: NodeRequest): Promise<unknown> {
       return (await Promise.all(all)).length;
     }
     case 'emitAtOnce': {
-      // `count` sends to one user at once: how many had settled by the turn after the first one settled, and
-      // how many were rejected.
-      let settled = 0;
-      let withFirst = 0;
+      // `count` sends to one user at once: how many had settled by the turn after the first one settled, the
+      // order they settled in, and how many were rejected.
+      const order: number[] = [];
+      let counted: (n: number) => void = () => undefined;
+      const withFirst = new Promise<number>((resolve) => (counted = resolve));
       const outcomes = await Promise.all(Array.from({ length: request.count }, (_, i) => manager.publishAgentEvent(request.userId, 'agent_thinking', { i }).then(() => 'accepted', () => 'rejected').then((outcome) => {
-        if (settled++ === 0) setImmediate(() => void (withFirst = settled));
+        if (order.push(i) === 1) setImmediate(() => setImmediate(() => counted(order.length)));
         return outcome;
       })));
-      await new Promise((resolve) => setImmediate(resolve));
-      return { withFirst, rejected: outcomes.filter((o) => o === 'rejected').length };
+      return { withFirst: await withFirst, order, rejected: outcomes.filter((o) => o === 'rejected').length };
     }
     case 'emitSteady': {
       // One at a time, each after the previous is in Redis: a stream spread over time, not a burst.
