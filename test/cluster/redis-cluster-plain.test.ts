@@ -4,24 +4,19 @@
  * warning, and the cluster node holding a node's plain subscriber SIGKILLed while events are produced (a
  * master: its replica is promoted for real). A cluster of its own: the kill leaves a shard without a replica.
  */
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { ClusterKeys } from '../../src/cluster/cluster-keys.js';
 import { startNode, type ClusterNode } from '../support/cluster-nodes.js';
 import type { LogLine } from '../support/cluster-node.js';
 import { uniquePrefix } from '../support/redis.js';
+import { useNodesAndTabs } from '../support/nodes-and-tabs.js';
 import { useRedisCluster } from '../support/redis-cluster-suite.js';
 import { call, describeWithRedisBinaries, until } from '../support/redis-topology.js';
-import { gapsOf, openTab, readLog, silentLoss, type TrackedTab } from '../support/tracked-tab.js';
+import { gapsOf, openTab, readLog, silentLoss } from '../support/tracked-tab.js';
 import { waitFor } from '../support/wait-for.js';
 
 const cluster = useRedisCluster();
-const nodes: ClusterNode[] = [];
-const tabs: TrackedTab[] = [];
-
-afterEach(async () => {
-  await Promise.all(tabs.splice(0).map((t) => t.client.close()));
-  await Promise.all(nodes.splice(0).map((n) => n.stop()));
-});
+const { nodes, tabs } = useNodesAndTabs();
 
 const warnings = async (node: ClusterNode): Promise<LogLine[]> => (await node.call('logs')) as LogLine[];
 

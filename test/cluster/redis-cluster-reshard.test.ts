@@ -7,27 +7,22 @@
  * the order the app sent them in, through one slot moved and through 60. The nodes run as the ACL user docs/cluster.md
  * gives, with its Redis Cluster line, so a permission the engine needs there and the doc lacks fails here.
  */
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { ClusterKeys } from '../../src/cluster/cluster-keys.js';
 import { startNode, type ClusterNode } from '../support/cluster-nodes.js';
 import type { LogLine, NodeConfig, Produced } from '../support/cluster-node.js';
 import { uniquePrefix } from '../support/redis.js';
 import { documentedAcl } from '../support/redis-acl.js';
 import { moveSlot } from '../support/redis-cluster-reshard.js';
+import { useNodesAndTabs } from '../support/nodes-and-tabs.js';
 import { useRedisCluster } from '../support/redis-cluster-suite.js';
 import { call, describeWithRedisBinaries, until } from '../support/redis-topology.js';
-import { gapsOf, openTab, readLog, silentLoss, type TrackedTab } from '../support/tracked-tab.js';
+import { gapsOf, openTab, readLog, silentLoss } from '../support/tracked-tab.js';
 import { waitFor } from '../support/wait-for.js';
 
 const PASSWORD = 'engine-secret';
 const cluster = useRedisCluster();
-const nodes: ClusterNode[] = [];
-const tabs: TrackedTab[] = [];
-
-afterEach(async () => {
-  await Promise.all(tabs.splice(0).map((t) => t.client.close()));
-  await Promise.all(nodes.splice(0).map((n) => n.stop()));
-});
+const { nodes, tabs } = useNodesAndTabs();
 
 type Health = { status: string; cluster: { status: string } };
 
