@@ -15,11 +15,14 @@
 /** The server's clock in ms (TIME, allowed in scripts since effects replication). */
 const NOW = `local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
+/** Creates the user's meta (KEYS[1]) in a new epoch, the candidate in ARGV[1] (into `epoch`). */
+const NEW_EPOCH = `epoch = ARGV[1]
+  redis.call('HSET', KEYS[1], 'epoch', epoch, 'seq', 0, 'ms', 0)`;
+
 /** Reads or creates the epoch of the user (KEYS[1] meta) with a candidate in ARGV[1]. */
 const EPOCH = `local epoch = redis.call('HGET', KEYS[1], 'epoch')
 if not epoch then
-  epoch = ARGV[1]
-  redis.call('HSET', KEYS[1], 'epoch', epoch, 'seq', 0, 'ms', 0)
+  ${NEW_EPOCH}
 end`;
 
 /**
@@ -37,8 +40,7 @@ end`;
 export const PUBLISH_SCRIPT = `local meta = redis.call('HMGET', KEYS[1], 'epoch', 'l', 'ms', 'tm', 'seq')
 local epoch = meta[1]
 if not epoch then
-  epoch = ARGV[1]
-  redis.call('HSET', KEYS[1], 'epoch', epoch, 'seq', 0, 'ms', 0)
+  ${NEW_EPOCH}
 elseif meta[2] then
   local bar = string.find(meta[2], '|', 1, true)
   if bar and string.sub(meta[2], 1, bar - 1) == ARGV[1] then return {tonumber(string.sub(meta[2], bar + 1)), epoch} end
@@ -98,26 +100,26 @@ redis.call('PEXPIRE', KEYS[1], ARGV[5])
 local meta = redis.call('HMGET', KEYS[1], 'seq', 'ms')
 local seq = tonumber(meta[1])
 local ms = tonumber(meta[2]) or 0
-local ts = 0
+local latestTs = nil
 if ms > 0 and seq > 0 then
   local id = ms .. '-' .. seq
   local latest = redis.call('XRANGE', KEYS[2], id, id)[1]
-  if latest then ts = tonumber(tsOf(latest[2][2])) or 0 end
+  if latest then latestTs = tsOf(latest[2][2]) end
 end
+local ts = tonumber(latestTs) or 0
 local last = tonumber(ARGV[2])
 if last < 0 then return {epoch, seq, -1, ms, ts} end
 if ARGV[3] ~= epoch or last > seq then return {epoch, seq, 0, ms, ts} end
-local function other(frame)
-  if ARGV[6] == '' then return false end
-  local t = tsOf(frame)
-  return t ~= nil and t ~= ARGV[6]
+-- The event the log holds at lastSeq has another ts than the one the client named (both known).
+local function other(t)
+  return ARGV[6] ~= '' and t ~= nil and t ~= ARGV[6]
 end
 local function rewritten()
   redis.call('HSET', KEYS[1], 'epoch', ARGV[1])
   return {ARGV[1], seq, 2, ms, ts}
 end
 if last == seq then
-  if ARGV[6] ~= '' and ts > 0 and ts ~= tonumber(ARGV[6]) then return rewritten() end
+  if other(latestTs) then return rewritten() end
   return {epoch, seq, 1, ms, ts}
 end
 ${NOW}
@@ -126,7 +128,7 @@ local out = {epoch, seq, 1, ms, ts}
 local expect = last + 1
 for _, entry in ipairs(entries) do
   local s = tonumber(string.match(entry[1], '-(%d+)$'))
-  if s == last and other(entry[2][2]) then return rewritten() end
+  if s == last and other(tsOf(entry[2][2])) then return rewritten() end
   if s >= expect then
     if s ~= expect then return {epoch, seq, 0, ms, ts} end
     out[#out + 1] = entry[2][2]

@@ -45,6 +45,10 @@ const MIGRATING_RETRIES = 12;
 
 const NO_KEYS: readonly string[] = [];
 
+function scriptCommand(script: string, keys: readonly string[], args: ReadonlyArray<string | number>): RedisCommand {
+  return { script, keys, args, channel: '', message: '', withText: false };
+}
+
 /**
  * A Redis Cluster refused the command because its slot is elsewhere or moving (MOVED, ASK, TRYAGAIN): it
  * did not run, so it can be sent again. ioredis follows these by itself for a command alone, but not inside
@@ -54,7 +58,17 @@ const NO_KEYS: readonly string[] = [];
  * against the same budget: a command given up on after a closed connection may have run, and is not one).
  */
 export function isRedirect(err: unknown): boolean {
-  return /^(?:Too many Cluster redirections\. Last error: ReplyError: )?(MOVED|ASK|TRYAGAIN) /.test(String((err as Error | null)?.message));
+  return redirectOf(err) !== null;
+}
+
+/** Which redirect refused the command (see {@link isRedirect}), or null. */
+function redirectOf(err: unknown): 'MOVED' | 'ASK' | 'TRYAGAIN' | null {
+  const found = /^(?:Too many Cluster redirections\. Last error: ReplyError: )?(MOVED|ASK|TRYAGAIN) /.exec(String((err as Error | null)?.message));
+  return found === null ? null : (found[1] as 'MOVED' | 'ASK' | 'TRYAGAIN');
+}
+
+function isNoScript(err: unknown): boolean {
+  return String((err as Error | null)?.message).startsWith('NOSCRIPT');
 }
 
 /**
@@ -174,18 +188,18 @@ export class RedisConnections {
 
   /** Whether Redis (or ioredis before sending it) refused a command without running it (see {@link OrderedSends}). */
   #refused(err: unknown): boolean {
-    return String((err as Error | null)?.message).startsWith('NOSCRIPT') || (this.cluster && (isRedirect(err) || splitBatch(err)));
+    return isNoScript(err) || (this.cluster && (isRedirect(err) || splitBatch(err)));
   }
 
   /** Before a refused command is sent again on its `attempt`: whether to, once ready. No closure per send. */
   async #again(err: unknown, attempt: number, command: RedisCommand): Promise<boolean> {
-    if (String((err as Error).message).startsWith('NOSCRIPT')) {
+    if (isNoScript(err)) {
       // The script's text loads it (on each master a slot move leads to): once per command is enough.
       if (command.withText) return false;
       command.withText = true;
       return true;
     }
-    const moved = splitBatch(err) || /^(?:Too many Cluster redirections\. Last error: ReplyError: )?MOVED /.test(String((err as Error).message));
+    const moved = splitBatch(err) || redirectOf(err) === 'MOVED';
     if (attempt > (moved ? MOVED_RETRIES : MIGRATING_RETRIES)) return false;
     await this.refreshSlots();
     // ASK / TRYAGAIN: the slot is still moving; a short pause (error path only) lets the migration end.
@@ -211,12 +225,12 @@ export class RedisConnections {
    * without the user's later commands overtaking it.
    */
   run(script: string, tag: string, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
-    return this.#ordered.send(tag, { script, keys, args, channel: '', message: '', withText: false });
+    return this.#ordered.send(tag, scriptCommand(script, keys, args));
   }
 
   /** The same for a script whose place among the user's sends does not matter (a snapshot, a check): sent at once. */
   runAlone(script: string, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
-    return this.#ordered.sendAlone({ script, keys, args, channel: '', message: '', withText: false });
+    return this.#ordered.sendAlone(scriptCommand(script, keys, args));
   }
 
   /** Publishes on a user's channel (hash tag `tag`), in order with the user's scripts. */

@@ -15,8 +15,7 @@ const NO_RESUME: ResumeParams = Object.freeze({ sessionId: null, lastSeq: null, 
 export function parseResume(query: string): ResumeParams {
   if (query === '') return NO_RESUME;
   const params = new URLSearchParams(query);
-  const rawSeq = params.get('lastSeq');
-  return { sessionId: sessionIdOrNull(params.get('sessionId')), lastSeq: decimalOrNull(rawSeq), epoch: params.get('epoch'), lastTs: decimalOrNull(params.get('lastTs')) };
+  return { sessionId: sessionIdOrNull(params.get('sessionId')), lastSeq: decimalOrNull(params.get('lastSeq')), epoch: params.get('epoch'), lastTs: decimalOrNull(params.get('lastTs')) };
 }
 
 function decimalOrNull(raw: string | null): number | null {
