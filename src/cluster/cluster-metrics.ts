@@ -1,6 +1,6 @@
 /**
  * The Redis engine's Prometheus metrics, in the server's registry and prefix: publish latency and failures,
- * deliveries routed from the broker to local sockets, resubscriptions after a reconnect, resyncs (local
+ * sends retried while Redis was unreachable, deliveries routed from the broker to local sockets, resubscriptions after a reconnect, resyncs (local
  * tabs closed with 1012 so they resume exactly, after a gap in pub/sub or a lost log), and logs found
  * rewritten by a failover (given a new epoch).
  */
@@ -21,6 +21,7 @@ export class ClusterMetrics {
   readonly #resubscriptions: Counter;
   readonly #resyncs: Counter<'reason'>;
   readonly #rewritten: Counter;
+  readonly #resends: Counter;
 
   constructor(registry: Registry, prefix: string) {
     const { Counter, Histogram } = loadPromClient();
@@ -31,6 +32,7 @@ export class ClusterMetrics {
     this.#routed = metric(registry, `${p}routed_deliveries_total`, () => new Counter({ name: `${p}routed_deliveries_total`, help: 'Frames from the broker handed to this node\'s sockets', registers }));
     this.#resubscriptions = metric(registry, `${p}resubscriptions_total`, () => new Counter({ name: `${p}resubscriptions_total`, help: 'Times the subscriber reconnected and resubscribed for the users this node holds', registers }));
     this.#resyncs = metric(registry, `${p}resyncs_total`, () => new Counter({ name: `${p}resyncs_total`, help: 'Users whose local tabs were closed with 1012 to resume exactly (a pub/sub gap, a lost log, a reconnect that missed events)', labelNames: ['reason'], registers }));
+    this.#resends = metric(registry, `${p}publish_retries_total`, () => new Counter({ name: `${p}publish_retries_total`, help: 'Times an event\'s send was sent again after Redis could not be reached (same send id: logged once)', registers }));
     this.#rewritten = metric(registry, `${p}rewritten_logs_total`, () => new Counter({ name: `${p}rewritten_logs_total`, help: 'User logs found to have lost events their tabs were given (a failover lost acknowledged writes) and given a new epoch', registers }));
   }
 
@@ -40,4 +42,5 @@ export class ClusterMetrics {
   resubscribed(): void { this.#resubscriptions.inc(); }
   resynced(reason: ResyncReason): void { this.#resyncs.inc({ reason }); }
   logRewritten(): void { this.#rewritten.inc(); }
+  resent(): void { this.#resends.inc(); }
 }

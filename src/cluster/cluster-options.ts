@@ -33,6 +33,13 @@ export interface ClusterOptions {
    * warning at start). @default 'auto'
    */
   pubsub?: 'auto' | 'sharded' | 'plain';
+  /**
+   * How long an agent event's send is sent again while Redis cannot be reached (ioredis gave up on it: a
+   * restart, a failover, a network cut), with the same send id, so one that had run is not logged twice;
+   * past this, counted from its first failure, it is rejected. 0: rejected when ioredis gives up.
+   * @default 10_000
+   */
+  sendRetryMs?: number;
 }
 
 export interface ResolvedClusterOptions {
@@ -42,9 +49,10 @@ export interface ResolvedClusterOptions {
   readonly presenceTtlMs: number;
   readonly heartbeatIntervalMs: number;
   readonly pubsub: 'auto' | 'sharded' | 'plain';
+  readonly sendRetryMs: number;
 }
 
-export const CLUSTER_DEFAULTS = Object.freeze({ keyPrefix: 'wssot', presenceTtlMs: 15_000 });
+export const CLUSTER_DEFAULTS = Object.freeze({ keyPrefix: 'wssot', presenceTtlMs: 15_000, sendRetryMs: 10_000 });
 
 function isRedisLike(value: unknown): boolean {
   const r = value as { duplicate?: unknown; evalsha?: unknown } | null;
@@ -68,5 +76,6 @@ export function resolveClusterOptions(value: unknown): ResolvedClusterOptions | 
   const presenceTtlMs = integer('cluster.presenceTtlMs', o.presenceTtlMs, CLUSTER_DEFAULTS.presenceTtlMs, 1_000, 3_600_000);
   const heartbeatIntervalMs = integer('cluster.heartbeatIntervalMs', o.heartbeatIntervalMs, Math.floor(presenceTtlMs / 3), 100, presenceTtlMs - 1);
   const pubsub = oneOf('cluster.pubsub', o.pubsub, 'auto', ['auto', 'sharded', 'plain']);
-  return Object.freeze({ redis: redis as Redis | Cluster | string, keyPrefix, nodeId, presenceTtlMs, heartbeatIntervalMs, pubsub });
+  const sendRetryMs = integer('cluster.sendRetryMs', o.sendRetryMs, CLUSTER_DEFAULTS.sendRetryMs, 0, 600_000);
+  return Object.freeze({ redis: redis as Redis | Cluster | string, keyPrefix, nodeId, presenceTtlMs, heartbeatIntervalMs, pubsub, sendRetryMs });
 }

@@ -10,7 +10,8 @@
  * the script in between. The events would take their seqs in another order than the app sent them. With one
  * in flight, a refused command is sent again ({@link Resender.again}) before the next one goes, and a
  * command ioredis resends after a lost connection is the user's only one in flight (the publish script
- * recognises it if it had run: see PUBLISH_SCRIPT).
+ * recognises it if it had run: see PUBLISH_SCRIPT). So is one ioredis gave up on (Redis unreachable) and the
+ * engine sends again with the same id while its retry window lasts: the user's later ones wait behind it.
  */
 
 /** One command, as data (no closure per send). */
@@ -23,15 +24,23 @@ export interface RedisCommand {
   message: string;
   /** Send the script's text (EVAL) rather than its sha: set after a NOSCRIPT. */
   withText: boolean;
+  /** Whether it may be sent again after a failure that may have run it (Redis unreachable): the publish script, which recognises its own send id. */
+  resendable: boolean;
+  /** How often a refusal (a slot move) had it sent again. */
+  redirects: number;
+  /** When (performance.now()) it first failed with Redis unreachable; 0: it has not. */
+  unreachableSince: number;
 }
 
 export interface Resender {
   /** Sends the command once. */
   send(command: RedisCommand): Promise<unknown>;
-  /** Whether `err` means Redis refused the command without running it. */
-  refused(err: unknown): boolean;
-  /** Before sending again the command refused on its `attempt` (1…): whether to, once ready (a slot refresh, a pause). */
-  again(err: unknown, attempt: number, command: RedisCommand): Promise<boolean>;
+  /**
+   * After the command failed with `err`: whether to send it again, once ready (a slot refresh, a pause).
+   * Refused without running (NOSCRIPT, a slot move): within a budget; unreachable: while the command is
+   * resendable and the retry window lasts; anything else: no.
+   */
+  again(err: unknown, command: RedisCommand): Promise<boolean>;
   /** Whether `err` failed the command without Redis answering it (unreachable): the commands behind it would fail the same way. */
   unreachable(err: unknown): boolean;
 }
@@ -101,8 +110,8 @@ export class OrderedSends {
   }
 
   /**
-   * The user's command in flight failed. If Redis was unreachable, the ones waiting behind it fail with it
-   * (they were never sent): as they would have in ioredis's offline queue, instead of one per reconnect
+   * The user's command in flight failed, past its retries. If Redis was unreachable, the ones waiting behind
+   * it fail with it (they were never sent): as they would have in ioredis's offline queue, instead of one per reconnect
    * cycle while the backlog grows. They are rejected after it (a turn later), so an app that retries what
    * was rejected retries in send order. Otherwise (Redis answered with an error) the next one goes.
    */
@@ -128,11 +137,11 @@ export class OrderedSends {
   }
 
   async #untilAnswered(command: RedisCommand): Promise<unknown> {
-    for (let attempt = 1; ; attempt++) {
+    for (;;) {
       try {
         return await this.#io.send(command);
       } catch (err) {
-        if (!this.#io.refused(err) || !(await this.#io.again(err, attempt, command))) throw err;
+        if (!(await this.#io.again(err, command))) throw err;
       }
     }
   }

@@ -45,8 +45,15 @@ const MIGRATING_RETRIES = 12;
 
 const NO_KEYS: readonly string[] = [];
 
-function scriptCommand(script: string, keys: readonly string[], args: ReadonlyArray<string | number>): RedisCommand {
-  return { script, keys, args, channel: '', message: '', withText: false };
+/** The longest pause before a command is sent again while Redis is unreachable (from 50 ms, growing with the outage). */
+const UNREACHABLE_PAUSE_MS = 500;
+
+function scriptCommand(script: string, keys: readonly string[], args: ReadonlyArray<string | number>, resendable: boolean): RedisCommand {
+  return { script, keys, args, channel: '', message: '', withText: false, resendable, redirects: 0, unreachableSince: 0 };
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 /**
@@ -100,16 +107,24 @@ export class RedisConnections {
   readonly #resubscribedListeners: Array<() => void> = [];
   readonly #ordered = new OrderedSends({
     send: (command) => this.#send(command),
-    refused: (err) => this.#refused(err),
-    again: (err, attempt, command) => this.#again(err, attempt, command),
+    again: (err, command) => this.#again(err, command),
     unreachable: (err) => unreachable(err),
   });
+  readonly #sendRetryMs: number;
+  readonly #onResend: () => void;
+  #closed = false;
   /** SSUBSCRIBE/SPUBLISH on Redis ≥ 7, plain channels otherwise (known once `ready` resolves). */
   sharded = false;
   /** Resolves once the server version is known (never rejects: an unreachable Redis is retried by ioredis). */
   readonly ready: Promise<void>;
 
-  constructor(redis: Client | string, pubsub: 'auto' | 'sharded' | 'plain', logger: Logger) {
+  /**
+   * `sendRetryMs`: how long a resendable command (an event's publish script) is sent again while Redis is
+   * unreachable, from its first such failure; `onResend` is called each time.
+   */
+  constructor(redis: Client | string, pubsub: 'auto' | 'sharded' | 'plain', logger: Logger, sendRetryMs = 0, onResend: () => void = () => undefined) {
+    this.#sendRetryMs = sendRetryMs;
+    this.#onResend = onResend;
     if (typeof redis === 'string') {
       const IORedis = loadIoredis();
       // Auto-pipelining: concurrent publishes share round trips. A broken connection is retried forever, and a
@@ -191,8 +206,27 @@ export class RedisConnections {
     return isNoScript(err) || (this.cluster && (isRedirect(err) || splitBatch(err)));
   }
 
-  /** Before a refused command is sent again on its `attempt`: whether to, once ready. No closure per send. */
-  async #again(err: unknown, attempt: number, command: RedisCommand): Promise<boolean> {
+  /** After a command failed: whether to send it again, once ready (see {@link Resender.again}). No closure per send. */
+  async #again(err: unknown, command: RedisCommand): Promise<boolean> {
+    if (this.#closed) return false;
+    if (this.#refused(err)) return this.#againAfterRefusal(err, command);
+    if (!command.resendable || !unreachable(err)) return false;
+    // Unreachable (ioredis gave up: the command may have run, and the publish script recognises its send id
+    // if so). ioredis's own reconnect attempts pace most failures; the pause paces those that come at once
+    // (CLUSTERDOWN, a connection that refuses at once).
+    const now = performance.now();
+    if (command.unreachableSince === 0) command.unreachableSince = now;
+    const wait = Math.min(50 + Math.floor((now - command.unreachableSince) / 10), UNREACHABLE_PAUSE_MS);
+    if (now + wait - command.unreachableSince > this.#sendRetryMs) return false;
+    this.#onResend();
+    await pause(wait);
+    // On a Redis Cluster the slot's master may have changed (a replica promoted): send by a fresh slot map.
+    await this.refreshSlots();
+    return !this.#closed;
+  }
+
+  /** NOSCRIPT: once more with the script's text; a slot move: within a budget, after a slot-map refresh. */
+  async #againAfterRefusal(err: unknown, command: RedisCommand): Promise<boolean> {
     if (isNoScript(err)) {
       // The script's text loads it (on each master a slot move leads to): once per command is enough.
       if (command.withText) return false;
@@ -200,10 +234,11 @@ export class RedisConnections {
       return true;
     }
     const moved = splitBatch(err) || redirectOf(err) === 'MOVED';
+    const attempt = ++command.redirects;
     if (attempt > (moved ? MOVED_RETRIES : MIGRATING_RETRIES)) return false;
     await this.refreshSlots();
     // ASK / TRYAGAIN: the slot is still moving; a short pause (error path only) lets the migration end.
-    if (!moved) await new Promise((resolve) => setTimeout(resolve, 25 * attempt));
+    if (!moved) await pause(25 * attempt);
     return true;
   }
 
@@ -222,20 +257,22 @@ export class RedisConnections {
   /**
    * Runs a script by sha on the keys of one hash tag `tag` (a user's), in order with the user's other sends;
    * one refused (NOSCRIPT: sent again with its text; a slot move: after a slot refresh) is sent again
-   * without the user's later commands overtaking it.
+   * without the user's later commands overtaking it, and so is one that failed with Redis unreachable, for
+   * up to `sendRetryMs`: the script must recognise a send of itself that had run (the publish script does,
+   * by its send id).
    */
   run(script: string, tag: string, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
-    return this.#ordered.send(tag, scriptCommand(script, keys, args));
+    return this.#ordered.send(tag, scriptCommand(script, keys, args, true));
   }
 
   /** The same for a script whose place among the user's sends does not matter (a snapshot, a check): sent at once. */
   runAlone(script: string, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
-    return this.#ordered.sendAlone(scriptCommand(script, keys, args));
+    return this.#ordered.sendAlone(scriptCommand(script, keys, args, false));
   }
 
   /** Publishes on a user's channel (hash tag `tag`), in order with the user's scripts. */
   publish(tag: string, channel: string, message: string): Promise<unknown> {
-    return this.#ordered.send(tag, { script: null, keys: NO_KEYS, args: NO_KEYS, channel, message, withText: false });
+    return this.#ordered.send(tag, { script: null, keys: NO_KEYS, args: NO_KEYS, channel, message, withText: false, resendable: false, redirects: 0, unreachableSince: 0 });
   }
 
   subscribeUser(channel: string): Promise<unknown> {
@@ -266,6 +303,7 @@ export class RedisConnections {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     this.#watch?.close();
     this.subscriber.disconnect();
     if (this.#ownsCommands) await this.commands.quit().catch(() => this.commands.disconnect());

@@ -87,7 +87,7 @@ export class RedisEngine implements DeliveryEngine {
     this.keys = new ClusterKeys(options.keyPrefix);
     this.#deps = deps;
     this.#ttlMs = Math.max(deps.recovery.maxAgeMs, options.presenceTtlMs) + options.presenceTtlMs;
-    this.redis = new RedisConnections(options.redis, options.pubsub, deps.logger);
+    this.redis = new RedisConnections(options.redis, options.pubsub, deps.logger, options.sendRetryMs, () => deps.clusterMetrics?.resent());
     this.#receiver = new BrokerReceiver(deps, this.keys, this.redis, this.#routes);
     this.presence = new Presence(this.redis, this.keys, this.nodeId, options, deps.registry, () => this.#heldUsers(), this.#ttlMs, deps.logger);
     const sub = this.redis.subscriber;

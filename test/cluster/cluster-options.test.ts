@@ -20,13 +20,15 @@ describe('cluster option', () => {
     [{ redis: 'redis://127.0.0.1', presenceTtlMs: 10 }, 'cluster.presenceTtlMs'],
     [{ redis: 'redis://127.0.0.1', presenceTtlMs: 3_000, heartbeatIntervalMs: 3_000 }, 'cluster.heartbeatIntervalMs'],
     [{ redis: 'redis://127.0.0.1', pubsub: 'fast' }, 'cluster.pubsub'],
+    [{ redis: 'redis://127.0.0.1', sendRetryMs: -1 }, 'cluster.sendRetryMs'],
+    [{ redis: 'redis://127.0.0.1', sendRetryMs: 1.5 }, 'cluster.sendRetryMs'],
     ['redis://127.0.0.1', 'cluster'],
   ])('refuses %j with a coded error naming %s, before anything connects', (cluster, field) => {
     expect(() => createWebSocketServer({ server: http.createServer(), authenticate: () => null, cluster: cluster as never })).toThrow(expect.objectContaining({ code: 'WSSOT_ERR_INVALID_OPTION', field }));
   });
 
-  it('resolves defaults: prefix wssot, a 15 s presence TTL refreshed every 5 s, pub/sub by server version', () => {
-    expect(resolveClusterOptions({ redis: 'redis://127.0.0.1:6379' })).toEqual({ redis: 'redis://127.0.0.1:6379', keyPrefix: 'wssot', nodeId: null, presenceTtlMs: 15_000, heartbeatIntervalMs: 5_000, pubsub: 'auto' });
+  it('resolves defaults: prefix wssot, a 15 s presence TTL refreshed every 5 s, pub/sub by server version, sends retried for 10 s', () => {
+    expect(resolveClusterOptions({ redis: 'redis://127.0.0.1:6379' })).toEqual({ redis: 'redis://127.0.0.1:6379', keyPrefix: 'wssot', nodeId: null, presenceTtlMs: 15_000, heartbeatIntervalMs: 5_000, pubsub: 'auto', sendRetryMs: 10_000 });
   });
 });
 

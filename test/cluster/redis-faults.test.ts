@@ -1,13 +1,14 @@
 /**
  * Broker faults for real, on a redis-server of the test's own: killed mid-run (no crash, no unhandled
- * rejection, health degraded, failed sends rejected and counted), restarted empty (the log is really lost:
+ * rejection, health degraded, sends retried for sendRetryMs, then rejected and counted), restarted empty (the log is really lost:
  * the tabs are closed to resume and get recovered: false, never a silent gap), and the subscriber's
  * connection killed (CLIENT KILL) while events are produced elsewhere: resubscribed by itself, nothing lost;
  * and restarted from an earlier snapshot in which the lost seqs were given to new events (what a failover
  * that lost acknowledged writes leaves): a new epoch, the tabs told recovered: false, never the new events
  * skipped because their seqs match; and a tab that was closed through it resumes, naming its last event, on a
  * node of the promoted Redis: told recovered: false too. And a publish's reply lost for real (a proxy cuts the
- * connection after Redis ran it): ioredis sends it again, and it is logged and delivered once.
+ * connection after Redis ran it): ioredis sends it again, and it is logged and delivered once; and so when
+ * Redis then stays unreachable past ioredis's retries and the engine sends it again.
  */
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,7 @@ import { TestClient } from '../support/client.js';
 import { startNode, type ClusterNode } from '../support/cluster-nodes.js';
 import { describeWithRedis, uniquePrefix } from '../support/redis.js';
 import { ownRedis, withRedis, type OwnRedis } from '../support/redis-server.js';
+import { until } from '../support/redis-topology.js';
 import { replyCutter, type ReplyCutter } from '../support/reply-cutter.js';
 import { gapsOf, openTab, readLog, silentLoss, type TrackedTab } from '../support/tracked-tab.js';
 import { waitFor } from '../support/wait-for.js';
@@ -62,10 +64,11 @@ function wsAs(userId: string): unknown {
 }
 
 describeWithRedis('Redis engine under broker faults', () => {
-  it('Redis killed mid-run: no crash, degraded health, sends rejected and counted; restarted empty: tabs resume with recovered: false, then carry on', async () => {
+  it('Redis killed mid-run: no crash, degraded health, sends retried for sendRetryMs then rejected and counted; restarted empty: tabs resume with recovered: false, then carry on', async () => {
     redis = await ownRedis();
     await redis.start();
-    const node = await startNode({ redisUrl: redis.url, keyPrefix: uniquePrefix('fault') });
+    const sendRetryMs = 1_000;
+    const node = await startNode({ redisUrl: redis.url, keyPrefix: uniquePrefix('fault'), sendRetryMs });
     nodes.push(node);
     const received: number[] = [];
     const gaps: unknown[] = [];
@@ -82,7 +85,11 @@ describeWithRedis('Redis engine under broker faults', () => {
       void health(node).then((h) => (degraded = h.status === 'degraded' && h.cluster.status === 'degraded'));
       return degraded;
     }, 10_000, 50);
+    const sentAt = Date.now();
     await expect(node.call('emit', { userId: 'alice', type: 'agent_thinking', data: { i: 4 } })).rejects.toThrow();
+    // Sent again (ioredis gave up on it) until the retry window was over, then rejected.
+    expect(Date.now() - sentAt).toBeGreaterThanOrEqual(sendRetryMs);
+    expect(await node.call('metric', { name: 'wssot_cluster_publish_retries_total' })).toBeGreaterThanOrEqual(1);
     expect(await node.call('metric', { name: 'wssot_cluster_publish_failures_total' })).toBe(1);
     // Five sends to the user at once (one goes to Redis, four wait behind it): rejected together (not one
     // per reconnect cycle of ioredis), in send order.
@@ -127,6 +134,39 @@ describeWithRedis('Redis engine under broker faults', () => {
     expect([...log.entries()]).toEqual([[1, 1], [2, 2], [3, 3], [4, 4], [5, 5]]);
     await waitFor('the tab at seq 5', () => tab.client.lastSeq === 5);
     expect(tab.seen).toEqual([1, 2, 3, 4, 5].map((i) => ({ kind: 'event', seq: i, i })));
+    expect(b!.unhandled).toEqual([]);
+  });
+
+  it('a publish’s reply lost and Redis then unreachable past ioredis’s retries: the engine sends it again with the same id, and it is logged and delivered once, not rejected', async () => {
+    redis = await ownRedis();
+    await redis.start();
+    const proxy = await replyCutter(redis.port);
+    proxies.push(proxy);
+    const keyPrefix = uniquePrefix('lost-reply-outage');
+    const [a, b] = await Promise.all([startNode({ redisUrl: redis.url, keyPrefix }), startNode({ redisUrl: proxy.url, keyPrefix })]);
+    nodes.push(a!, b!);
+    const tab = openTab(a!.url, 'lea');
+    tabs.push(tab);
+    await waitFor('the tab open', () => tab.client.state === 'open');
+    for (let i = 1; i <= 3; i++) expect(await b!.call('emit', { userId: 'lea', type: 'agent_thinking', data: { i } })).toBe(i);
+
+    // Redis runs event 4, its reply is lost and the connection cut; every reconnect is cut too, so ioredis
+    // gives up on it (maxRetriesPerRequest) although it ran. An app retrying it would log it twice.
+    const cut = proxy.cutNextReply('evalsha');
+    const fourth = b!.call('emit', { userId: 'lea', type: 'agent_thinking', data: { i: 4 } });
+    fourth.catch(() => undefined); // awaited below; not an unhandled rejection if a wait fails first
+    await cut;
+    await proxy.refuse(true);
+    await until('ioredis gave up on it and the engine sent it again', async () => ((await b!.call('metric', { name: 'wssot_cluster_publish_retries_total' })) as number) >= 1, 10_000, 50);
+    await proxy.refuse(false);
+    expect(await fourth).toBe(4);
+    expect(await b!.call('emit', { userId: 'lea', type: 'agent_thinking', data: { i: 5 } })).toBe(5);
+
+    const log = await withRedis(redis.url, (r) => readLog(r, keyPrefix, 'lea'));
+    expect([...log.entries()]).toEqual([[1, 1], [2, 2], [3, 3], [4, 4], [5, 5]]);
+    await waitFor('the tab at seq 5', () => tab.client.lastSeq === 5);
+    expect(tab.seen).toEqual([1, 2, 3, 4, 5].map((i) => ({ kind: 'event', seq: i, i })));
+    expect(await b!.call('metric', { name: 'wssot_cluster_publish_failures_total' })).toBe(0);
     expect(b!.unhandled).toEqual([]);
   });
 

@@ -39,6 +39,7 @@ export interface NodeConfig {
   ssot?: boolean;
   recovery?: { maxEvents?: number; maxAgeMs?: number };
   pubsub?: 'auto' | 'sharded' | 'plain';
+  sendRetryMs?: number;
 }
 
 export type NodeRequest =
@@ -115,7 +116,7 @@ const wss = createMigrationServer({
   recovery: config.recovery,
   slowCloseTimeoutMs: 500,
   closeTimeoutMs: 1_000,
-  cluster: { redis: ownRedis ?? (config.redisUrl as string), keyPrefix: config.keyPrefix, nodeId: config.nodeId, presenceTtlMs: config.presenceTtlMs, heartbeatIntervalMs: config.heartbeatIntervalMs, pubsub: config.pubsub },
+  cluster: { redis: ownRedis ?? (config.redisUrl as string), keyPrefix: config.keyPrefix, nodeId: config.nodeId, presenceTtlMs: config.presenceTtlMs, heartbeatIntervalMs: config.heartbeatIntervalMs, pubsub: config.pubsub, sendRetryMs: config.sendRetryMs },
 });
 
 /**

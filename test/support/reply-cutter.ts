@@ -2,7 +2,9 @@
  * A TCP proxy in front of a Redis that loses a reply for real: once armed, the next connection that sends a
  * chunk holding `marker` (a command name, e.g. EVALSHA) has that chunk delivered to Redis, then Redis's
  * answer dropped and both sides cut, as a network fault between a command and its reply does. The client
- * reconnects through the proxy, which forwards everything again.
+ * reconnects through the proxy, which forwards everything again, unless it is told to refuse connections
+ * for a while (Redis unreachable: the proxy stops listening, so a connect is refused as by a dead host;
+ * a connection accepted and then cut would reset ioredis's retry count, and it would never give up).
  */
 import net from 'node:net';
 
@@ -10,6 +12,8 @@ export interface ReplyCutter {
   readonly url: string;
   /** Arms the cut; resolves once a reply was dropped and its connection cut. */
   cutNextReply(marker: string): Promise<void>;
+  /** Refuses every new connection (true) until told to listen again, on the same port (false). */
+  refuse(refusing: boolean): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -51,9 +55,14 @@ export async function replyCutter(redisPort: number): Promise<ReplyCutter> {
     cutNextReply(marker) {
       return new Promise((resolve) => void (armed = { marker: Buffer.from(marker), cut: resolve, on: null }));
     },
+    async refuse(refusing) {
+      // Stops listening at once (close's callback would wait for the open connections to end).
+      if (refusing) server.close();
+      else await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    },
     async close() {
       for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }
