@@ -94,7 +94,7 @@ export class OrderedSends {
       this.#next(tag);
       return reply;
     } catch (err) {
-      this.#failed(tag, err);
+      this.#failed(tag, command, err);
       throw err;
     }
   }
@@ -111,18 +111,32 @@ export class OrderedSends {
 
   /**
    * The user's command in flight failed, past its retries. If Redis was unreachable, the ones waiting behind
-   * it fail with it (they were never sent): as they would have in ioredis's offline queue, instead of one per reconnect
-   * cycle while the backlog grows. They are rejected after it (a turn later), so an app that retries what
-   * was rejected retries in send order. Otherwise (Redis answered with an error) the next one goes.
+   * it fail with it (they were never sent): as they would have in ioredis's offline queue, instead of one
+   * per reconnect cycle while the backlog grows. They are rejected after it (a turn later), so an app that
+   * retries what was rejected retries in send order. Except when the failed one was not resendable (a
+   * message's publish, failed as soon as ioredis gave up): the resendable ones waiting (events) then keep
+   * their place and go on, each with its own retry window; only the others fail with it. Otherwise (Redis
+   * answered with an error) the next one goes.
    */
-  #failed(tag: string, err: unknown): void {
+  #failed(tag: string, failed: RedisCommand, err: unknown): void {
     if (!this.#io.unreachable(err)) {
       this.#next(tag);
       return;
     }
     const waiting = this.#busy.get(tag);
-    this.#busy.delete(tag);
-    if (waiting !== null && waiting !== undefined && waiting.length > 0) setImmediate(rejectAll, waiting, err);
+    if (waiting === null || waiting === undefined || waiting.length === 0) {
+      this.#busy.delete(tag);
+      return;
+    }
+    if (failed.resendable) {
+      this.#busy.delete(tag);
+      setImmediate(rejectAll, waiting, err);
+      return;
+    }
+    const kept = waiting.filter((item) => item.command.resendable);
+    if (kept.length < waiting.length) setImmediate(rejectAll, waiting.filter((item) => !item.command.resendable), err);
+    this.#busy.set(tag, kept);
+    this.#next(tag);
   }
 
   async #sendWaiting(tag: string, waiting: Waiting): Promise<void> {
@@ -132,7 +146,7 @@ export class OrderedSends {
       waiting.resolve(reply);
     } catch (err) {
       waiting.reject(err);
-      this.#failed(tag, err);
+      this.#failed(tag, waiting.command, err);
     }
   }
 

@@ -86,14 +86,31 @@ function splitBatch(err: unknown): boolean {
   return String((err as Error | null)?.message).startsWith('All keys in the pipeline should belong to the same slots allocation group');
 }
 
+/** Redis answered that it serves no command now: the cluster down, a dataset loading, a replica cut from its master. */
+const SERVES_NOTHING = /^(?:CLUSTERDOWN|LOADING|MASTERDOWN|READONLY) /;
+
+/** ioredis's budget of cluster retries ran out on a reply (`Last error: ReplyError: …`) other than {@link SERVES_NOTHING}'s: Redis answered. */
+const ANSWERED_LAST = /^Too many Cluster redirections\. Last error: ReplyError: (?!(?:CLUSTERDOWN|LOADING|MASTERDOWN|READONLY) )/;
+
 /**
  * The command failed without Redis answering it (ioredis gave up: connection closed, retries exhausted, no
- * shard reachable), or Redis answered that it serves no command now (the cluster down, a dataset loading, a
- * replica cut from its master): every command sent now would fail the same way.
+ * shard reachable, a command timeout on the app's instance), or Redis answered that it serves no command now:
+ * every command sent now would fail the same way.
  */
 function unreachable(err: unknown): boolean {
   const { name, message } = (err ?? {}) as { name?: string; message?: string };
-  return name !== 'ReplyError' || /^(CLUSTERDOWN|LOADING|MASTERDOWN|READONLY) /.test(String(message));
+  const text = String(message);
+  return name === 'ReplyError' ? SERVES_NOTHING.test(text) : !ANSWERED_LAST.test(text);
+}
+
+/**
+ * Whether a command that failed with Redis unreachable ({@link unreachable}) may be sent again by the engine.
+ * Not after a command timeout (ioredis's "Command timed out", on an app's instance with `commandTimeout`):
+ * ioredis rejects it but keeps it queued, and on a Redis Cluster sends that copy again by itself later,
+ * where it could run after the user's next send (which replaced the send id it would be recognised by).
+ */
+function resendable(err: unknown): boolean {
+  return unreachable(err) && String((err as Error | null)?.message) !== 'Command timed out';
 }
 
 export class RedisConnections {
@@ -210,7 +227,7 @@ export class RedisConnections {
   async #again(err: unknown, command: RedisCommand): Promise<boolean> {
     if (this.#closed) return false;
     if (this.#refused(err)) return this.#againAfterRefusal(err, command);
-    if (!command.resendable || !unreachable(err)) return false;
+    if (!command.resendable || !resendable(err)) return false;
     // Unreachable (ioredis gave up: the command may have run, and the publish script recognises its send id
     // if so). ioredis's own reconnect attempts pace most failures; the pause paces those that come at once
     // (CLUSTERDOWN, a connection that refuses at once).
@@ -218,11 +235,12 @@ export class RedisConnections {
     if (command.unreachableSince === 0) command.unreachableSince = now;
     const wait = Math.min(50 + Math.floor((now - command.unreachableSince) / 10), UNREACHABLE_PAUSE_MS);
     if (now + wait - command.unreachableSince > this.#sendRetryMs) return false;
-    this.#onResend();
     await pause(wait);
     // On a Redis Cluster the slot's master may have changed (a replica promoted): send by a fresh slot map.
     await this.refreshSlots();
-    return !this.#closed;
+    if (this.#closed) return false;
+    this.#onResend();
+    return true;
   }
 
   /** NOSCRIPT: once more with the script's text; a slot move: within a budget, after a slot-map refresh. */
@@ -258,11 +276,11 @@ export class RedisConnections {
    * Runs a script by sha on the keys of one hash tag `tag` (a user's), in order with the user's other sends;
    * one refused (NOSCRIPT: sent again with its text; a slot move: after a slot refresh) is sent again
    * without the user's later commands overtaking it, and so is one that failed with Redis unreachable, for
-   * up to `sendRetryMs`: the script must recognise a send of itself that had run (the publish script does,
-   * by its send id).
+   * up to `sendRetryMs` if `recognisesResend`: the script recognises a send of itself that had run (the
+   * publish script does, by its send id), so sending it again cannot run it twice.
    */
-  run(script: string, tag: string, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
-    return this.#ordered.send(tag, scriptCommand(script, keys, args, true));
+  run(script: string, tag: string, keys: readonly string[], args: ReadonlyArray<string | number>, recognisesResend: boolean): Promise<unknown> {
+    return this.#ordered.send(tag, scriptCommand(script, keys, args, recognisesResend));
   }
 
   /** The same for a script whose place among the user's sends does not matter (a snapshot, a check): sent at once. */

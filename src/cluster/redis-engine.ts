@@ -130,7 +130,7 @@ export class RedisEngine implements DeliveryEngine {
       const [seq, epoch] = (await this.redis.run(PUBLISH_SCRIPT, k.tag, [k.meta, k.log], [
         this.#epochCandidate(), delivery === 'durable' ? '1' : '0', this.#deps.recovery.maxEvents, this.#deps.recovery.maxAgeMs, this.#ttlMs,
         k.channel, head, tail, DELIVERY_CHAR[delivery], key, this.redis.publishCommand,
-      ])) as [number, string];
+      ], true)) as [number, string];
       this.#deps.clusterMetrics?.published((performance.now() - started) / 1000);
       return { seq, epoch };
     } catch (err) {

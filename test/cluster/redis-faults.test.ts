@@ -158,15 +158,49 @@ describeWithRedis('Redis engine under broker faults', () => {
     await cut;
     await proxy.refuse(true);
     await until('ioredis gave up on it and the engine sent it again', async () => ((await b!.call('metric', { name: 'wssot_cluster_publish_retries_total' })) as number) >= 1, 10_000, 50);
+    // Sent during the outage: waits behind the resent one, and takes the next seq.
+    const fifth = b!.call('emit', { userId: 'lea', type: 'agent_thinking', data: { i: 5 } });
+    fifth.catch(() => undefined);
     await proxy.refuse(false);
     expect(await fourth).toBe(4);
-    expect(await b!.call('emit', { userId: 'lea', type: 'agent_thinking', data: { i: 5 } })).toBe(5);
+    expect(await fifth).toBe(5);
 
     const log = await withRedis(redis.url, (r) => readLog(r, keyPrefix, 'lea'));
     expect([...log.entries()]).toEqual([[1, 1], [2, 2], [3, 3], [4, 4], [5, 5]]);
     await waitFor('the tab at seq 5', () => tab.client.lastSeq === 5);
     expect(tab.seen).toEqual([1, 2, 3, 4, 5].map((i) => ({ kind: 'event', seq: i, i })));
     expect(await b!.call('metric', { name: 'wssot_cluster_publish_failures_total' })).toBe(0);
+    expect(b!.unhandled).toEqual([]);
+  });
+
+  it('a message’s publish rejected while Redis is unreachable: the user’s event waiting behind it is not rejected with it, and is logged once Redis is back', async () => {
+    redis = await ownRedis();
+    await redis.start();
+    const proxy = await replyCutter(redis.port);
+    proxies.push(proxy);
+    const keyPrefix = uniquePrefix('message-then-event');
+    const [a, b] = await Promise.all([startNode({ redisUrl: redis.url, keyPrefix }), startNode({ redisUrl: proxy.url, keyPrefix })]);
+    nodes.push(a!, b!);
+    const tab = openTab(a!.url, 'max');
+    tabs.push(tab);
+    await waitFor('the tab open', () => tab.client.state === 'open');
+    expect(await b!.call('emit', { userId: 'max', type: 'agent_thinking', data: { i: 1 } })).toBe(1);
+
+    // Redis unreachable for the producer: a message (a plain publish, not sent again: it could arrive
+    // twice) and then an event to the same user, which waits behind it.
+    await proxy.refuse(true, true);
+    expect(await b!.call('message', { userId: 'max', message: { type: 'note' } })).toBe(true);
+    const second = b!.call('emit', { userId: 'max', type: 'agent_thinking', data: { i: 2 } });
+    second.catch(() => undefined); // awaited below
+    await until('the message rejected (ioredis gave up on it)', async () => ((await b!.call('metric', { name: 'wssot_cluster_publish_failures_total' })) as number) >= 1, 10_000, 50);
+    await proxy.refuse(false);
+    expect(await second).toBe(2);
+    expect(await b!.call('metric', { name: 'wssot_cluster_publish_failures_total' })).toBe(1);
+
+    const log = await withRedis(redis.url, (r) => readLog(r, keyPrefix, 'max'));
+    expect([...log.entries()]).toEqual([[1, 1], [2, 2]]);
+    await waitFor('the tab at seq 2', () => tab.client.lastSeq === 2);
+    expect(tab.seen).toEqual([1, 2].map((i) => ({ kind: 'event', seq: i, i })));
     expect(b!.unhandled).toEqual([]);
   });
 

@@ -12,8 +12,11 @@ export interface ReplyCutter {
   readonly url: string;
   /** Arms the cut; resolves once a reply was dropped and its connection cut. */
   cutNextReply(marker: string): Promise<void>;
-  /** Refuses every new connection (true) until told to listen again, on the same port (false). */
-  refuse(refusing: boolean): Promise<void>;
+  /**
+   * Refuses every new connection (true) until told to listen again, on the same port (false); with
+   * `cutOpen`, the connections already open are cut too (Redis unreachable for every client of the proxy).
+   */
+  refuse(refusing: boolean, cutOpen?: boolean): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -55,7 +58,8 @@ export async function replyCutter(redisPort: number): Promise<ReplyCutter> {
     cutNextReply(marker) {
       return new Promise((resolve) => void (armed = { marker: Buffer.from(marker), cut: resolve, on: null }));
     },
-    async refuse(refusing) {
+    async refuse(refusing, cutOpen = false) {
+      if (cutOpen) for (const socket of sockets) socket.destroy();
       // Stops listening at once (close's callback would wait for the open connections to end).
       if (refusing) server.close();
       else await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
