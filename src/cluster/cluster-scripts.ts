@@ -25,25 +25,40 @@ if not epoch then
   ${NEW_EPOCH}
 end`;
 
+/** Above this many fields in a user's meta hash, a node's first send to the user drops the other nodes' send ids (see PUBLISH_SCRIPT). */
+const MAX_META_FIELDS = 16;
+
 /**
  * Meta fields: epoch, seq, ms (the latest entry's time part: ids stay increasing if the clock steps back),
- * tm (when the log was last trimmed by age), l (`<send id>|<seq>` of the latest publish).
- * KEYS: meta, log. ARGV: 1 epoch candidate, unique per send (also the send's id), 2 durable '1'|'0',
- * 3 maxEvents, 4 maxAgeMs, 5 ttlMs, 6 channel, 7 frame head (up to `"seq":`), 8 frame tail (after the seq),
- * 9 delivery char, 10 coalesce key, 11 publish command (SPUBLISH | PUBLISH). The channel message carries the
- * log entry's time part (0 when the event is not logged: it names the entry, so a node can tell it from
- * another with the same seq after a failover) and the coalesce key's length in bytes (`#`, as the reader
- * counts it). Returns { seq, epoch }.
- * The same send again (ioredis resends what was in flight when its connection was lost, and it may have
- * run; a node has at most one send per user in flight) is answered as the first time and not run twice.
+ * tm (when the log was last trimmed by age), and per producing node `l<node>` = `<send number>|<seq>` of that
+ * node's latest send to the user.
+ * KEYS: meta, log. ARGV: 1 epoch candidate, unique per send and also the send's id, `<node>.<send number>`
+ * (<node> without '.'), 2 durable '1'|'0', 3 maxEvents, 4 maxAgeMs, 5 ttlMs, 6 channel, 7 frame head (up to
+ * `"seq":`), 8 frame tail (after the seq), 9 delivery char, 10 coalesce key, 11 publish command (SPUBLISH |
+ * PUBLISH). The channel message carries the log entry's time part (0 when the event is not logged: it names
+ * the entry, so a node can tell it from another with the same seq after a failover) and the coalesce key's
+ * length in bytes (`#`, as the reader counts it). Returns { seq, epoch }.
+ * The same send again (ioredis resends what was in flight when its connection was lost, and the engine what
+ * ioredis gave up on; either may have run) is answered as the first time and not run twice: a node has at
+ * most one send per user in flight, so its latest send is the only one that can come again, and each node
+ * keeps its own (another node's sends in between do not replace it). The fields of nodes long gone (a deploy
+ * gives every node a new id) are dropped when a node's first send to the user finds more than
+ * MAX_META_FIELDS fields.
  */
-export const PUBLISH_SCRIPT = `local meta = redis.call('HMGET', KEYS[1], 'epoch', 'l', 'ms', 'tm', 'seq')
+export const PUBLISH_SCRIPT = `local dot = string.find(ARGV[1], '.', 1, true)
+local mine = 'l' .. string.sub(ARGV[1], 1, dot - 1)
+local sent = string.sub(ARGV[1], dot + 1)
+local meta = redis.call('HMGET', KEYS[1], 'epoch', mine, 'ms', 'tm', 'seq')
 local epoch = meta[1]
 if not epoch then
   ${NEW_EPOCH}
 elseif meta[2] then
   local bar = string.find(meta[2], '|', 1, true)
-  if bar and string.sub(meta[2], 1, bar - 1) == ARGV[1] then return {tonumber(string.sub(meta[2], bar + 1)), epoch} end
+  if bar and string.sub(meta[2], 1, bar - 1) == sent then return {tonumber(string.sub(meta[2], bar + 1)), epoch} end
+elseif redis.call('HLEN', KEYS[1]) > ${MAX_META_FIELDS} then
+  for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
+    if string.byte(field, 1) == 108 then redis.call('HDEL', KEYS[1], field) end
+  end
 end
 local seq
 local frame
@@ -60,18 +75,18 @@ if ARGV[2] == '1' then
     local tm = tonumber(meta[4]) or 0
     if ms - tm >= 1000 then
       redis.call('XTRIM', KEYS[2], 'MINID', '~', string.format('%d-0', math.max(0, ms - tonumber(ARGV[4]))))
-      redis.call('HSET', KEYS[1], 'ms', ms, 'tm', ms, 'l', ARGV[1] .. '|' .. seq)
+      redis.call('HSET', KEYS[1], 'ms', ms, 'tm', ms, mine, sent .. '|' .. seq)
     else
-      redis.call('HSET', KEYS[1], 'ms', ms, 'l', ARGV[1] .. '|' .. seq)
+      redis.call('HSET', KEYS[1], 'ms', ms, mine, sent .. '|' .. seq)
     end
     redis.call('PEXPIRE', KEYS[2], ARGV[5])
   else
-    redis.call('HSET', KEYS[1], 'l', ARGV[1] .. '|' .. seq)
+    redis.call('HSET', KEYS[1], mine, sent .. '|' .. seq)
   end
 else
   seq = tonumber(meta[5]) or 0
   frame = ARGV[7] .. seq .. ARGV[8]
-  redis.call('HSET', KEYS[1], 'l', ARGV[1] .. '|' .. seq)
+  redis.call('HSET', KEYS[1], mine, sent .. '|' .. seq)
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 redis.call(ARGV[11], ARGV[6], 'e|' .. ARGV[9] .. '|' .. seq .. '|' .. ms .. '|' .. epoch .. '|' .. #ARGV[10] .. '|' .. ARGV[10] .. frame)

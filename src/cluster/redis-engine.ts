@@ -12,7 +12,7 @@
  *   subscriber was away) or a new epoch (the log was lost) closes the user's local tabs with 1012, so they
  *   resume from their own lastSeq and get exactly the missed events or `recovered: false`: never a silent gap.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { CloseCode } from '../close-codes.js';
 import type { ConnectionLimitPolicy } from '../config/manager-options.js';
@@ -79,7 +79,8 @@ export class RedisEngine implements DeliveryEngine {
   /** The log's TTL: an event, a snapshot and each holding node's heartbeat refresh it. */
   readonly #ttlMs: number;
   #closed = false;
-  readonly #epochPrefix = randomUUID();
+  /** 72 random bits, base64url (no '.' or '|'): names this engine's sends and the epochs they create. */
+  readonly #epochPrefix = randomBytes(9).toString('base64url');
   #epochs = 0;
 
   constructor(options: ResolvedClusterOptions, deps: RedisEngineDeps) {
@@ -140,9 +141,10 @@ export class RedisEngine implements DeliveryEngine {
   }
 
   /**
-   * The epoch a script gives a user whose log it finds gone: unique for the whole deployment and across
-   * restarts (a random id per engine, not the nodeId an app may fix, and a counter) without a randomUUID() per
-   * event on the send path.
+   * The send's id, `<engine>.<send number>`, which is also the epoch a script gives a user whose log it finds
+   * gone: unique for the whole deployment and across restarts (a random id per engine, not the nodeId an app
+   * may fix, and a counter) without a random id per event on the send path. The publish script keeps each
+   * engine's latest send number per user, to recognise the same send again.
    */
   #epochCandidate(): string {
     return `${this.#epochPrefix}.${++this.#epochs}`;

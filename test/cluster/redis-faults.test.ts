@@ -137,7 +137,7 @@ describeWithRedis('Redis engine under broker faults', () => {
     expect(b!.unhandled).toEqual([]);
   });
 
-  it('a publish’s reply lost and Redis then unreachable past ioredis’s retries: the engine sends it again with the same id, and it is logged and delivered once, not rejected', async () => {
+  it('a publish’s reply lost and Redis then unreachable past ioredis’s retries: the engine sends it again with the same id, and it is logged and delivered once, not rejected, though another node’s send to the user ran in between', async () => {
     redis = await ownRedis();
     await redis.start();
     const proxy = await replyCutter(redis.port);
@@ -158,17 +158,19 @@ describeWithRedis('Redis engine under broker faults', () => {
     await cut;
     await proxy.refuse(true);
     await until('ioredis gave up on it and the engine sent it again', async () => ((await b!.call('metric', { name: 'wssot_cluster_publish_retries_total' })) as number) >= 1, 10_000, 50);
+    // The other node, which reaches Redis, sends to the same user meanwhile (each node keeps its own latest send id).
+    expect(await a!.call('emit', { userId: 'lea', type: 'agent_thinking', data: { i: 50 } })).toBe(5);
     // Sent during the outage: waits behind the resent one, and takes the next seq.
     const fifth = b!.call('emit', { userId: 'lea', type: 'agent_thinking', data: { i: 5 } });
     fifth.catch(() => undefined);
     await proxy.refuse(false);
     expect(await fourth).toBe(4);
-    expect(await fifth).toBe(5);
+    expect(await fifth).toBe(6);
 
     const log = await withRedis(redis.url, (r) => readLog(r, keyPrefix, 'lea'));
-    expect([...log.entries()]).toEqual([[1, 1], [2, 2], [3, 3], [4, 4], [5, 5]]);
-    await waitFor('the tab at seq 5', () => tab.client.lastSeq === 5);
-    expect(tab.seen).toEqual([1, 2, 3, 4, 5].map((i) => ({ kind: 'event', seq: i, i })));
+    expect([...log.entries()]).toEqual([[1, 1], [2, 2], [3, 3], [4, 4], [5, 50], [6, 5]]);
+    await waitFor('the tab at seq 6', () => tab.client.lastSeq === 6);
+    expect(tab.seen).toEqual([[1, 1], [2, 2], [3, 3], [4, 4], [5, 50], [6, 5]].map(([seq, i]) => ({ kind: 'event', seq, i })));
     expect(await b!.call('metric', { name: 'wssot_cluster_publish_failures_total' })).toBe(0);
     expect(b!.unhandled).toEqual([]);
   });
