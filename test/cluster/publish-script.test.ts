@@ -6,17 +6,17 @@
 import http from 'node:http';
 import { afterEach, expect, it } from 'vitest';
 import { ClusterKeys } from '../../src/cluster/cluster-keys.js';
-import { createWebSocketServer, type WebSocketServer } from '../../src/index.js';
+import { createWebSocketServer, type WsSsotServer } from '../../src/index.js';
 import { silentLogger } from '../support/harness.js';
 import { describeWithRedis, REDIS_URL, uniquePrefix } from '../support/redis.js';
 import { withRedis } from '../support/redis-server.js';
 
-const servers: WebSocketServer[] = [];
+const servers: WsSsotServer[] = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-function node(keyPrefix: string): WebSocketServer {
+function node(keyPrefix: string): WsSsotServer {
   const wss = createWebSocketServer({ server: http.createServer(), authenticate: () => null, logger: silentLogger, heartbeatIntervalMs: 0, cluster: { redis: REDIS_URL, keyPrefix } });
   servers.push(wss);
   return wss;

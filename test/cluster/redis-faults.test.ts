@@ -1,14 +1,13 @@
 /**
  * Broker faults for real, on a redis-server of the test's own: killed mid-run (no crash, no unhandled
- * rejection, health degraded, sends retried for sendRetryMs, then rejected and counted), restarted empty (the log is really lost:
- * the tabs are closed to resume and get recovered: false, never a silent gap), and the subscriber's
+ * rejection, health degraded, sends retried for sendRetryMs, then rejected and counted), restarted empty
+ * (the log is really lost: the tabs are closed to resume and get recovered: false, never a silent gap), and the subscriber's
  * connection killed (CLIENT KILL) while events are produced elsewhere: resubscribed by itself, nothing lost;
  * and restarted from an earlier snapshot in which the lost seqs were given to new events (what a failover
  * that lost acknowledged writes leaves): a new epoch, the tabs told recovered: false, never the new events
  * skipped because their seqs match; and a tab that was closed through it resumes, naming its last event, on a
- * node of the promoted Redis: told recovered: false too. And a publish's reply lost for real (a proxy cuts the
- * connection after Redis ran it): ioredis sends it again, and it is logged and delivered once; and so when
- * Redis then stays unreachable past ioredis's retries and the engine sends it again.
+ * node of the promoted Redis: told recovered: false too. Lost replies (a proxy between a node and Redis) are
+ * in lost-replies.test.ts.
  */
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,8 +20,6 @@ import { TestClient } from '../support/client.js';
 import { startNode, type ClusterNode } from '../support/cluster-nodes.js';
 import { describeWithRedis, uniquePrefix } from '../support/redis.js';
 import { ownRedis, withRedis, type OwnRedis } from '../support/redis-server.js';
-import { until } from '../support/redis-topology.js';
-import { replyCutter, type ReplyCutter } from '../support/reply-cutter.js';
 import { gapsOf, openTab, readLog, silentLoss, type TrackedTab } from '../support/tracked-tab.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -31,7 +28,6 @@ const clients: TestClient[] = [];
 const shipped: Array<WsSsotClient> = [];
 const tabs: TrackedTab[] = [];
 const servers: OwnRedis[] = [];
-const proxies: ReplyCutter[] = [];
 const dirs: string[] = [];
 let redis: OwnRedis | null = null;
 /** The key prefix of the rewritten-history tests. */
@@ -44,7 +40,6 @@ afterEach(async () => {
   await redis?.kill();
   redis = null;
   await Promise.all(servers.splice(0).map((r) => r.kill()));
-  await Promise.all(proxies.splice(0).map((p) => p.close()));
   await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
 
@@ -109,101 +104,6 @@ describeWithRedis('Redis engine under broker faults', () => {
     expect(await node.call('metric', { name: 'wssot_cluster_resyncs_total' })).toBeGreaterThanOrEqual(1);
     expect((await health(node)).status).toBe('ok');
     expect(node.unhandled).toEqual([]);
-  });
-
-  it('a publish’s reply lost (the connection cut after Redis ran it): ioredis sends it again on reconnect, and it is logged and delivered once, with the seq it got the first time', async () => {
-    redis = await ownRedis();
-    await redis.start();
-    const proxy = await replyCutter(redis.port);
-    proxies.push(proxy);
-    const keyPrefix = uniquePrefix('lost-reply');
-    // The producer's connections go through the proxy; the tab's node talks to Redis directly.
-    const [a, b] = await Promise.all([startNode({ redisUrl: redis.url, keyPrefix }), startNode({ redisUrl: proxy.url, keyPrefix })]);
-    nodes.push(a!, b!);
-    const tab = openTab(a!.url, 'kay');
-    tabs.push(tab);
-    await waitFor('the tab open', () => tab.client.state === 'open');
-    for (let i = 1; i <= 3; i++) expect(await b!.call('emit', { userId: 'kay', type: 'agent_thinking', data: { i } })).toBe(i);
-
-    const cut = proxy.cutNextReply('evalsha');
-    expect(await b!.call('emit', { userId: 'kay', type: 'agent_thinking', data: { i: 4 } })).toBe(4);
-    await cut;
-    expect(await b!.call('emit', { userId: 'kay', type: 'agent_thinking', data: { i: 5 } })).toBe(5);
-
-    const log = await withRedis(redis.url, (r) => readLog(r, keyPrefix, 'kay'));
-    expect([...log.entries()]).toEqual([[1, 1], [2, 2], [3, 3], [4, 4], [5, 5]]);
-    await waitFor('the tab at seq 5', () => tab.client.lastSeq === 5);
-    expect(tab.seen).toEqual([1, 2, 3, 4, 5].map((i) => ({ kind: 'event', seq: i, i })));
-    expect(b!.unhandled).toEqual([]);
-  });
-
-  it('a publish’s reply lost and Redis then unreachable past ioredis’s retries: the engine sends it again with the same id, and it is logged and delivered once, not rejected, though another node’s send to the user ran in between', async () => {
-    redis = await ownRedis();
-    await redis.start();
-    const proxy = await replyCutter(redis.port);
-    proxies.push(proxy);
-    const keyPrefix = uniquePrefix('lost-reply-outage');
-    const [a, b] = await Promise.all([startNode({ redisUrl: redis.url, keyPrefix }), startNode({ redisUrl: proxy.url, keyPrefix })]);
-    nodes.push(a!, b!);
-    const tab = openTab(a!.url, 'lea');
-    tabs.push(tab);
-    await waitFor('the tab open', () => tab.client.state === 'open');
-    for (let i = 1; i <= 3; i++) expect(await b!.call('emit', { userId: 'lea', type: 'agent_thinking', data: { i } })).toBe(i);
-
-    // Redis runs event 4, its reply is lost and the connection cut; every reconnect is cut too, so ioredis
-    // gives up on it (maxRetriesPerRequest) although it ran. An app retrying it would log it twice.
-    const cut = proxy.cutNextReply('evalsha');
-    const fourth = b!.call('emit', { userId: 'lea', type: 'agent_thinking', data: { i: 4 } });
-    fourth.catch(() => undefined); // awaited below; not an unhandled rejection if a wait fails first
-    await cut;
-    await proxy.refuse(true);
-    await until('ioredis gave up on it and the engine sent it again', async () => ((await b!.call('metric', { name: 'wssot_cluster_publish_retries_total' })) as number) >= 1, 10_000, 50);
-    // The other node, which reaches Redis, sends to the same user meanwhile (each node keeps its own latest send id).
-    expect(await a!.call('emit', { userId: 'lea', type: 'agent_thinking', data: { i: 50 } })).toBe(5);
-    // Sent during the outage: waits behind the resent one, and takes the next seq.
-    const fifth = b!.call('emit', { userId: 'lea', type: 'agent_thinking', data: { i: 5 } });
-    fifth.catch(() => undefined);
-    await proxy.refuse(false);
-    expect(await fourth).toBe(4);
-    expect(await fifth).toBe(6);
-
-    const log = await withRedis(redis.url, (r) => readLog(r, keyPrefix, 'lea'));
-    expect([...log.entries()]).toEqual([[1, 1], [2, 2], [3, 3], [4, 4], [5, 50], [6, 5]]);
-    await waitFor('the tab at seq 6', () => tab.client.lastSeq === 6);
-    expect(tab.seen).toEqual([[1, 1], [2, 2], [3, 3], [4, 4], [5, 50], [6, 5]].map(([seq, i]) => ({ kind: 'event', seq, i })));
-    expect(await b!.call('metric', { name: 'wssot_cluster_publish_failures_total' })).toBe(0);
-    expect(b!.unhandled).toEqual([]);
-  });
-
-  it('a message’s publish rejected while Redis is unreachable: the user’s event waiting behind it is not rejected with it, and is logged once Redis is back', async () => {
-    redis = await ownRedis();
-    await redis.start();
-    const proxy = await replyCutter(redis.port);
-    proxies.push(proxy);
-    const keyPrefix = uniquePrefix('message-then-event');
-    const [a, b] = await Promise.all([startNode({ redisUrl: redis.url, keyPrefix }), startNode({ redisUrl: proxy.url, keyPrefix })]);
-    nodes.push(a!, b!);
-    const tab = openTab(a!.url, 'max');
-    tabs.push(tab);
-    await waitFor('the tab open', () => tab.client.state === 'open');
-    expect(await b!.call('emit', { userId: 'max', type: 'agent_thinking', data: { i: 1 } })).toBe(1);
-
-    // Redis unreachable for the producer: a message (a plain publish, not sent again: it could arrive
-    // twice) and then an event to the same user, which waits behind it.
-    await proxy.refuse(true, true);
-    expect(await b!.call('message', { userId: 'max', message: { type: 'note' } })).toBe(true);
-    const second = b!.call('emit', { userId: 'max', type: 'agent_thinking', data: { i: 2 } });
-    second.catch(() => undefined); // awaited below
-    await until('the message rejected (ioredis gave up on it)', async () => ((await b!.call('metric', { name: 'wssot_cluster_publish_failures_total' })) as number) >= 1, 10_000, 50);
-    await proxy.refuse(false);
-    expect(await second).toBe(2);
-    expect(await b!.call('metric', { name: 'wssot_cluster_publish_failures_total' })).toBe(1);
-
-    const log = await withRedis(redis.url, (r) => readLog(r, keyPrefix, 'max'));
-    expect([...log.entries()]).toEqual([[1, 1], [2, 2]]);
-    await waitFor('the tab at seq 2', () => tab.client.lastSeq === 2);
-    expect(tab.seen).toEqual([1, 2].map((i) => ({ kind: 'event', seq: i, i })));
-    expect(b!.unhandled).toEqual([]);
   });
 
   it('the subscriber’s connection killed: ioredis resubscribes by itself; events produced meanwhile arrive, none lost or doubled', async () => {

@@ -1,0 +1,111 @@
+/**
+ * Lost replies and unreachable Redis for a producing node, for real: its connections go through a TCP proxy
+ * (test/support/reply-cutter.ts) that drops a reply after Redis ran the command and cuts the connection, and
+ * can refuse every reconnect. A publish ioredis sends again, or the engine sends again after ioredis gave up
+ * on it, is logged and delivered once, with its first seq, whatever another node sent to the user meanwhile;
+ * an event waiting behind a message that was rejected is not rejected with it.
+ */
+import { afterEach, expect, it } from 'vitest';
+import { startNode, type ClusterNode } from '../support/cluster-nodes.js';
+import { describeWithRedis, uniquePrefix } from '../support/redis.js';
+import { ownRedis, withRedis, type OwnRedis } from '../support/redis-server.js';
+import { until } from '../support/redis-topology.js';
+import { replyCutter, type ReplyCutter } from '../support/reply-cutter.js';
+import { openTab, readLog, type TrackedTab } from '../support/tracked-tab.js';
+import { waitFor } from '../support/wait-for.js';
+
+const nodes: ClusterNode[] = [];
+const tabs: TrackedTab[] = [];
+const servers: OwnRedis[] = [];
+const proxies: ReplyCutter[] = [];
+afterEach(async () => {
+  await Promise.all(tabs.splice(0).map((t) => t.client.close()));
+  await Promise.all(nodes.splice(0).map((n) => n.stop()));
+  await Promise.all(proxies.splice(0).map((p) => p.close()));
+  await Promise.all(servers.splice(0).map((r) => r.kill()));
+});
+
+/** A redis-server of the test's own; node a talks to it directly and holds a tab of `userId`, node b (the producer) goes through the proxy. */
+async function producerBehindProxy(name: string, userId: string): Promise<{ redis: OwnRedis; proxy: ReplyCutter; keyPrefix: string; a: ClusterNode; b: ClusterNode; tab: TrackedTab }> {
+  const redis = await ownRedis();
+  servers.push(redis);
+  await redis.start();
+  const proxy = await replyCutter(redis.port);
+  proxies.push(proxy);
+  const keyPrefix = uniquePrefix(name);
+  const [a, b] = await Promise.all([startNode({ redisUrl: redis.url, keyPrefix }), startNode({ redisUrl: proxy.url, keyPrefix })]);
+  nodes.push(a, b);
+  const tab = openTab(a.url, userId);
+  tabs.push(tab);
+  await waitFor('the tab open', () => tab.client.state === 'open');
+  return { redis, proxy, keyPrefix, a, b, tab };
+}
+
+describeWithRedis('Redis engine: lost replies and an unreachable Redis for the producing node', () => {
+  it('a publish’s reply lost (the connection cut after Redis ran it): ioredis sends it again on reconnect, and it is logged and delivered once, with the seq it got the first time', async () => {
+    const { redis, proxy, keyPrefix, b, tab } = await producerBehindProxy('lost-reply', 'kay');
+    for (let i = 1; i <= 3; i++) expect(await b.call('emit', { userId: 'kay', type: 'agent_thinking', data: { i } })).toBe(i);
+
+    const cut = proxy.cutNextReply('evalsha');
+    expect(await b.call('emit', { userId: 'kay', type: 'agent_thinking', data: { i: 4 } })).toBe(4);
+    await cut;
+    expect(await b.call('emit', { userId: 'kay', type: 'agent_thinking', data: { i: 5 } })).toBe(5);
+
+    const log = await withRedis(redis.url, (r) => readLog(r, keyPrefix, 'kay'));
+    expect([...log.entries()]).toEqual([[1, 1], [2, 2], [3, 3], [4, 4], [5, 5]]);
+    await waitFor('the tab at seq 5', () => tab.client.lastSeq === 5);
+    expect(tab.seen).toEqual([1, 2, 3, 4, 5].map((i) => ({ kind: 'event', seq: i, i })));
+    expect(b.unhandled).toEqual([]);
+  });
+
+  it('a publish’s reply lost and Redis then unreachable past ioredis’s retries: the engine sends it again with the same id, and it is logged and delivered once, not rejected, though another node’s send to the user ran in between', async () => {
+    const { redis, proxy, keyPrefix, a, b, tab } = await producerBehindProxy('lost-reply-outage', 'lea');
+    for (let i = 1; i <= 3; i++) expect(await b.call('emit', { userId: 'lea', type: 'agent_thinking', data: { i } })).toBe(i);
+
+    // Redis runs event 4, its reply is lost and the connection cut; every reconnect is cut too, so ioredis
+    // gives up on it (maxRetriesPerRequest) although it ran. An app retrying it would log it twice.
+    const cut = proxy.cutNextReply('evalsha');
+    const fourth = b.call('emit', { userId: 'lea', type: 'agent_thinking', data: { i: 4 } });
+    fourth.catch(() => undefined); // awaited below; not an unhandled rejection if a wait fails first
+    await cut;
+    await proxy.refuse(true);
+    await until('ioredis gave up on it and the engine sent it again', async () => ((await b.call('metric', { name: 'wssot_cluster_publish_retries_total' })) as number) >= 1, 10_000, 50);
+    // The other node, which reaches Redis, sends to the same user meanwhile (each node keeps its own latest send id).
+    expect(await a.call('emit', { userId: 'lea', type: 'agent_thinking', data: { i: 50 } })).toBe(5);
+    // Sent during the outage: waits behind the resent one, and takes the next seq.
+    const fifth = b.call('emit', { userId: 'lea', type: 'agent_thinking', data: { i: 5 } });
+    fifth.catch(() => undefined);
+    await proxy.refuse(false);
+    expect(await fourth).toBe(4);
+    expect(await fifth).toBe(6);
+
+    const log = await withRedis(redis.url, (r) => readLog(r, keyPrefix, 'lea'));
+    expect([...log.entries()]).toEqual([[1, 1], [2, 2], [3, 3], [4, 4], [5, 50], [6, 5]]);
+    await waitFor('the tab at seq 6', () => tab.client.lastSeq === 6);
+    expect(tab.seen).toEqual([[1, 1], [2, 2], [3, 3], [4, 4], [5, 50], [6, 5]].map(([seq, i]) => ({ kind: 'event', seq, i })));
+    expect(await b.call('metric', { name: 'wssot_cluster_publish_failures_total' })).toBe(0);
+    expect(b.unhandled).toEqual([]);
+  });
+
+  it('a message’s publish rejected while Redis is unreachable: the user’s event waiting behind it is not rejected with it, and is logged once Redis is back', async () => {
+    const { redis, proxy, keyPrefix, b, tab } = await producerBehindProxy('message-then-event', 'max');
+    expect(await b.call('emit', { userId: 'max', type: 'agent_thinking', data: { i: 1 } })).toBe(1);
+
+    // Redis unreachable for the producer: a message (a plain publish, not sent again: it could arrive
+    // twice) and then an event to the same user, which waits behind it.
+    await proxy.refuse(true, true);
+    expect(await b.call('message', { userId: 'max', message: { type: 'note' } })).toBe(true);
+    const second = b.call('emit', { userId: 'max', type: 'agent_thinking', data: { i: 2 } });
+    second.catch(() => undefined); // awaited below
+    await until('the message rejected (ioredis gave up on it)', async () => ((await b.call('metric', { name: 'wssot_cluster_publish_failures_total' })) as number) >= 1, 10_000, 50);
+    await proxy.refuse(false);
+    expect(await second).toBe(2);
+    expect(await b.call('metric', { name: 'wssot_cluster_publish_failures_total' })).toBe(1);
+
+    const log = await withRedis(redis.url, (r) => readLog(r, keyPrefix, 'max'));
+    expect([...log.entries()]).toEqual([[1, 1], [2, 2]]);
+    await waitFor('the tab at seq 2', () => tab.client.lastSeq === 2);
+    expect(tab.seen).toEqual([1, 2].map((i) => ({ kind: 'event', seq: i, i })));
+    expect(b.unhandled).toEqual([]);
+  });
+});
