@@ -8,7 +8,7 @@ import type { UserId } from '../types.js';
 export interface UserKeys {
   /** The part every key and the channel of the user share (`<prefix>:{u:<userId>}`): one slot, one send order. */
   readonly tag: string;
-  /** Hash: epoch, seq (latest durable seq), ms (the latest log entry's time part), tm (the last trim by age), l (the latest publish's send id and seq). */
+  /** Hash: epoch, seq (latest durable seq), ms (the latest log entry's time part), tm (the last trim by age), l<node> (each producing node's latest send number and seq). */
   readonly meta: string;
   /** Stream: the replay log, entry ids `<ms>-<seq>`, field `f` = the frame. */
   readonly log: string;

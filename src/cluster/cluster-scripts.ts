@@ -25,8 +25,11 @@ if not epoch then
   ${NEW_EPOCH}
 end`;
 
-/** Above this many fields in a user's meta hash, a node's first send to the user drops the other nodes' send ids (see PUBLISH_SCRIPT). */
-const MAX_META_FIELDS = 16;
+/**
+ * Above this many fields in a user's meta hash (4 of them not send ids), a node's first send to the user drops
+ * the other nodes' send ids (see PUBLISH_SCRIPT): a few deploys' worth of replaced nodes, at about 32 B each.
+ */
+export const MAX_META_FIELDS = 32;
 
 /**
  * Meta fields: epoch, seq, ms (the latest entry's time part: ids stay increasing if the clock steps back),
@@ -43,9 +46,10 @@ const MAX_META_FIELDS = 16;
  * most one send per user in flight, so its latest send is the only one that can come again, and each node
  * keeps its own (another node's sends in between do not replace it). The fields of nodes long gone (a deploy
  * gives every node a new id) are dropped when a node's first send to the user finds more than
- * MAX_META_FIELDS fields.
+ * MAX_META_FIELDS fields: with that many producing nodes alive, a live node's id could be dropped too.
  */
 export const PUBLISH_SCRIPT = `local dot = string.find(ARGV[1], '.', 1, true)
+if not dot then return redis.error_reply('ERR ws-ssot: a send id is <engine>.<number>') end
 local mine = 'l' .. string.sub(ARGV[1], 1, dot - 1)
 local sent = string.sub(ARGV[1], dot + 1)
 local meta = redis.call('HMGET', KEYS[1], 'epoch', mine, 'ms', 'tm', 'seq')
