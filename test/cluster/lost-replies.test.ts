@@ -3,7 +3,8 @@
  * (test/support/reply-cutter.ts) that drops a reply after Redis ran the command and cuts the connection, and
  * can refuse every reconnect. A publish ioredis sends again, or the engine sends again after ioredis gave up
  * on it, is logged and delivered once, with its first seq, whatever another node sent to the user meanwhile;
- * an event waiting behind a message that was rejected is not rejected with it.
+ * an event waiting behind a message that was rejected is not rejected with it; a command timeout on the app's
+ * instance is rejected and not sent again.
  */
 import { afterEach, expect, it } from 'vitest';
 import { startNode, type ClusterNode } from '../support/cluster-nodes.js';
@@ -106,6 +107,31 @@ describeWithRedis('Redis engine: lost replies and an unreachable Redis for the p
     expect([...log.entries()]).toEqual([[1, 1], [2, 2]]);
     await waitFor('the tab at seq 2', () => tab.client.lastSeq === 2);
     expect(tab.seen).toEqual([1, 2].map((i) => ({ kind: 'event', seq: i, i })));
+    expect(b.unhandled).toEqual([]);
+  });
+
+  it('a command timeout on the app’s instance: the send is rejected, not sent again (ioredis keeps it queued, and it runs once Redis answers)', async () => {
+    const redis = await ownRedis();
+    servers.push(redis);
+    await redis.start();
+    const keyPrefix = uniquePrefix('command-timeout');
+    const [a, b] = await Promise.all([startNode({ redisUrl: redis.url, keyPrefix }), startNode({ redis: { kind: 'timeout', url: redis.url, commandTimeout: 300 }, keyPrefix })]);
+    nodes.push(a, b);
+    const tab = openTab(a.url, 'ned');
+    tabs.push(tab);
+    await waitFor('the tab open', () => tab.client.state === 'open');
+    expect(await b.call('emit', { userId: 'ned', type: 'agent_thinking', data: { i: 1 } })).toBe(1);
+
+    // Redis stops answering writes for 2 s (a slow Redis, for real): the send times out on the app's instance.
+    await withRedis(redis.url, (r) => r.call('CLIENT', 'PAUSE', '2000', 'WRITE'));
+    await expect(b.call('emit', { userId: 'ned', type: 'agent_thinking', data: { i: 2 } })).rejects.toThrow('Command timed out');
+    expect(await b.call('metric', { name: 'wssot_cluster_publish_retries_total' })).toBe(0);
+    expect(await b.call('metric', { name: 'wssot_cluster_publish_failures_total' })).toBe(1);
+    // ioredis still sent it: it runs when the pause ends. Sent again too, it would have been logged twice.
+    await waitFor('the rejected send logged after the pause', () => tab.client.lastSeq === 2, 10_000);
+    expect(await b.call('emit', { userId: 'ned', type: 'agent_thinking', data: { i: 3 } })).toBe(3);
+    const log = await withRedis(redis.url, (r) => readLog(r, keyPrefix, 'ned'));
+    expect([...log.entries()]).toEqual([[1, 1], [2, 2], [3, 3]]);
     expect(b.unhandled).toEqual([]);
   });
 });

@@ -13,13 +13,14 @@ import type { ConnectionLimitPolicy } from '../../src/index.js';
 import { bearerAuth } from './harness.js';
 
 /**
- * An ioredis instance for the node to build: a Redis Cluster (startup nodes), a master behind Sentinel, or
- * one server over TLS with the app's own CA and an ACL user.
+ * An ioredis instance for the node to build: a Redis Cluster (startup nodes), a master behind Sentinel,
+ * one server over TLS with the app's own CA and an ACL user, or one server with a `commandTimeout`.
  */
 export type NodeRedis =
   | { kind: 'cluster'; nodes: Array<{ host: string; port: number }>; username?: string; password?: string }
   | { kind: 'sentinel'; sentinels: Array<{ host: string; port: number }>; name: string }
-  | { kind: 'tls'; host: string; port: number; ca: string; username: string; password: string };
+  | { kind: 'tls'; host: string; port: number; ca: string; username: string; password: string }
+  | { kind: 'timeout'; url: string; commandTimeout: number };
 
 export interface NodeConfig {
   /** A redis:// URL (ws-ssot opens its own connections), or… */
@@ -80,6 +81,7 @@ const config = JSON.parse(process.env.WSSOT_NODE ?? '{}') as NodeConfig;
 /** The node's own ioredis instance (an app's), with the options an app would give it. */
 function buildRedis(target: NodeRedis): Redis | Cluster {
   if (target.kind === 'cluster') return new Cluster(target.nodes, { enableAutoPipelining: true, redisOptions: { username: target.username, password: target.password } });
+  if (target.kind === 'timeout') return new Redis(target.url, { enableAutoPipelining: true, commandTimeout: target.commandTimeout });
   if (target.kind === 'tls') {
     const { host, port, ca, username, password } = target;
     return new Redis({ host, port, username, password, tls: { ca }, enableAutoPipelining: true, retryStrategy: (times) => Math.min(times * 50, 200) });
