@@ -16,7 +16,8 @@ import type { UserId } from '../types.js';
 import type { ClusterKeys } from './cluster-keys.js';
 import type { ResolvedClusterOptions } from './cluster-options.js';
 import { ADMIT_SCRIPT } from './cluster-scripts.js';
-import { isRedirect, type RedisConnections } from './redis-connections.js';
+import type { RedisConnections } from './redis-connections.js';
+import { isRedirect } from './redis-failures.js';
 
 /** Every live node's figures, summed (a user connected to two nodes counts on each). */
 export interface ClusterCounts {

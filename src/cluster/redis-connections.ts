@@ -17,6 +17,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { OrderedSends, type RedisCommand } from './ordered-sends.js';
 import { RedisClusterWatch } from './redis-cluster-watch.js';
+import { isNoScript, isRedirect, redirectOf, resendableAfter, splitBatch, unreachable } from './redis-failures.js';
 import { settlesWithin } from './route-subscription.js';
 
 type Client = Redis | Cluster;
@@ -48,69 +49,14 @@ const NO_KEYS: readonly string[] = [];
 /** The longest pause before a command is sent again while Redis is unreachable (from 50 ms, growing with the outage). */
 const UNREACHABLE_PAUSE_MS = 500;
 
-function scriptCommand(script: string, keys: readonly string[], args: ReadonlyArray<string | number>, resendable: boolean): RedisCommand {
-  return { script, keys, args, channel: '', message: '', withText: false, resendable, redirects: 0, unreachableSince: 0 };
+/** A command with every field set, so that all share one shape. */
+function newCommand(script: string | null, keys: readonly string[], args: ReadonlyArray<string | number>, channel: string, message: string, resendable: boolean): RedisCommand {
+  return { script, keys, args, channel, message, withText: false, resendable, redirects: 0, unreachableSince: 0 };
 }
 
-function pause(ms: number): Promise<void> {
+/** A pause on an error path that never keeps a closing process alive. */
+export function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
-
-/**
- * A Redis Cluster refused the command because its slot is elsewhere or moving (MOVED, ASK, TRYAGAIN): it
- * did not run, so it can be sent again. ioredis follows these by itself for a command alone, but not inside
- * an auto-pipelined batch that also holds commands which succeeded or failed otherwise: then the error
- * reaches the caller and ioredis's slot map stays stale. Also when ioredis followed them until its
- * `maxRedirections` ran out and the last refusal was one of them (ioredis counts its failover retries
- * against the same budget: a command given up on after a closed connection may have run, and is not one).
- */
-export function isRedirect(err: unknown): boolean {
-  return redirectOf(err) !== null;
-}
-
-/** Which redirect refused the command (see {@link isRedirect}), or null. */
-function redirectOf(err: unknown): 'MOVED' | 'ASK' | 'TRYAGAIN' | null {
-  const found = /^(?:Too many Cluster redirections\. Last error: ReplyError: )?(MOVED|ASK|TRYAGAIN) /.exec(String((err as Error | null)?.message));
-  return found === null ? null : (found[1] as 'MOVED' | 'ASK' | 'TRYAGAIN');
-}
-
-function isNoScript(err: unknown): boolean {
-  return String((err as Error | null)?.message).startsWith('NOSCRIPT');
-}
-
-/**
- * ioredis refused an auto-pipelined batch before sending it, its commands' slots having moved to different
- * masters meanwhile (a slot map refreshed during a reshard): nothing ran; sent again after a refresh.
- */
-function splitBatch(err: unknown): boolean {
-  return String((err as Error | null)?.message).startsWith('All keys in the pipeline should belong to the same slots allocation group');
-}
-
-/** Redis answered that it serves no command now: the cluster down, a dataset loading, a replica cut from its master. */
-const SERVES_NOTHING = /^(?:CLUSTERDOWN|LOADING|MASTERDOWN|READONLY) /;
-
-/** ioredis's budget of cluster retries ran out on a reply (`Last error: ReplyError: …`) other than {@link SERVES_NOTHING}'s: Redis answered. */
-const ANSWERED_LAST = /^Too many Cluster redirections\. Last error: ReplyError: (?!(?:CLUSTERDOWN|LOADING|MASTERDOWN|READONLY) )/;
-
-/**
- * The command failed without Redis answering it (ioredis gave up: connection closed, retries exhausted, no
- * shard reachable, a command timeout on the app's instance), or Redis answered that it serves no command now:
- * every command sent now would fail the same way.
- */
-function unreachable(err: unknown): boolean {
-  const { name, message } = (err ?? {}) as { name?: string; message?: string };
-  const text = String(message);
-  return name === 'ReplyError' ? SERVES_NOTHING.test(text) : !ANSWERED_LAST.test(text);
-}
-
-/**
- * Whether a command that failed with Redis unreachable ({@link unreachable}) may be sent again by the engine.
- * Not after a command timeout (ioredis's "Command timed out", on an app's instance with `commandTimeout`):
- * ioredis rejects it but keeps it queued, and on a Redis Cluster sends that copy again by itself later,
- * where it could run after the user's next send (which replaced the send id it would be recognised by).
- */
-function resendable(err: unknown): boolean {
-  return unreachable(err) && String((err as Error | null)?.message) !== 'Command timed out';
 }
 
 export class RedisConnections {
@@ -227,7 +173,7 @@ export class RedisConnections {
   async #again(err: unknown, command: RedisCommand): Promise<boolean> {
     if (this.#closed) return false;
     if (this.#refused(err)) return this.#againAfterRefusal(err, command);
-    if (!command.resendable || !resendable(err)) return false;
+    if (!command.resendable || !resendableAfter(err)) return false;
     // Unreachable (ioredis gave up: the command may have run, and the publish script recognises its send id
     // if so). ioredis's own reconnect attempts pace most failures; the pause paces those that come at once
     // (CLUSTERDOWN, a connection that refuses at once).
@@ -280,17 +226,17 @@ export class RedisConnections {
    * publish script does, by its send id), so sending it again cannot run it twice.
    */
   run(script: string, tag: string, keys: readonly string[], args: ReadonlyArray<string | number>, recognisesResend: boolean): Promise<unknown> {
-    return this.#ordered.send(tag, scriptCommand(script, keys, args, recognisesResend));
+    return this.#ordered.send(tag, newCommand(script, keys, args, '', '', recognisesResend));
   }
 
   /** The same for a script whose place among the user's sends does not matter (a snapshot, a check): sent at once. */
   runAlone(script: string, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
-    return this.#ordered.sendAlone(scriptCommand(script, keys, args, false));
+    return this.#ordered.sendAlone(newCommand(script, keys, args, '', '', false));
   }
 
   /** Publishes on a user's channel (hash tag `tag`), in order with the user's scripts. */
   publish(tag: string, channel: string, message: string): Promise<unknown> {
-    return this.#ordered.send(tag, { script: null, keys: NO_KEYS, args: NO_KEYS, channel, message, withText: false, resendable: false, redirects: 0, unreachableSince: 0 });
+    return this.#ordered.send(tag, newCommand(null, NO_KEYS, NO_KEYS, channel, message, false));
   }
 
   subscribeUser(channel: string): Promise<unknown> {

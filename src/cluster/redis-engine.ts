@@ -32,7 +32,7 @@ import { PUBLISH_SCRIPT, SNAPSHOT_SCRIPT } from './cluster-scripts.js';
 import { RouteAudit } from './route-audit.js';
 import { subscribedWithin } from './route-subscription.js';
 import { Presence, type ClusterCounts } from './presence.js';
-import { RedisConnections } from './redis-connections.js';
+import { pause, RedisConnections } from './redis-connections.js';
 import { UserRoute } from './user-route.js';
 
 /** How long a starting tab waits for its user's subscription before it is told to retry. */
@@ -115,7 +115,7 @@ export class RedisEngine implements DeliveryEngine {
         if (this.#closed) return;
         // Warned once; a refusal that lasts (an ACL without the channel) would otherwise warn every 2 s.
         this.#deps.logger[attempt === 1 ? 'warn' : 'debug']({ err, attempt }, 'redis engine: broadcast subscription failed; retrying');
-        await new Promise((resolve) => setTimeout(resolve, Math.min(attempt * 200, 2_000)).unref());
+        await pause(Math.min(attempt * 200, 2_000));
       }
     }
   }

@@ -11,7 +11,8 @@ import type { Logger } from 'pino';
 import type { UserId } from '../types.js';
 import type { BrokerReceiver } from './broker-receiver.js';
 import type { ClusterKeys } from './cluster-keys.js';
-import { isRedirect, type RedisConnections } from './redis-connections.js';
+import type { RedisConnections } from './redis-connections.js';
+import { isRedirect } from './redis-failures.js';
 import type { UserRoute } from './user-route.js';
 
 /**
