@@ -6,8 +6,10 @@
  * an event waiting behind a message that was rejected is not rejected with it; a command timeout on the app's
  * instance is rejected and not sent again.
  */
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import type { NodeConfig } from '../support/cluster-node.js';
 import { startNode, type ClusterNode } from '../support/cluster-nodes.js';
+import { useNodesAndTabs } from '../support/nodes-and-tabs.js';
 import { describeWithRedis, uniquePrefix } from '../support/redis.js';
 import { ownRedis, withRedis, type OwnRedis } from '../support/redis-server.js';
 import { until } from '../support/redis-topology.js';
@@ -15,31 +17,39 @@ import { replyCutter, type ReplyCutter } from '../support/reply-cutter.js';
 import { openTab, readLog, type TrackedTab } from '../support/tracked-tab.js';
 import { waitFor } from '../support/wait-for.js';
 
-const nodes: ClusterNode[] = [];
-const tabs: TrackedTab[] = [];
 const servers: OwnRedis[] = [];
 const proxies: ReplyCutter[] = [];
-afterEach(async () => {
-  await Promise.all(tabs.splice(0).map((t) => t.client.close()));
-  await Promise.all(nodes.splice(0).map((n) => n.stop()));
+const { nodes, tabs } = useNodesAndTabs(async () => {
   await Promise.all(proxies.splice(0).map((p) => p.close()));
   await Promise.all(servers.splice(0).map((r) => r.kill()));
 });
 
-/** A redis-server of the test's own; node a talks to it directly and holds a tab of `userId`, node b (the producer) goes through the proxy. */
-async function producerBehindProxy(name: string, userId: string): Promise<{ redis: OwnRedis; proxy: ReplyCutter; keyPrefix: string; a: ClusterNode; b: ClusterNode; tab: TrackedTab }> {
+/**
+ * A redis-server of the test's own; node a talks to it directly and holds an open tab of `userId`, node b
+ * (the producer) has the Redis settings `producer` gives for that server.
+ */
+async function nodesAndTab(name: string, userId: string, producer: (redis: OwnRedis) => Promise<Omit<NodeConfig, 'keyPrefix'>>): Promise<{ redis: OwnRedis; keyPrefix: string; a: ClusterNode; b: ClusterNode; tab: TrackedTab }> {
   const redis = await ownRedis();
   servers.push(redis);
   await redis.start();
-  const proxy = await replyCutter(redis.port);
-  proxies.push(proxy);
   const keyPrefix = uniquePrefix(name);
-  const [a, b] = await Promise.all([startNode({ redisUrl: redis.url, keyPrefix }), startNode({ redisUrl: proxy.url, keyPrefix })]);
+  const [a, b] = await Promise.all([startNode({ redisUrl: redis.url, keyPrefix }), producer(redis).then((config) => startNode({ ...config, keyPrefix }))]);
   nodes.push(a, b);
   const tab = openTab(a.url, userId);
   tabs.push(tab);
   await waitFor('the tab open', () => tab.client.state === 'open');
-  return { redis, proxy, keyPrefix, a, b, tab };
+  return { redis, keyPrefix, a, b, tab };
+}
+
+/** {@link nodesAndTab} with the producer's connections through a proxy that can lose a reply or refuse connections. */
+async function producerBehindProxy(name: string, userId: string): Promise<{ redis: OwnRedis; proxy: ReplyCutter; keyPrefix: string; a: ClusterNode; b: ClusterNode; tab: TrackedTab }> {
+  let proxy!: ReplyCutter; // made by the producer's settings, once the server's port is known
+  const deployment = await nodesAndTab(name, userId, async (redis) => {
+    proxy = await replyCutter(redis.port);
+    proxies.push(proxy);
+    return { redisUrl: proxy.url };
+  });
+  return { ...deployment, proxy };
 }
 
 describeWithRedis('Redis engine: lost replies and an unreachable Redis for the producing node', () => {
@@ -111,15 +121,7 @@ describeWithRedis('Redis engine: lost replies and an unreachable Redis for the p
   });
 
   it('a command timeout on the app’s instance: the send is rejected, not sent again (ioredis keeps it queued, and it runs once Redis answers)', async () => {
-    const redis = await ownRedis();
-    servers.push(redis);
-    await redis.start();
-    const keyPrefix = uniquePrefix('command-timeout');
-    const [a, b] = await Promise.all([startNode({ redisUrl: redis.url, keyPrefix }), startNode({ redis: { kind: 'timeout', url: redis.url, commandTimeout: 300 }, keyPrefix })]);
-    nodes.push(a, b);
-    const tab = openTab(a.url, 'ned');
-    tabs.push(tab);
-    await waitFor('the tab open', () => tab.client.state === 'open');
+    const { redis, keyPrefix, b, tab } = await nodesAndTab('command-timeout', 'ned', async (own) => ({ redis: { kind: 'timeout', url: own.url, commandTimeout: 300 } }));
     expect(await b.call('emit', { userId: 'ned', type: 'agent_thinking', data: { i: 1 } })).toBe(1);
 
     // Redis stops answering writes for 2 s (a slow Redis, for real): the send times out on the app's instance.
