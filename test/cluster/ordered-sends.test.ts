@@ -6,20 +6,17 @@
  * sent meanwhile by sha overtook them (their payloads landed in the log out of order). The slot-move case is
  * in redis-cluster-reshard.test.ts.
  */
-import { afterEach, expect, it } from 'vitest';
-import { startNode, type ClusterNode } from '../support/cluster-nodes.js';
+import { expect, it } from 'vitest';
+import { startNode } from '../support/cluster-nodes.js';
 import type { Produced } from '../support/cluster-node.js';
+import { useNodesAndTabs } from '../support/nodes-and-tabs.js';
 import { describeWithRedis, uniquePrefix } from '../support/redis.js';
 import { ownRedis, withRedis, type OwnRedis } from '../support/redis-server.js';
-import { gapsOf, openTab, readLog, silentLoss, type TrackedTab } from '../support/tracked-tab.js';
+import { gapsOf, openTab, readLog, silentLoss } from '../support/tracked-tab.js';
 import { waitFor } from '../support/wait-for.js';
 
-const nodes: ClusterNode[] = [];
-const tabs: TrackedTab[] = [];
 let redis: OwnRedis | null = null;
-afterEach(async () => {
-  await Promise.all(tabs.splice(0).map((t) => t.client.close()));
-  await Promise.all(nodes.splice(0).map((n) => n.stop()));
+const { nodes, tabs } = useNodesAndTabs(async () => {
   await redis?.kill();
   redis = null;
 });
